@@ -1,0 +1,7 @@
+"""Allows `python -m sparserect`."""
+
+import sys
+
+from sparserect.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""sparserect.datasets: the paper's data sets, loaded offline from local copies."""

@@ -1,0 +1,1 @@
+"""sparserect.reproduce: not built yet (see the project's issues)."""

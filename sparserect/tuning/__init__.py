@@ -1,0 +1,1 @@
+"""sparserect.tuning: not built yet (see the project's issues)."""
