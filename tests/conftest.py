@@ -1,0 +1,35 @@
+"""Shared test fixtures: backend markers and the real data sets' folder."""
+
+import os
+import pathlib
+
+import keras
+import pytest
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skips TensorFlow-only tests when Keras runs on another backend."""
+    if keras.backend.backend() == "tensorflow":
+        return
+    skip = pytest.mark.skip(
+        reason=f"needs TensorFlow; KERAS_BACKEND={keras.backend.backend()}"
+    )
+    for item in items:
+        if "tensorflow_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def shared_data_dir():
+    """The folder of real data sets (`../shared/data`), or a skip without it.
+
+    CI always has it; set `SPARSERECT_TEST_DATA` to point elsewhere.
+    """
+    path = pathlib.Path(
+        os.environ.get("SPARSERECT_TEST_DATA", REPO_ROOT.parent / "shared" / "data")
+    )
+    if not path.is_dir():
+        pytest.skip(f"real data sets not found at {path}")
+    return path
