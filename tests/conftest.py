@@ -4,6 +4,7 @@ import os
 import pathlib
 
 import keras
+import numpy as np
 import pytest
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -33,3 +34,31 @@ def shared_data_dir():
     if not path.is_dir():
         pytest.skip(f"real data sets not found at {path}")
     return path
+
+
+def backend_gradient(function, x):
+    """Returns d function(x) / dx as numpy, on the active Keras backend."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        x = tf.Variable(x)
+        with tf.GradientTape() as tape:
+            value = function(x)
+        return tape.gradient(value, x).numpy()
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return np.asarray(jax.grad(function)(x))
+    raise NotImplementedError(keras.backend.backend())
+
+
+@pytest.fixture
+def gradient():
+    """The backend's gradient of a scalar function, as `gradient(fn, x)`."""
+    return backend_gradient
+
+
+@pytest.fixture
+def rng():
+    """A seeded numpy generator, fresh for each test."""
+    return np.random.default_rng(1234)

@@ -1,0 +1,41 @@
+"""sparserect.layers: the paper's activations, penalty, sign trick and sparsity measurement.
+
+Plain Keras 3 objects, registered for serialization under the package
+`sparserect`, running on the TensorFlow and JAX backends.
+"""
+
+from sparserect.layers import activations
+from sparserect.layers.activation_l1 import ActivationL1
+from sparserect.layers.activations import (
+    elu,
+    leaky_rectifier,
+    parametric_rectifier,
+    rectifier,
+    softplus,
+    tanh,
+)
+from sparserect.layers.hidden_block import HiddenBlock
+from sparserect.layers.network import build_network
+from sparserect.layers.scaled_softplus import ScaledSoftplus, scaled_softplus
+from sparserect.layers.sign_flip import SignFlip
+from sparserect.layers.sparsity import hidden_layers, sparsity_report
+from sparserect.layers.sparsity_callback import SparsityCallback
+
+__all__ = [
+    "ActivationL1",
+    "HiddenBlock",
+    "ScaledSoftplus",
+    "SignFlip",
+    "SparsityCallback",
+    "activations",
+    "build_network",
+    "elu",
+    "hidden_layers",
+    "leaky_rectifier",
+    "parametric_rectifier",
+    "rectifier",
+    "scaled_softplus",
+    "softplus",
+    "sparsity_report",
+    "tanh",
+]

@@ -1,0 +1,166 @@
+"""The paper's hidden layer as one block: Dense, activation, L1 penalty, sign trick."""
+
+import keras
+
+from sparserect.layers import activations
+from sparserect.layers.activation_l1 import ActivationL1
+from sparserect.layers.sign_flip import SignFlip
+
+
+def _seeded(initializer, identifier, seed):
+    """Returns `initializer` with `seed` when it was named by a string.
+
+    An initializer object or config that the user passed keeps its own seed.
+    """
+    config = initializer.get_config()
+    if seed is None or not isinstance(identifier, str) or "seed" not in config:
+        return initializer
+    return initializer.__class__.from_config({**config, "seed": seed})
+
+
+@keras.saving.register_keras_serializable(package="sparserect")
+class HiddenBlock(keras.layers.Layer):
+    """One hidden layer of Glorot et al. (2011): Dense -> activation -> L1 -> sign trick.
+
+    Formula, for inputs `x`:
+
+    ``` python
+    h = activation(x @ W + b)          # W glorot_uniform, b zeros
+    loss += activation_l1 * mean_over_batch(sum_over_units(|h|))
+    output = s * h                     # s: fixed +-1 per unit if sign_trick
+    ```
+
+    The penalty is an `ActivationL1` activity regularizer on the block's
+    output (the sign trick keeps `|h|`). `sparserect.layers.sparsity_report`
+    and `SparsityCallback` undo the sign trick, so they measure `h` itself.
+
+    Example:
+
+    ``` python
+    inputs = keras.Input((784,))
+    x = HiddenBlock(1000, activation_l1=0.001, sign_trick=True, seed=0)(inputs)
+    x = HiddenBlock(1000, activation="tanh")(x)
+    outputs = keras.layers.Dense(10, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+    ```
+
+    Args:
+        units: Int > 0, the number of hidden units.
+        activation: A name known to `sparserect.layers.activations.get`
+            (`"rectifier"`, `"softplus"`, `"tanh"`, `"leaky_rectifier"`,
+            `"parametric_rectifier"`, `"elu"`) or a Keras layer. Defaults to
+            `"rectifier"`.
+        activation_l1: Float >= 0, the coefficient of the activation L1
+            penalty; `0` adds none. Defaults to `0.0`.
+        sign_trick: Bool, whether to flip the sign of half of the units.
+        seed: Int >= 0 or `None`, seeds the kernel initializer and the sign
+            mask.
+        kernel_initializer: Initializer of the Dense kernel. Defaults to
+            `"glorot_uniform"`, as in the authors' code.
+        bias_initializer: Initializer of the Dense bias. Defaults to `"zeros"`.
+        kernel_regularizer: Optional regularizer of the Dense kernel.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+    """
+
+    def __init__(
+        self,
+        units,
+        activation="rectifier",
+        activation_l1=0.0,
+        sign_trick=False,
+        seed=None,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        **kwargs,
+    ):
+        if "activity_regularizer" in kwargs:
+            raise ValueError(
+                "HiddenBlock sets its own activity regularizer from "
+                "`activation_l1`. Received: activity_regularizer="
+                f"{kwargs['activity_regularizer']!r}"
+            )
+        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+            raise ValueError(
+                f"`units` must be an int > 0. Received: units={units!r}"
+            )
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, int) or seed < 0
+        ):
+            raise ValueError(
+                f"`seed` must be an int >= 0 or None. Received: seed={seed!r}"
+            )
+        regularizer = ActivationL1(activation_l1) if activation_l1 else None
+        super().__init__(activity_regularizer=regularizer, **kwargs)
+        self.units = units
+        self.activation_l1 = float(activation_l1)
+        self.sign_trick = bool(sign_trick)
+        self.seed = seed
+        self.kernel_initializer = _seeded(
+            keras.initializers.get(kernel_initializer), kernel_initializer, seed
+        )
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+
+        self.dense = keras.layers.Dense(
+            units,
+            kernel_initializer=self.kernel_initializer,
+            bias_initializer=self.bias_initializer,
+            kernel_regularizer=self.kernel_regularizer,
+            dtype=self.dtype_policy,
+            name="dense",
+        )
+        self.activation = activations.get(activation)
+        self.sign_flip = (
+            SignFlip(seed=seed, dtype=self.dtype_policy, name="sign_flip")
+            if self.sign_trick
+            else None
+        )
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        self.dense.build(input_shape)
+        hidden_shape = self.dense.compute_output_shape(input_shape)
+        if not self.activation.built:  # a deserialized one may be built
+            self.activation.build(hidden_shape)
+        if self.sign_flip is not None:
+            self.sign_flip.build(hidden_shape)
+
+    @property
+    def sign_mask(self):
+        """The +-1 mask of the sign trick, or `None` without it."""
+        return None if self.sign_flip is None else self.sign_flip.sign_mask
+
+    def call(self, inputs):
+        outputs = self.activation(self.dense(inputs))
+        if self.sign_flip is not None:
+            outputs = self.sign_flip(outputs)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        return self.dense.compute_output_shape(input_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("activity_regularizer", None)
+        config.update(
+            {
+                "units": self.units,
+                "activation": keras.saving.serialize_keras_object(
+                    self.activation
+                ),
+                "activation_l1": self.activation_l1,
+                "sign_trick": self.sign_trick,
+                "seed": self.seed,
+                "kernel_initializer": keras.initializers.serialize(
+                    self.kernel_initializer
+                ),
+                "bias_initializer": keras.initializers.serialize(
+                    self.bias_initializer
+                ),
+                "kernel_regularizer": keras.regularizers.serialize(
+                    self.kernel_regularizer
+                ),
+            }
+        )
+        return config

@@ -1,0 +1,93 @@
+"""A builder for the paper's networks: n hidden blocks and a softmax head."""
+
+import keras
+
+from sparserect.layers.hidden_block import HiddenBlock
+
+PAPER_HIDDEN_UNITS = (1000, 1000, 1000)  # MNIST, CIFAR-10, NISTP
+PAPER_NORB_HIDDEN_UNITS = (4000, 2000)
+PAPER_ACTIVATION_L1 = 0.001
+
+
+def build_network(
+    input_shape,
+    num_classes,
+    hidden_units=PAPER_HIDDEN_UNITS,
+    activation="rectifier",
+    activation_l1=PAPER_ACTIVATION_L1,
+    sign_trick=False,
+    seed=None,
+    name="sparse_rectifier_network",
+):
+    """Builds the paper's fully connected network as a functional Keras model.
+
+    Inputs of any shape are flattened, then pass through one `HiddenBlock`
+    per entry of `hidden_units` and a softmax `Dense` layer (glorot_uniform
+    weights, zero biases). The model is not compiled.
+
+    Example:
+
+    ``` python
+    model = build_network((28, 28), 10)           # 784-1000-1000-1000-10
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    ```
+
+    Args:
+        input_shape: Shape of one example, without the batch axis.
+        num_classes: Int >= 2, the number of softmax outputs.
+        hidden_units: Sequence of ints, the width of each hidden block.
+            Defaults to the paper's `(1000, 1000, 1000)`; NORB uses
+            `(4000, 2000)`.
+        activation: Activation of every hidden block (a name or a layer;
+            see `HiddenBlock`).
+        activation_l1: Coefficient of the activation L1 penalty of every
+            hidden block. Defaults to the paper's `0.001`.
+        sign_trick: Whether every hidden block flips half of its units.
+        seed: Int or `None`; block `i` is seeded with `seed + i`, the head
+            with `seed + len(hidden_units)`.
+        name: Name of the model.
+
+    Returns:
+        A `keras.Model`.
+    """
+    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(
+            f"`num_classes` must be an int >= 2. Received: num_classes={num_classes!r}"
+        )
+    if not hidden_units:
+        raise ValueError(
+            "`hidden_units` needs at least one width. "
+            f"Received: hidden_units={hidden_units!r}"
+        )
+
+    def fresh_activation():
+        # A layer object is cloned, so that blocks never share one (PReLU
+        # slopes, for one, belong to their own block).
+        if isinstance(activation, keras.layers.Layer):
+            return activation.__class__.from_config(activation.get_config())
+        return activation
+
+    def block_seed(index):
+        return None if seed is None else seed + index
+
+    inputs = keras.Input(shape=tuple(input_shape), name="inputs")
+    x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
+    for index, units in enumerate(hidden_units):
+        x = HiddenBlock(
+            units,
+            activation=fresh_activation(),
+            activation_l1=activation_l1,
+            sign_trick=sign_trick,
+            seed=block_seed(index),
+            name=f"hidden_{index + 1}",
+        )(x)
+    outputs = keras.layers.Dense(
+        num_classes,
+        activation="softmax",
+        kernel_initializer=keras.initializers.GlorotUniform(
+            seed=block_seed(len(hidden_units))
+        ),
+        name="softmax",
+    )(x)
+    return keras.Model(inputs, outputs, name=name)
+

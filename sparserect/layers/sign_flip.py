@@ -1,0 +1,87 @@
+"""The paper's sign trick: a fixed random sign per unit, half of them -1."""
+
+import random
+
+import keras
+import numpy as np
+from keras import ops
+
+
+def sign_mask(units, seed):
+    """Returns a float32 vector of `units` signs, exactly `units // 2` of them -1.
+
+    The same `(units, seed)` always give the same mask, on every backend.
+    """
+    flipped = np.random.default_rng(seed).permutation(units)[: units // 2]
+    mask = np.ones(units, dtype="float32")
+    mask[flipped] = -1.0
+    return mask
+
+
+@keras.saving.register_keras_serializable(package="sparserect")
+class SignFlip(keras.layers.Layer):
+    """Multiplies each unit by a fixed random sign, half of the units by -1.
+
+    Formula, for a fixed mask `s` in {-1, +1}^units drawn once from `seed`:
+
+    ``` python
+    f(h)[..., j] = s[j] * h[..., j]
+    ```
+
+    Glorot et al. (2011) flip half of the rectifier units so that the mean
+    activation that the next layer sees is near zero, as with tanh units.
+    The mask is a non-trainable weight: it is saved with the model and is
+    identical after reloading. Exact zeros stay exact zeros.
+
+    Example:
+
+    ``` python
+    layer = SignFlip(seed=1)
+    result = layer(np.ones((1, 4)))
+    # result has two entries +1 and two entries -1
+    ```
+
+    Args:
+        seed: Int >= 0 that fixes the mask. Defaults to `None`, which draws a
+            seed once at construction; it is stored in the layer's config.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+    """
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if seed is None:
+            seed = random.randrange(2**31)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(
+                f"The seed of SignFlip must be an int >= 0 or None. Received: seed={seed!r}"
+            )
+        self.seed = seed
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        units = input_shape[-1]
+        if units is None:
+            raise ValueError(
+                "SignFlip needs a known last dimension. "
+                f"Received: input_shape={input_shape}"
+            )
+        mask = sign_mask(units, self.seed)
+        self.sign_mask = self.add_weight(
+            name="sign_mask",
+            shape=(units,),
+            initializer=lambda shape, dtype=None: ops.convert_to_tensor(
+                mask, dtype=dtype
+            ),
+            trainable=False,
+        )
+
+    def call(self, inputs):
+        return inputs * ops.cast(self.sign_mask, inputs.dtype)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"seed": self.seed})
+        return config
+
+    def compute_output_shape(self, input_shape):
+        return input_shape

@@ -1,0 +1,238 @@
+"""Exact sparsity and dead units of a model's hidden layers, measured on data.
+
+A unit's activation is *exactly* zero or it is not: the rectifier gives hard
+zeros, tanh and softplus almost never do. Glorot et al. (2011) report the
+fraction of exact zeros of the hidden layers (83.4% on MNIST); a unit that is
+zero for every example of a data set is *dead* for it (it gets no gradient).
+"""
+
+import keras
+import numpy as np
+import pandas as pd
+
+from sparserect.layers.hidden_block import HiddenBlock
+from sparserect.layers.scaled_softplus import ScaledSoftplus
+
+REPORT_COLUMNS = (
+    "layer",
+    "units",
+    "sparsity",
+    "dead_units",
+    "dead_fraction",
+    "always_active_fraction",
+    "mean_activation",
+    "max_activation",
+)
+
+_ACTIVATION_LAYERS = (
+    HiddenBlock,
+    ScaledSoftplus,
+    keras.layers.ReLU,
+    keras.layers.LeakyReLU,
+    keras.layers.PReLU,
+    keras.layers.ELU,
+)
+_OUTPUT_ACTIVATIONS = ("linear", "softmax", "log_softmax", "sigmoid")
+
+
+def _is_hidden_activation(layer):
+    if isinstance(layer, _ACTIVATION_LAYERS):
+        return True
+    # `Activation`, `Dense`, `Conv2D`, ... keep their activation function.
+    function = getattr(layer, "activation", None)
+    return callable(function) and function.__name__ not in _OUTPUT_ACTIVATIONS
+
+
+def hidden_layers(model):
+    """Returns the top-level layers of `model` whose outputs are hidden activations.
+
+    These are `HiddenBlock`s, activation layers (`ReLU`, `ScaledSoftplus`,
+    `Activation("tanh")`, ...) and layers with a non-linear `activation`
+    argument (`Dense(activation="relu")`), except the model's output layers
+    and output-style activations (linear, softmax, sigmoid).
+    """
+    output_layers = {id(tensor._keras_history[0]) for tensor in model.outputs}
+    return [
+        layer
+        for layer in model.layers
+        if id(layer) not in output_layers and _is_hidden_activation(layer)
+    ]
+
+
+def _resolve_layers(model, layers):
+    if layers is None:
+        found = hidden_layers(model)
+        if not found:
+            raise ValueError(
+                f"Model {model.name!r} has no hidden activation layer to measure; "
+                "name them with `layers=`. Received: layers=None"
+            )
+        return found
+    resolved = []
+    for layer in layers:
+        resolved.append(model.get_layer(layer) if isinstance(layer, str) else layer)
+    return resolved
+
+
+def activation_extractor(model, layers=None):
+    """Returns `(extractor, layers)`: a model mapping inputs to hidden activations.
+
+    Args:
+        model: A functional or Sequential Keras model (its layers must have a
+            symbolic output; subclassed models have none).
+        layers: Layers or layer names to measure; defaults to
+            `hidden_layers(model)`.
+    """
+    layers = _resolve_layers(model, layers)
+    try:
+        outputs = [layer.output for layer in layers]
+        inputs = model.inputs
+    except (AttributeError, ValueError) as error:
+        raise ValueError(
+            "Sparsity is measured on the symbolic outputs of a functional or "
+            "Sequential model's layers; build the model from `keras.Input` "
+            f"(or call it once). Received: model={model.name!r} ({error})"
+        ) from error
+    return keras.Model(inputs, outputs, name=f"{model.name}_activations"), layers
+
+
+class ActivationStatistics:
+    """Running counts over examples for one hidden layer, kept per unit."""
+
+    def __init__(self, units):
+        self.units = units
+        self.examples = 0
+        self.zero_counts = np.zeros(units, dtype=np.int64)
+        self.activation_sum = 0.0
+        self.activation_max = -np.inf
+
+    def update(self, activations):
+        """Adds a batch of activations, shape `(batch, ..., units)`."""
+        activations = activations.reshape(-1, self.units)
+        self.examples += activations.shape[0]
+        self.zero_counts += np.count_nonzero(activations == 0, axis=0)
+        self.activation_sum += float(activations.sum(dtype=np.float64))
+        if activations.size:
+            self.activation_max = max(self.activation_max, float(activations.max()))
+
+    def summary(self):
+        """Returns the report columns (but `layer`) as a dict."""
+        values = self.examples * self.units
+        dead = self.zero_counts == self.examples
+        return {
+            "units": self.units,
+            "sparsity": float(self.zero_counts.sum() / values) if values else np.nan,
+            "dead_units": int(dead.sum()),
+            "dead_fraction": float(dead.mean()),
+            "always_active_fraction": float((self.zero_counts == 0).mean()),
+            "mean_activation": self.activation_sum / values if values else np.nan,
+            "max_activation": self.activation_max if values else np.nan,
+        }
+
+
+def _input_batches(data, batch_size, max_examples):
+    """Yields `(inputs, count)` from arrays, `(x, y)` tuples or iterables.
+
+    Array data is cut into batches of exactly `batch_size` (the last one
+    padded by repeating its final row, with `count` real examples), so that a
+    compiled forward pass is traced once.
+    """
+    if isinstance(data, tuple):
+        data = keras.utils.unpack_x_y_sample_weight(data)[0]
+    if isinstance(data, (np.ndarray, dict, list)) or hasattr(data, "__array__"):
+        total = len(keras.tree.flatten(data)[0])
+        if max_examples is not None:
+            total = min(total, max_examples)
+        for start in range(0, total, batch_size):
+            count = min(batch_size, total - start)
+
+            def batch(array, start=start, count=count):
+                rows = np.asarray(array[start : start + count])
+                padding = [(0, batch_size - count)] + [(0, 0)] * (rows.ndim - 1)
+                return np.pad(rows, padding, mode="edge")
+
+            yield keras.tree.map_structure(batch, data), count
+        return
+    seen = 0
+    for batch in data:
+        inputs = keras.utils.unpack_x_y_sample_weight(batch)[0]
+        if max_examples is not None:
+            remaining = max_examples - seen
+            if remaining <= 0:
+                return
+            inputs = keras.tree.map_structure(lambda a: a[:remaining], inputs)
+        count = len(keras.tree.flatten(inputs)[0])
+        seen += count
+        yield inputs, count
+
+
+def measure_activations(extractor, layers, data, batch_size=1024, max_examples=None):
+    """Runs `extractor` over `data` and returns one `ActivationStatistics` per layer."""
+    masks = []
+    for layer in layers:
+        mask = getattr(layer, "sign_mask", None)
+        masks.append(None if mask is None else keras.ops.convert_to_numpy(mask))
+    statistics = None
+    for inputs, count in _input_batches(data, batch_size, max_examples):
+        outputs = extractor.predict_on_batch(inputs)
+        if not isinstance(outputs, (list, tuple)):
+            outputs = [outputs]
+        if statistics is None:
+            statistics = [ActivationStatistics(out.shape[-1]) for out in outputs]
+        for stats, out, mask in zip(statistics, outputs, masks):
+            out = np.asarray(out[:count], dtype=np.float32)
+            # Undo the sign trick: measure h, not s * h (zeros are unchanged).
+            stats.update(out if mask is None else out * mask)
+    if statistics is None:
+        raise ValueError("No examples to measure: `data` is empty.")
+    return statistics
+
+
+def sparsity_report(model, data, layers=None, batch_size=1024, max_examples=None):
+    """Measures the hidden layers of `model` on `data`, one row per layer.
+
+    Example:
+
+    ``` python
+    report = sparsity_report(model, x_test)
+    report.attrs["average_sparsity"]  # fraction of all hidden activations == 0
+    ```
+
+    Args:
+        model: A functional or Sequential Keras model.
+        data: Model inputs (an array, a list or dict of arrays), an
+            `(x, y)` tuple, or an iterable of batches such as a
+            `tf.data.Dataset` (labels are ignored).
+        layers: Layers or layer names to measure; defaults to
+            `hidden_layers(model)`. The sign trick of a `HiddenBlock` is undone.
+        batch_size: Examples per forward pass, for array inputs.
+        max_examples: Measure on at most this many examples (the first ones).
+
+    Returns:
+        A `pandas.DataFrame` with the columns `layer`, `units`, `sparsity`
+        (fraction of activations exactly 0.0), `dead_units` and
+        `dead_fraction` (units that are 0 for every example),
+        `always_active_fraction` (units that are non-zero for every example),
+        `mean_activation` and `max_activation`. `report.attrs` holds
+        `average_sparsity` and `dead_fraction` over all hidden units, and
+        `examples`.
+    """
+    extractor, layers = activation_extractor(model, layers)
+    statistics = measure_activations(extractor, layers, data, batch_size, max_examples)
+    return statistics_report(layers, statistics)
+
+
+def statistics_report(layers, statistics):
+    """Returns the `sparsity_report` DataFrame of measured `statistics`."""
+    rows = [
+        {"layer": layer.name, **stats.summary()}
+        for layer, stats in zip(layers, statistics)
+    ]
+    report = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
+    units = report["units"].sum()
+    report.attrs["average_sparsity"] = float(
+        (report["sparsity"] * report["units"]).sum() / units
+    )
+    report.attrs["dead_fraction"] = float(report["dead_units"].sum() / units)
+    report.attrs["examples"] = statistics[0].examples
+    return report

@@ -1,0 +1,116 @@
+import keras
+import numpy as np
+import pytest
+
+from sparserect.layers import HiddenBlock, ScaledSoftplus, build_network
+
+pytestmark = pytest.mark.backend
+
+
+def numpy_of(tensor):
+    return keras.ops.convert_to_numpy(tensor)
+
+
+def test_output_is_dense_then_activation_then_sign(rng):
+    block = HiddenBlock(30, activation="rectifier", sign_trick=True, seed=2)
+    x = rng.normal(size=(6, 12)).astype("float32")
+    outputs = numpy_of(block(x))
+    kernel, bias = (numpy_of(w) for w in block.dense.weights)
+    expected = np.maximum(x @ kernel + bias, 0) * numpy_of(block.sign_mask)
+    np.testing.assert_allclose(outputs, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_initialisation_is_glorot_uniform_with_zero_biases():
+    block = HiddenBlock(1000, seed=0)
+    block.build((None, 784))
+    kernel, bias = (numpy_of(w) for w in block.dense.weights)
+    limit = np.sqrt(6 / (784 + 1000))
+    assert np.abs(kernel).max() <= limit
+    assert np.abs(kernel).max() > 0.99 * limit
+    np.testing.assert_allclose(kernel.std(), limit / np.sqrt(3), rtol=0.01)
+    np.testing.assert_array_equal(bias, 0)
+
+
+def test_seed_fixes_kernel_and_mask():
+    first, second = HiddenBlock(20, sign_trick=True, seed=9), HiddenBlock(20, sign_trick=True, seed=9)
+    for block in (first, second):
+        block.build((None, 5))
+    for a, b in zip(first.weights, second.weights):
+        np.testing.assert_array_equal(numpy_of(a), numpy_of(b))
+
+
+def test_activation_l1_adds_the_papers_penalty(rng):
+    block = HiddenBlock(40, activation_l1=0.001, sign_trick=True, seed=1)
+    x = rng.normal(size=(10, 8)).astype("float32")
+    h = np.abs(numpy_of(block(x)))
+    (loss,) = block.losses
+    np.testing.assert_allclose(numpy_of(loss), 0.001 * h.sum(axis=1).mean(), rtol=1e-5)
+    assert HiddenBlock(40).activity_regularizer is None
+
+
+def test_config_round_trip_keeps_every_argument():
+    block = HiddenBlock(
+        16,
+        activation=ScaledSoftplus(3.0),
+        activation_l1=0.01,
+        sign_trick=True,
+        seed=4,
+        kernel_regularizer="l2",
+        name="block",
+    )
+    config = block.get_config()
+    restored = HiddenBlock.from_config(config)
+    assert restored.get_config() == config
+    assert isinstance(restored.activation, ScaledSoftplus)
+    assert restored.activation.sharpness == 3.0
+    assert restored.activation_l1 == 0.01 and restored.sign_trick and restored.seed == 4
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"units": 0}, "Received: units=0"),
+        ({"units": 10, "seed": -2}, "Received: seed=-2"),
+        ({"units": 10, "activation_l1": -1.0}, "Received: coefficient=-1.0"),
+        ({"units": 10, "activation": "sigmoidal"}, "Received: activation='sigmoidal'"),
+        ({"units": 10, "activity_regularizer": "l1"}, "Received: activity_regularizer='l1'"),
+    ],
+)
+def test_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        HiddenBlock(**kwargs)
+
+
+def test_network_has_the_papers_shape():
+    model = build_network((28, 28), 10, seed=0)
+    dense_shapes = [tuple(w.shape) for w in model.weights if w.path.endswith("kernel")]
+    assert dense_shapes == [(784, 1000), (1000, 1000), (1000, 1000), (1000, 10)]
+    assert all(layer.activation_l1 == 0.001 for layer in model.layers[2:5])
+
+
+def test_network_blocks_get_their_own_activation_layer():
+    model = build_network((6,), 3, hidden_units=(4, 4), activation=keras.layers.PReLU())
+    alphas = [w for w in model.weights if "alpha" in w.path]
+    assert len(alphas) == 2
+
+
+def test_network_learns_a_separable_problem(rng):
+    x = rng.normal(size=(200, 5)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32")
+    model = build_network((5,), 2, hidden_units=(32, 32), sign_trick=True, seed=0)
+    model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(x, y, batch_size=10, epochs=5, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert history.history["accuracy"][-1] > 0.9
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"num_classes": 1}, "Received: num_classes=1"),
+        ({"num_classes": 10, "hidden_units": ()}, r"Received: hidden_units=\(\)"),
+    ],
+)
+def test_network_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        build_network((4,), **kwargs)

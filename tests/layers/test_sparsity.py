@@ -1,0 +1,131 @@
+import keras
+import numpy as np
+import pytest
+
+from sparserect.layers import HiddenBlock, build_network, hidden_layers, sparsity_report
+
+pytestmark = pytest.mark.backend
+
+
+def numpy_report(hidden):
+    """The report's columns computed directly from an (examples, units) array."""
+    zeros = hidden == 0
+    return {
+        "sparsity": zeros.mean(),
+        "dead_units": int(zeros.all(axis=0).sum()),
+        "dead_fraction": zeros.all(axis=0).mean(),
+        "always_active_fraction": (~zeros).all(axis=0).mean(),
+        "mean_activation": hidden.mean(),
+        "max_activation": hidden.max(),
+    }
+
+
+def plain_keras_model():
+    inputs = keras.Input((6,))
+    x = keras.layers.Dense(8, activation="relu", name="dense_relu")(inputs)
+    x = keras.layers.Dense(5, name="linear")(x)
+    x = keras.layers.ReLU(name="relu")(x)
+    x = keras.layers.Dense(4, activation="tanh", name="dense_tanh")(x)
+    outputs = keras.layers.Dense(3, activation="softmax", name="head")(x)
+    return keras.Model(inputs, outputs)
+
+
+def test_report_matches_numpy_on_a_plain_keras_model(rng):
+    model = plain_keras_model()
+    kernel = model.get_layer("dense_relu").kernel
+    # Make units 0 and 1 dead and unit 2 always active for x >= 0.
+    weights = keras.ops.convert_to_numpy(kernel).copy()
+    weights[:, 0] = weights[:, 1] = -1.0
+    weights[:, 2] = 1.0
+    kernel.assign(weights)
+    x = rng.uniform(0, 1, size=(37, 6)).astype("float32")
+
+    report = sparsity_report(model, x, batch_size=8)
+
+    assert list(report["layer"]) == ["dense_relu", "relu", "dense_tanh"]
+    extractor = keras.Model(model.inputs, [model.get_layer(n).output for n in report["layer"]])
+    for row, hidden in zip(report.to_dict("records"), extractor.predict(x, verbose=0)):
+        expected = numpy_report(hidden)
+        for column, value in expected.items():
+            np.testing.assert_allclose(row[column], value, rtol=1e-5, err_msg=column)
+    assert report.loc[0, "dead_units"] >= 2
+    assert report.loc[0, "always_active_fraction"] >= 1 / 8
+    assert report.attrs["examples"] == 37
+    zeros = sum(r["sparsity"] * r["units"] for r in report.to_dict("records"))
+    np.testing.assert_allclose(report.attrs["average_sparsity"], zeros / 17)
+
+
+def test_report_undoes_the_sign_trick(rng):
+    model = build_network((10,), 2, hidden_units=(50, 50), sign_trick=True, seed=0)
+    x = rng.normal(size=(64, 10)).astype("float32")
+    report = sparsity_report(model, x)
+    assert list(report["layer"]) == ["hidden_1", "hidden_2"]
+    assert (report["mean_activation"] > 0).all()
+    block = model.get_layer("hidden_1")
+    h = np.maximum(
+        x @ keras.ops.convert_to_numpy(block.dense.kernel), 0
+    )
+    np.testing.assert_allclose(report.loc[0, "mean_activation"], h.mean(), rtol=1e-4)
+    np.testing.assert_allclose(report.loc[0, "sparsity"], (h == 0).mean())
+
+
+def test_report_accepts_tuples_batches_and_a_limit(rng):
+    model = build_network((4,), 2, hidden_units=(16,), seed=0)
+    x = rng.normal(size=(100, 4)).astype("float32")
+    y = np.zeros(100, dtype="int32")
+    reference = sparsity_report(model, x[:30])
+    batches = ((x[i : min(i + 7, 30)], y[i : min(i + 7, 30)]) for i in range(0, 30, 7))
+    for data in [(x[:30], y[:30]), batches]:
+        report = sparsity_report(model, data)
+        assert report.attrs["examples"] == 30
+        np.testing.assert_allclose(report["sparsity"], reference["sparsity"])
+    limited = sparsity_report(model, x, max_examples=30)
+    np.testing.assert_allclose(limited["sparsity"], reference["sparsity"])
+
+
+@pytest.mark.tensorflow_only
+def test_report_accepts_a_tf_dataset(rng):
+    import tensorflow as tf
+
+    model = build_network((4,), 2, hidden_units=(16,), seed=0)
+    x = rng.normal(size=(50, 4)).astype("float32")
+    dataset = tf.data.Dataset.from_tensor_slices((x, np.zeros(50))).batch(16)
+    np.testing.assert_allclose(
+        sparsity_report(model, dataset)["sparsity"], sparsity_report(model, x)["sparsity"]
+    )
+
+
+def test_tanh_and_softplus_layers_are_never_exactly_sparse(rng):
+    x = rng.normal(size=(40, 10)).astype("float32")
+    for activation in ("tanh", "softplus"):
+        model = build_network((10,), 2, hidden_units=(20,), activation=activation, seed=0)
+        report = sparsity_report(model, x)
+        assert report.loc[0, "sparsity"] == 0.0
+        assert report.loc[0, "dead_units"] == 0
+
+
+def test_hidden_layers_skip_the_output_and_linear_layers():
+    names = [layer.name for layer in hidden_layers(plain_keras_model())]
+    assert names == ["dense_relu", "relu", "dense_tanh"]
+
+
+def test_report_errors_are_clear(rng):
+    class Subclassed(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = HiddenBlock(4)
+
+        def call(self, x):
+            return self.hidden(x)
+
+    model = Subclassed()
+    model(np.zeros((1, 3), dtype="float32"))
+    with pytest.raises(ValueError, match="functional or Sequential"):
+        sparsity_report(model, np.zeros((2, 3), dtype="float32"), layers=[model.hidden])
+
+    inputs = keras.Input((3,))
+    linear = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.Dense(4)(inputs)))
+    with pytest.raises(ValueError, match="no hidden activation layer"):
+        sparsity_report(linear, np.zeros((2, 3), dtype="float32"))
+    with pytest.raises(ValueError, match="`data` is empty"):
+        sparsity_report(build_network((3,), 2, hidden_units=(4,)), np.zeros((0, 3), "float32"))

@@ -1,0 +1,101 @@
+import csv
+
+import keras
+import numpy as np
+import pytest
+
+from sparserect.layers import SparsityCallback, build_network, sparsity_report
+
+pytestmark = pytest.mark.backend
+
+
+@pytest.fixture
+def problem(rng):
+    x = rng.normal(size=(120, 6)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32")
+    return x[:80], y[:80], x[80:], y[80:]
+
+
+def compiled_network():
+    model = build_network((6,), 2, hidden_units=(24, 12), sign_trick=True, seed=0)
+    model.compile(keras.optimizers.SGD(0.05), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_logs_reach_history_and_csv_logger(problem, tmp_path):
+    x, y, x_val, y_val = problem
+    model = compiled_network()
+    callback = SparsityCallback((x, y), validation_data=(x_val, y_val), max_examples=50)
+    csv_path = tmp_path / "log.csv"
+    history = model.fit(
+        x, y, batch_size=10, epochs=2, verbose=0,
+        callbacks=[callback, keras.callbacks.CSVLogger(str(csv_path))],
+    )
+    keys = {
+        "sparsity", "dead_fraction", "sparsity_hidden_1", "sparsity_hidden_2",
+        "val_sparsity", "val_dead_fraction", "val_sparsity_hidden_1", "val_sparsity_hidden_2",
+    }
+    assert keys <= set(history.history)
+    assert all(len(history.history[k]) == 2 for k in keys)
+    with open(csv_path) as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 2 and keys <= set(rows[0])
+
+    # The last epoch's values are those of a report on the same examples.
+    report = sparsity_report(model, x_val)
+    np.testing.assert_allclose(history.history["val_sparsity"][-1], report.attrs["average_sparsity"])
+    np.testing.assert_allclose(history.history["val_sparsity_hidden_2"][-1], report.loc[1, "sparsity"])
+    np.testing.assert_allclose(history.history["val_dead_fraction"][-1], report.attrs["dead_fraction"])
+
+
+def test_training_sample_is_fixed_and_bounded(problem):
+    x, y, _, _ = problem
+    callback = SparsityCallback((x, y), max_examples=30, seed=1)
+    again = SparsityCallback(x, max_examples=30, seed=1)
+    assert callback.data.shape == (30, 6)
+    np.testing.assert_array_equal(callback.data, again.data)
+    model = compiled_network()
+    history = model.fit(x, y, epochs=1, verbose=0, callbacks=[callback])
+    report = sparsity_report(model, callback.data)
+    np.testing.assert_allclose(history.history["sparsity"][0], report.attrs["average_sparsity"])
+
+
+def test_keras_tuner_objective_sees_val_sparsity(problem, tmp_path):
+    import keras_tuner
+
+    x, y, x_val, y_val = problem
+
+    def build(hp):
+        model = build_network(
+            (6,), 2, hidden_units=(8,), activation_l1=hp.Choice("l1", [0.0, 0.01]), seed=0
+        )
+        model.compile("sgd", "sparse_categorical_crossentropy")
+        return model
+
+    tuner = keras_tuner.RandomSearch(
+        build,
+        objective=keras_tuner.Objective("val_sparsity", "max"),
+        max_trials=1,
+        directory=str(tmp_path),
+        project_name="sparsity",
+    )
+    tuner.search(
+        x, y, validation_data=(x_val, y_val), epochs=1, verbose=0,
+        callbacks=[SparsityCallback(x, validation_data=x_val)],
+    )
+    (trial,) = tuner.oracle.get_best_trials(1)
+    assert 0.0 <= trial.score <= 1.0
+    assert trial.metrics.get_best_value("val_sparsity") == trial.score
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"max_examples": 0}, "Received: max_examples=0"),
+        ({"batch_size": 2.5}, "Received: batch_size=2.5"),
+        ({"validation_max_examples": -1}, "Received: validation_max_examples=-1"),
+    ],
+)
+def test_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        SparsityCallback(np.zeros((4, 2)), **kwargs)
