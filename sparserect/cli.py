@@ -13,7 +13,7 @@ import sys
 # Modules that define `register(subparsers)`; each adds its sub-commands and
 # sets `func` (a callable taking the parsed arguments) on its parsers.
 COMMAND_MODULES = (
-    "sparserect.layers._cli",
+    "sparserect.demo",
     "sparserect.datasets._cli",
 )
 
