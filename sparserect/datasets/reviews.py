@@ -62,6 +62,11 @@ RT_LAYOUTS = (
 )
 
 RATED_SUBDIR = "rated-reviews"
+# The default file names looked for when no path is given.
+RATED_LAYOUTS = (
+    _files.Layout("csv", (_files.RemoteFile("reviews.csv"),)),
+    _files.Layout("json-lines", (_files.RemoteFile("reviews.jsonl"),)),
+)
 VALIDATION_FRACTION = 0.1
 TEST_FRACTION = 0.1
 SEED = 0
@@ -318,10 +323,11 @@ def _read_table(path, encoding):
 
 
 def load_rated_reviews(
-    path="reviews.csv",
+    path=None,
     text_column="text",
     rating_column="rating",
     data_dir=None,
+    download=False,
     encoding="utf-8",
     max_terms=5000,
     seed=SEED,
@@ -336,10 +342,13 @@ def load_rated_reviews(
     Args:
         path: the file. A relative path that does not exist is also looked
             for in `data_dir`, `$SPARSERECT_DATA` and the cache (and their
-            `rated-reviews/` sub-folders).
+            `rated-reviews/` sub-folders); `None` looks there for
+            `reviews.csv`, then `reviews.jsonl`.
         text_column: the name of the review text column.
         rating_column: the name of the star rating column.
         data_dir: a folder searched first for a relative `path`.
+        download: unused (your own data cannot be downloaded); accepted so
+            that every loader can be called alike.
         encoding: the file's text encoding.
         max_terms: the bag-of-words size, or `None` to keep the raw texts.
         seed: the split's seed.
@@ -348,11 +357,18 @@ def load_rated_reviews(
         A `Dataset` named `"rated-reviews"`; labels `rating - 1` (0..4),
         `ratings` as float32.
     """
-    path = pathlib.Path(path).expanduser()
-    if not path.is_file():
-        layout = _files.Layout("table", (_files.RemoteFile(path.name),))
-        located = _files.fetch("rated reviews", (layout,), RATED_SUBDIR, data_dir, download=False)
-        path = located[path.name]
+    del download  # User data: nothing to download.
+    if path is None:
+        layouts = RATED_LAYOUTS
+    elif pathlib.Path(path).expanduser().is_file():
+        layouts = None
+    else:
+        layouts = (_files.Layout("file", (_files.RemoteFile(str(path)),)),)
+    if layouts is None:
+        path = pathlib.Path(path).expanduser()
+    else:
+        located = _files.fetch("rated reviews", layouts, RATED_SUBDIR, data_dir, download=False)
+        path = next(iter(located.paths.values()))
     table = _read_table(path, encoding)
     if table.empty:
         raise _files.DataFormatError(f"{path} holds no review.")
