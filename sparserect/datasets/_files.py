@@ -1,0 +1,293 @@
+"""Where data files are looked for, how they are downloaded, and the cache.
+
+A data set is read from the first of these folders that holds its files:
+
+1. the `data_dir` argument of the loader;
+2. the folders in the `SPARSERECT_DATA` environment variable (separated by
+   `os.pathsep`);
+3. the cache, `$SPARSERECT_CACHE` or else `~/.keras/datasets/sparserect`
+   (under `$KERAS_HOME` when that is set), where downloads go.
+
+In each folder a file is looked for in the data set's own sub-folder (for
+example `mnist/train-images-idx3-ubyte.gz`) and then in the folder itself.
+Files keep their canonical upstream names and formats. Local copies are read
+in place, never modified: they may sit on read-only storage.
+
+Anything this package writes (downloads, parsed arrays) goes to the cache, and
+is written under a temporary name then renamed, so an interrupted download or
+parse never leaves a half-written file behind.
+"""
+
+import contextlib
+import dataclasses
+import hashlib
+import logging
+import os
+import pathlib
+import tempfile
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+DATA_ENV = "SPARSERECT_DATA"
+CACHE_ENV = "SPARSERECT_CACHE"
+
+# Bump when the layout of the parsed-array cache files changes.
+_CACHE_FORMAT = 1
+
+
+class DataNotFoundError(FileNotFoundError):
+    """A data set's files are neither available locally nor downloadable."""
+
+
+class DataFormatError(ValueError):
+    """A data file is truncated, corrupt, or not the file it claims to be."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RemoteFile:
+    """One file of a data set, under its canonical upstream name.
+
+    Attributes:
+        name: the canonical file (or folder) name, e.g.
+            `"train-images-idx3-ubyte.gz"`.
+        url: where to download it from, or `None` if it cannot be downloaded
+            automatically (a folder layout, or a registration-only data set).
+        file_hash: published md5 or sha256 of the downloaded file, checked by
+            `keras.utils.get_file`; `None` where none is published.
+    """
+
+    name: str
+    url: str | None = None
+    file_hash: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Layout:
+    """One way a data set can be present: a set of files that together suffice.
+
+    Some data sets come in several layouts (CIFAR-10 as the official pickle
+    archive or as an image folder; EMNIST as `gzip.zip` or as the extracted
+    IDX files). The loaders try each layout in turn.
+
+    Attributes:
+        name: a short name for the layout, e.g. `"pickle"`.
+        files: the files this layout needs.
+    """
+
+    name: str
+    files: tuple
+
+    @property
+    def downloadable(self):
+        return all(f.url for f in self.files)
+
+
+@dataclasses.dataclass(frozen=True)
+class Located:
+    """The files of a data set that were found: which layout, and where."""
+
+    layout: Layout
+    paths: dict  # file name -> pathlib.Path
+
+    def __getitem__(self, name):
+        return self.paths[name]
+
+
+def cache_dir():
+    """Returns the folder for downloads and parsed arrays (may not exist yet)."""
+    if os.environ.get(CACHE_ENV):
+        return pathlib.Path(os.environ[CACHE_ENV]).expanduser()
+    keras_home = os.environ.get(
+        "KERAS_HOME", os.path.join(os.path.expanduser("~"), ".keras")
+    )
+    return pathlib.Path(keras_home) / "datasets" / "sparserect"
+
+
+def search_dirs(data_dir=None):
+    """Returns the folders searched for data files, in order of priority.
+
+    Args:
+        data_dir: a folder given by the caller, searched first; or `None`.
+
+    Returns:
+        A list of `pathlib.Path`: `data_dir`, the folders of
+        `$SPARSERECT_DATA`, then `cache_dir()`.
+    """
+    dirs = []
+    if data_dir is not None:
+        dirs.append(pathlib.Path(data_dir).expanduser())
+    for entry in os.environ.get(DATA_ENV, "").split(os.pathsep):
+        if entry:
+            dirs.append(pathlib.Path(entry).expanduser())
+    dirs.append(cache_dir())
+    return dirs
+
+
+def locate(layouts, subdir, data_dir=None):
+    """Finds the first layout whose files are all present in one folder.
+
+    Args:
+        layouts: a sequence of `Layout`, in order of preference.
+        subdir: the data set's sub-folder name, e.g. `"mnist"`.
+        data_dir: a folder searched first; or `None`.
+
+    Returns:
+        A `Located`, or `None` if no layout is complete in any folder.
+    """
+    for root in search_dirs(data_dir):
+        for folder in (root / subdir, root):
+            for layout in layouts:
+                paths = {f.name: folder / f.name for f in layout.files}
+                if all(p.exists() for p in paths.values()):
+                    return Located(layout, paths)
+    return None
+
+
+def fetch(dataset, layouts, subdir, data_dir=None, download=True):
+    """Returns the local files of a data set, downloading them if needed.
+
+    Args:
+        dataset: the data set's name, for messages.
+        layouts: a sequence of `Layout`; the first downloadable one is the
+            one downloaded when nothing is found locally.
+        subdir: the data set's sub-folder name.
+        data_dir: a folder searched first; or `None`.
+        download: whether to download missing files.
+
+    Returns:
+        A `Located`.
+
+    Raises:
+        DataNotFoundError: nothing local and no download possible (or
+            allowed, or it failed); the message names the expected files,
+            where they were looked for, and where to get them.
+    """
+    found = locate(layouts, subdir, data_dir)
+    if found is not None:
+        logger.debug("%s: using %s", dataset, found.paths)
+        return found
+    downloadable = [layout for layout in layouts if layout.downloadable]
+    failure = None
+    if download and downloadable:
+        layout = downloadable[0]
+        try:
+            paths = {
+                f.name: _download(f, cache_dir() / subdir) for f in layout.files
+            }
+            return Located(layout, paths)
+        except Exception as error:  # Network errors come in many types.
+            failure = error
+    raise DataNotFoundError(
+        _not_found_message(dataset, layouts, subdir, data_dir, download, failure)
+    )
+
+
+def _not_found_message(dataset, layouts, subdir, data_dir, download, failure):
+    lines = [f"The {dataset} data set was not found."]
+    lines.append("It needs one of these sets of files (canonical names):")
+    for layout in layouts:
+        names = ", ".join(f.name for f in layout.files)
+        lines.append(f"  - {layout.name}: {names}")
+    lines.append("Looked in (each folder and its sub-folder " f"'{subdir}/'):")
+    lines.extend(f"  - {d}" for d in search_dirs(data_dir))
+    urls = [f.url for layout in layouts for f in layout.files if f.url]
+    if urls:
+        lines.append("Download them from:")
+        lines.extend(f"  - {url}" for url in dict.fromkeys(urls))
+    if failure is not None:
+        lines.append(f"The download failed: {failure}")
+    elif not download:
+        lines.append("Downloading was disabled (download=False).")
+    lines.append(
+        f"Put the files in a folder and pass data_dir=..., or set {DATA_ENV}."
+    )
+    return "\n".join(lines)
+
+
+def _download(remote, folder):
+    """Downloads one file into `folder` atomically; returns its path."""
+    import keras  # Imported here: only downloads need it.
+
+    target = folder / remote.name
+    if target.exists():
+        return target
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = f"{remote.name}.part-{os.getpid()}"
+    try:
+        keras.utils.get_file(
+            fname=partial,
+            origin=remote.url,
+            file_hash=remote.file_hash,
+            cache_dir=str(folder),
+            cache_subdir=".",
+        )
+        os.replace(folder / partial, target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(folder / partial)
+    return target
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yields a temporary path next to `path`; renames it to `path` on success.
+
+    On an exception the temporary file is removed, so `path` is either absent
+    or complete.
+    """
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        yield pathlib.Path(temp)
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(temp)
+
+
+def _fingerprint(paths, params):
+    """A short key for parsed arrays: the sources' names, sizes and mtimes."""
+    digest = hashlib.sha256(repr((_CACHE_FORMAT, sorted(params.items()))).encode())
+    for path in paths:
+        path = pathlib.Path(path)
+        stat = path.stat()
+        digest.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def cached_arrays(name, sources, build, **params):
+    """Returns parsed arrays, from the cache when the sources are unchanged.
+
+    Parsing (decompression, checks, image decoding) is done once; the arrays
+    are then kept as an uncompressed `.npz` in `cache_dir()/parsed/`, keyed by
+    the source files' paths, sizes and modification times, and by `params`.
+    A cache that cannot be written (read-only home) only costs speed.
+
+    Args:
+        name: a file-name prefix, e.g. `"mnist"`.
+        sources: the source files (paths) the arrays are built from.
+        build: a callable taking no argument and returning a dict of arrays.
+        **params: anything else the arrays depend on (e.g. an image size).
+
+    Returns:
+        A dict of numpy arrays.
+    """
+    path = cache_dir() / "parsed" / f"{name}-{_fingerprint(sources, params)}.npz"
+    if path.exists():
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return {key: data[key] for key in data.files}
+        except (OSError, ValueError, EOFError) as error:
+            logger.warning("Ignoring unreadable cache file %s: %s", path, error)
+    arrays = build()
+    try:
+        with atomic_path(path) as temp:
+            with open(temp, "wb") as stream:
+                np.savez(stream, **arrays)
+    except OSError as error:
+        logger.warning("Could not write the cache file %s: %s", path, error)
+    return arrays

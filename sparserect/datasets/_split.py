@@ -1,0 +1,29 @@
+"""Seeded, stratified splits for data sets that have no official one."""
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+
+def stratified_split(labels, validation_size, test_size, seed):
+    """Splits indices into train / validation / test, stratified by label.
+
+    Args:
+        labels: the stratification key of each example, `(n,)`.
+        validation_size, test_size: counts (int) or fractions (float).
+        seed: the random seed; the same seed always gives the same split.
+
+    Returns:
+        Three sorted index arrays: train, validation, test.
+    """
+    labels = np.asarray(labels)
+    indices = np.arange(len(labels))
+    n = len(labels)
+    n_val = validation_size if isinstance(validation_size, int) else round(validation_size * n)
+    n_test = test_size if isinstance(test_size, int) else round(test_size * n)
+    rest, test = train_test_split(
+        indices, test_size=n_test, stratify=labels, random_state=seed
+    )
+    train, validation = train_test_split(
+        rest, test_size=n_val, stratify=labels[rest], random_state=seed
+    )
+    return np.sort(train), np.sort(validation), np.sort(test)
