@@ -8,7 +8,11 @@ imports (Keras, TensorFlow) happen inside the command that needs them.
 import argparse
 import importlib
 import logging
+import os
 import sys
+
+# TensorFlow's C++ start-up notices (no GPU found, CPU features) are noise here.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # Modules that define `register(subparsers)`; each adds its sub-commands and
 # sets `func` (a callable taking the parsed arguments) on its parsers.
