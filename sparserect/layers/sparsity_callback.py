@@ -77,11 +77,15 @@ class SparsityCallback(keras.callbacks.Callback):
         self.validation_max_examples = validation_max_examples
         self.batch_size = batch_size
         self._extractor = None
+        self._measured_model = None
 
     def on_train_begin(self, logs=None):
-        self._extractor, self._layers = sparsity.activation_extractor(
-            self.model, self.layers
-        )
+        # Repeated `fit` calls on the same model reuse the compiled extractor.
+        if self._measured_model is not self.model:
+            self._extractor, self._layers = sparsity.activation_extractor(
+                self.model, self.layers
+            )
+            self._measured_model = self.model
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:
