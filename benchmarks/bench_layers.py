@@ -8,7 +8,7 @@ together), prints the median epoch time of
 2. `sparserect.layers.build_network` (HiddenBlock: activation L1 0.001 and
    the sign trick),
 
-and the time that `SparsityCallback` (its defaults: 2,000 training and 5,000
+and the time that `SparsityCallback` (its defaults: 2,000 training and 2,000
 validation examples, here the test images) adds at the end of each epoch of
 model 2. The two models train one epoch in turn, so that a change of load on
 the machine affects both alike; the callback's time is measured inside the

@@ -40,10 +40,10 @@ class SparsityCallback(keras.callbacks.Callback):
         validation_data: Optional inputs measured for the `val_` keys.
         layers: Layers or layer names to measure; defaults to
             `sparserect.layers.hidden_layers(model)`.
-        max_examples: Int > 0, examples measured per data set. Defaults to
-            `2000` for the training data; validation data is measured up to
-            `validation_max_examples`.
-        validation_max_examples: Int > 0 or `None` (all). Defaults to `5000`.
+        max_examples: Int > 0, size of the fixed random sample of `data`
+            that is measured. Defaults to `2000`.
+        validation_max_examples: Int > 0 or `None` (all), examples of
+            `validation_data` measured (the first ones). Defaults to `2000`.
         batch_size: Examples per forward pass. Defaults to `1000`.
         seed: Seed of the training sample. Defaults to `0`.
     """
@@ -54,7 +54,7 @@ class SparsityCallback(keras.callbacks.Callback):
         validation_data=None,
         layers=None,
         max_examples=2000,
-        validation_max_examples=5000,
+        validation_max_examples=2000,
         batch_size=1000,
         seed=0,
     ):
