@@ -19,9 +19,9 @@ class SparsityCallback(keras.callbacks.Callback):
     - `val_sparsity`, `val_sparsity_<layer>`, `val_dead_fraction`: the same on
       `validation_data`, when given.
 
-    The measurement is one forward pass in inference mode over at most
-    `max_examples` examples of each data set (the training sample is a fixed,
-    seeded random subset); with the defaults it costs a few percent of an
+    The measurement is one forward pass in inference mode over a fixed,
+    seeded random sample of `max_examples` training examples and the first
+    `validation_max_examples` of `validation_data`; with the defaults it costs a few percent of an
     MNIST epoch (see `benchmarks/bench_layers.py`). Dead units are dead *for
     the measured examples*. Place it before `CSVLogger` or `TensorBoard` in
     the `callbacks` list, so that they see its values.
