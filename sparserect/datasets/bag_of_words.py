@@ -16,6 +16,7 @@ SavedModel that takes raw strings):
 """
 
 import collections
+import json
 import unicodedata
 
 import numpy as np
@@ -112,6 +113,31 @@ class BinaryBagOfWords:
             features[row, columns] = 1
         return features
 
+    def save(self, path):
+        """Writes the fitted vocabulary and settings to a JSON file."""
+        if self.vocabulary is None:
+            raise ValueError("Call fit(training texts) before save().")
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(
+                {
+                    "max_terms": self.max_terms,
+                    "min_count": self.min_count,
+                    "vocabulary": list(self.vocabulary),
+                },
+                handle,
+                ensure_ascii=False,
+            )
+
+    @classmethod
+    def load(cls, path):
+        """Reads a vectorizer written by `save`."""
+        with open(path, encoding="utf-8") as handle:
+            config = json.load(handle)
+        vectorizer = cls(config["max_terms"], config["min_count"])
+        vectorizer.vocabulary = tuple(config["vocabulary"])
+        vectorizer._index = {term: i for i, term in enumerate(vectorizer.vocabulary)}
+        return vectorizer
+
     def fit_transform(self, texts, dtype="float32"):
         """`fit(texts)`, then `transform(texts)`."""
         return self.fit(texts).transform(texts, dtype)
@@ -154,6 +180,7 @@ class BinaryBagOfWords:
                 counts = tf.math.bincount(
                     ids, minlength=size, maxlength=size, binary_output=True, axis=-1
                 )
-                return tf.cast(counts, tf.float32)
+                # bincount over ragged rows loses the static width.
+                return tf.ensure_shape(tf.cast(counts, tf.float32), [None, size])
 
         return BagOfWordsModule(self.vocabulary)
