@@ -8,28 +8,35 @@
 - `pareto_front`, `plot_pareto_front`, `sparsest_within`: accuracy against
   sparsity over all trials of a search, from a tuner or a folder on disk.
 - `run_search`: what `sparserect tune` runs (resumable, distributable).
+
+The names load on first use (PEP 562), so that importing the command-line
+module `sparserect.tuning._cli` does not import keras-tuner and TensorFlow.
 """
 
-from sparserect.tuning import objectives
-from sparserect.tuning.hypermodel import SparseNetworkHyperModel
-from sparserect.tuning.objectives import ConstrainedSparsity
-from sparserect.tuning.pareto import pareto_front
-from sparserect.tuning.pareto import pareto_mask
-from sparserect.tuning.pareto import plot_pareto_front
-from sparserect.tuning.pareto import sparsest_within
-from sparserect.tuning.search import SearchResult
-from sparserect.tuning.search import make_tuner
-from sparserect.tuning.search import run_search
+import importlib
 
-__all__ = [
-    "ConstrainedSparsity",
-    "SearchResult",
-    "SparseNetworkHyperModel",
-    "make_tuner",
-    "objectives",
-    "pareto_front",
-    "pareto_mask",
-    "plot_pareto_front",
-    "run_search",
-    "sparsest_within",
-]
+_EXPORTS = {
+    "ConstrainedSparsity": "sparserect.tuning.objectives",
+    "SearchResult": "sparserect.tuning.search",
+    "SparseNetworkHyperModel": "sparserect.tuning.hypermodel",
+    "make_tuner": "sparserect.tuning.search",
+    "objectives": "sparserect.tuning.objectives",
+    "pareto_front": "sparserect.tuning.pareto",
+    "pareto_mask": "sparserect.tuning.pareto",
+    "plot_pareto_front": "sparserect.tuning.pareto",
+    "run_search": "sparserect.tuning.search",
+    "sparsest_within": "sparserect.tuning.pareto",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(_EXPORTS[name])
+    return module if module.__name__.endswith(f".{name}") else getattr(module, name)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))
