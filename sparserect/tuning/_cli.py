@@ -57,7 +57,10 @@ def register(subparsers):
         "--points", type=float, default=1.0,
         help="accuracy tolerance of --objective constrained, in percentage points",
     )  # fmt: skip
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seed", type=int, default=1,
+        help="seeds the subset, the search and the weights (default: 1; 0 draws a random search seed)",
+    )
     parser.add_argument(
         "--overwrite", action="store_true", help="start afresh instead of resuming"
     )

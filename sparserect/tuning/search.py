@@ -100,7 +100,7 @@ def make_tuner(
     max_epochs=3,
     directory="tuning",
     project_name="search",
-    seed=0,
+    seed=1,
     overwrite=False,
 ):
     """Builds a tuner of the named kind, resuming the search found in its folder.
@@ -115,7 +115,8 @@ def make_tuner(
         max_epochs: Hyperband only: the most epochs a model is trained.
         directory: The folder of searches.
         project_name: The search's sub-folder.
-        seed: The oracle's random seed.
+        seed: The oracle's random seed; keras-tuner draws a random one for
+            `0` or `None`. Defaults to `1`.
         overwrite: Whether to delete the search found in the folder instead
             of resuming it.
 
@@ -141,6 +142,25 @@ def make_tuner(
             max_epochs=max_epochs, factor=HYPERBAND_FACTOR, hyperband_iterations=1, **common
         )
     return TUNERS[tuner](max_trials=max_trials, **common)
+
+
+def keep_finished_trials(oracle):
+    """Takes finished trials out of the queue of trials to run again; returns their ids.
+
+    When it reloads a search, keras-tuner (1.4) sends every trial that
+    `oracle.json` lists as ongoing back to be run again. But `end_trial`
+    writes `oracle.json` *before* it takes the ended trial off the ongoing
+    ones, and a distributed chief writes nothing after its last `end_trial`;
+    so a search stopped at that moment, or any finished distributed search,
+    lists a finished trial as ongoing, and resuming it would run that trial
+    twice. A trial whose own `trial.json` says `COMPLETED` or `FAILED` has
+    ended: it is dropped from the queue (an `INVALID` one, waiting for a
+    retry, stays).
+    """
+    queue = oracle._retry_queue  # keras-tuner keeps no public handle on it
+    finished = [i for i in queue if oracle.trials[i].status in ("COMPLETED", "FAILED")]
+    queue[:] = [i for i in queue if i not in finished]
+    return finished
 
 
 def distributed_role():
@@ -202,7 +222,7 @@ def run_search(
     data_dir=None,
     train_examples=None,
     points=1.0,
-    seed=0,
+    seed=1,
     overwrite=False,
     hypermodel=None,
     **hypermodel_kwargs,
@@ -237,6 +257,7 @@ def run_search(
         points: The tolerance of the constrained objective, in percentage
             points of validation accuracy.
         seed: Seeds the subset, the oracle and every trial's initial weights.
+            Defaults to `1`: keras-tuner draws a random oracle seed for `0`.
         overwrite: Start afresh instead of resuming.
         hypermodel: Optional `keras_tuner.HyperModel` to use instead of a
             `SparseNetworkHyperModel`.
@@ -264,6 +285,9 @@ def run_search(
     project_dir = pathlib.Path(search_tuner.project_dir)
     role = distributed_role()
     if role != "worker":
+        kept = keep_finished_trials(search_tuner.oracle)
+        if kept:
+            logger.info("Trials %s had finished: they are not run again", ", ".join(kept))
         finished = sum(
             t.status == "COMPLETED" for t in search_tuner.oracle.trials.values()
         )
@@ -285,6 +309,7 @@ def run_search(
     if role == "worker":
         logger.info("[%s] no trials left; the chief writes the results", search_tuner.tuner_id)
         return SearchResult(project_dir, seconds=time.monotonic() - started)
+    search_tuner.save()  # the chief's last `oracle.json` still lists a trial as ongoing
 
     frame = pareto.pareto_front(search_tuner)
     frame.to_csv(project_dir / "pareto_front.csv", index=False)
