@@ -59,7 +59,8 @@ def register(subparsers):
     )  # fmt: skip
     parser.add_argument(
         "--seed", type=int, default=1,
-        help="seeds the subset, the search and the weights (default: 1; 0 draws a random search seed)",
+        help="seeds the subset, the search and the weights "
+        "(default: 1; 0 draws a random search seed)",
     )
     parser.add_argument(
         "--overwrite", action="store_true", help="start afresh instead of resuming"

@@ -1,4 +1,4 @@
-"""Tuning objectives: validation accuracy, validation sparsity, and the sparsest model near the best.
+"""Tuning objectives: validation accuracy, validation sparsity, the sparsest model near the best.
 
 keras-tuner objectives are names of metrics in the epoch logs, so each one
 here is a `keras_tuner.Objective` over a logged value and works with every

@@ -187,7 +187,7 @@ def plot_pareto_front(
     axes.set_ylabel(f"{accuracy} (%)")
     axes.set_xlim(-2, 102)
     axes.grid(alpha=0.3)
-    axes.legend(loc="lower left", fontsize="small")
+    axes.legend(loc="best", fontsize="small")
     if title:
         axes.set_title(title)
     if path is not None:

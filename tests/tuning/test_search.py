@@ -66,7 +66,8 @@ def test_resume_after_interruption(tiny_dataset, tiny_space, tmp_path):
     assert all(state["status"] == "COMPLETED" for state in after.values())
     for name in ("trial_0", "trial_1"):  # finished trials are kept as they were
         assert after[name] == before[name]
-    assert after["trial_2"]["hyperparameters"]["values"] == before["trial_2"]["hyperparameters"]["values"]
+    values = before["trial_2"]["hyperparameters"]["values"]
+    assert after["trial_2"]["hyperparameters"]["values"] == values  # the same trial
     oracle = json.loads((project / "oracle.json").read_text())
     assert sorted(oracle["end_order"]) == ["0", "1", "2", "3"]
     assert result.frame["trial_id"].tolist() == ["0", "1", "2", "3"]
