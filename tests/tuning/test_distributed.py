@@ -2,11 +2,11 @@
 
 One test, because every process starts Keras (seconds each): the chief and
 two workers run a tiny search; worker `tuner1` is killed (SIGKILL) in the
-middle of a trial. The other worker carries the search to its last trial;
-the killed trial stays `RUNNING` in the chief's records (keras-tuner has no
-heartbeat, so the chief keeps waiting for it). A worker restarted with the
-same `KERASTUNER_TUNER_ID` is handed its unfinished trial again, runs it,
-and the chief then ends and writes the results. Every trial is recorded
+middle of a trial. The search goes on: the other worker finishes trials
+while the killed one stays `RUNNING` in the chief's records (keras-tuner has
+no heartbeat; the chief would wait for it forever). A worker restarted with
+the same `KERASTUNER_TUNER_ID` is handed its unfinished trial again, runs
+it, and the chief ends and writes the results. Every trial is recorded
 exactly once. Every wait is bounded, and every process is killed at the end.
 """
 
@@ -75,7 +75,7 @@ def test_chief_and_two_workers_with_one_killed_mid_trial(tmp_path):
     }
     command = [
         sys.executable, "-m", "sparserect", "tune", "--dataset", "digits",
-        "--train-examples", "300", "--max-trials", str(MAX_TRIALS), "--epochs", "3",
+        "--train-examples", "200", "--max-trials", str(MAX_TRIALS), "--epochs", "2",
         "--batch-size", "20", "--directory", str(tmp_path), "--project-name", "dist",
         "--units", "8", "16", "--depth", "1", "2", "--activation", "rectifier", "tanh",
     ]  # fmt: skip
@@ -107,24 +107,21 @@ def test_chief_and_two_workers_with_one_killed_mid_trial(tmp_path):
         wait_for(lambda: "tuner1" in (ongoing() or {}), deadline, "a trial of tuner1", processes)
         processes["tuner1"].send_signal(signal.SIGKILL)
         processes["tuner1"].wait(timeout=30)
-        killed = ongoing()["tuner1"]
+        killed = wait_for(lambda: (ongoing() or {}).get("tuner1"), deadline, "the lost trial", {})
 
-        # The other worker finishes the search; the chief waits for the lost trial.
+        # The search goes on: tuner0 finishes another trial; the lost one stays RUNNING.
+        completed_at_kill = sum(v == "COMPLETED" for v in statuses().values())
         wait_for(
-            lambda: processes["tuner0"].poll() is not None, deadline, "tuner0 to end",
-            {"chief": processes["chief"]},
+            lambda: sum(v == "COMPLETED" for v in statuses().values()) > completed_at_kill,
+            deadline, "tuner0 to finish a trial after the kill",
+            {"chief": processes["chief"], "tuner0": processes["tuner0"]},
         )  # fmt: skip
-        assert processes["tuner0"].returncode == 0, logs["tuner0"].read_text()[-3000:]
-        recorded = statuses()
-        assert len(recorded) == MAX_TRIALS
-        assert recorded.pop(killed) == "RUNNING"
-        assert set(recorded.values()) == {"COMPLETED"}
+        assert statuses()[killed] == "RUNNING"
         assert processes["chief"].poll() is None
-        assert not (project / "pareto_front.csv").exists()
 
         # A worker with the same id takes the lost trial up again.
         start("tuner1", "tuner1-restarted")
-        for name in ("tuner1-restarted", "chief"):
+        for name in ("tuner0", "tuner1-restarted", "chief"):
             wait_for(
                 lambda name=name: processes[name].poll() is not None, deadline,
                 f"{name} to end", {},
