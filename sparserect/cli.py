@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "sparserect.demo",
     "sparserect.datasets._cli",
     "sparserect._export_cli",
+    "sparserect.tuning._cli",
 )
 
 
