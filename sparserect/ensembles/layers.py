@@ -275,7 +275,12 @@ class EnsembleDense(keras.layers.Layer):
 
     def call(self, inputs):
         kernel = ops.cast(self.kernel, inputs.dtype)
-        if len(inputs.shape) == 2:
+        if self.ensemble_size == 1:
+            # One member: a plain matmul, which backends run faster than a
+            # batched product with a batch of one.
+            shared = inputs if len(inputs.shape) == 2 else inputs[:, 0, :]
+            outputs = ops.expand_dims(ops.matmul(shared, kernel[0]), 1)
+        elif len(inputs.shape) == 2:
             outputs = ops.einsum("bi,eio->beo", inputs, kernel)
         else:
             outputs = ops.einsum("bei,eio->beo", inputs, kernel)

@@ -350,3 +350,14 @@ def test_bad_member_and_shapes_raise_clear_errors(rng):
         layer.build((None, 2, 5))
     with pytest.raises(ValueError, match="shape"):
         MemberError(3).update_state(np.zeros(4), np.zeros((4, 2, 3)))
+
+
+def test_a_single_member_ensemble_trains_as_build_network(data):
+    x, y = data
+    model = build_ensemble((8,), 3, ensemble_size=1, hidden_units=HIDDEN, sign_trick=True, seeds=[4])
+    single = build_network((8,), 3, hidden_units=HIDDEN, sign_trick=True, seed=4)
+    compile_ensemble(model, keras.optimizers.SGD(0.1))
+    single.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=10, epochs=2, shuffle=False, verbose=0)
+    single.fit(x, y, batch_size=10, epochs=2, shuffle=False, verbose=0)
+    np.testing.assert_allclose(numpy_of(model(x))[:, 0], numpy_of(single(x)), rtol=1e-5, atol=1e-6)
