@@ -6,6 +6,7 @@ bound by per-step overhead, so E networks cost little more than one. See
 `docs/ensembles.md`.
 """
 
+from sparserect.ensembles.data import MemberBatches
 from sparserect.ensembles.layers import (
     EnsembleActivationL1,
     EnsembleDense,
@@ -31,6 +32,7 @@ __all__ = [
     "EnsembleHiddenBlock",
     "EnsembleScaledSoftplus",
     "EnsembleSparseCategoricalCrossentropy",
+    "MemberBatches",
     "MemberError",
     "MemberMetrics",
     "build_ensemble",

@@ -211,7 +211,9 @@ class EnsembleDense(keras.layers.Layer):
             kernel initializer (when it is named by a string). `None` draws
             the seeds once, at construction; they are kept in the config.
         kernel_initializer: 2-D initializer of each member's kernel. Defaults
-            to `"glorot_uniform"`.
+            to `"glorot_uniform"`. A name gets each member's seed; an
+            initializer object is called once per member, so it must not
+            have a fixed seed (that would make the members identical).
         bias_initializer: 1-D initializer of each member's bias. Defaults to
             `"zeros"`.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
@@ -239,6 +241,18 @@ class EnsembleDense(keras.layers.Layer):
         self.activation = keras.activations.get(activation)
         self._kernel_identifier = kernel_initializer
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        fixed_seed = self.kernel_initializer.get_config().get("seed")
+        if (
+            not isinstance(kernel_initializer, str)
+            and isinstance(fixed_seed, int)
+            and ensemble_size > 1
+        ):
+            raise ValueError(
+                "A kernel initializer with a fixed seed would give every member "
+                "the same weights. Name it by a string (each member then gets its "
+                "seed from `seeds`) or pass it without a seed. Received: "
+                f"kernel_initializer={kernel_initializer!r} with seed={fixed_seed}"
+            )
         self.bias_initializer = keras.initializers.get(bias_initializer)
         self.input_spec = keras.layers.InputSpec(min_ndim=2, max_ndim=3)
 

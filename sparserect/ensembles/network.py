@@ -92,7 +92,7 @@ def build_ensemble(
             seeds are drawn at random (and kept in the layers' configs).
         per_member_inputs: If `True`, the model takes inputs
             `(batch, E, *input_shape)`, one example per member (so that each
-            member can see its own shuffling; see `member_batches`).
+            member can see its own shuffling; see `MemberBatches`).
         name: Name of the model.
 
     Returns:
