@@ -114,7 +114,12 @@ def test_seeds_are_drawn_and_kept_when_not_given():
 
 @pytest.mark.parametrize(
     "activation, sharpness, sign_trick",
-    [("rectifier", None, True), ("softplus", [1.0, 6.0, 3.0], False), ("tanh", None, False)],
+    [
+        ("rectifier", None, True),
+        ("softplus", [1.0, 6.0, 3.0], False),
+        ("tanh", None, False),
+        ("prelu", None, False),
+    ],
 )
 def test_extracted_member_computes_the_ensembles_member(activation, sharpness, sign_trick, data, tmp_path):
     x, _ = data
@@ -122,6 +127,10 @@ def test_extracted_member_computes_the_ensembles_member(activation, sharpness, s
         (8,), 3, hidden_units=HIDDEN, activation=activation, sharpness=sharpness,
         activation_l1=[0.0, 0.001, 0.01], sign_trick=sign_trick, seed=1,
     )
+    if activation == "prelu":  # give each member's slopes their own values
+        for block in ("hidden_1", "hidden_2"):
+            alpha = model.get_layer(block).activation.weights[0]
+            alpha.assign(np.random.default_rng(0).uniform(0, 1, alpha.shape).astype("float32"))
     outputs = numpy_of(model(x))
     assert outputs.shape == (40, 3, 3)
     for k in range(3):
