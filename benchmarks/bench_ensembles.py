@@ -32,7 +32,9 @@ Run it from the project's root (KERAS_BACKEND picks the backend):
     KERAS_BACKEND=jax python benchmarks/bench_ensembles.py --data-dir ../shared/data/mnist
 
 Flags: `--batch-sizes 10 100`, `--ensemble-sizes 1 8 32 200`, `--seconds 8`,
-`--skip-torch`, `--synthetic` (random data of MNIST's shape, no files needed).
+`--skip-torch`, `--synthetic` (random data of MNIST's shape, no files needed),
+`--steps-per-execution 1` (Keras runs that many steps per compiled call: another
+way to cut per-step overhead, for single networks too).
 """
 
 import argparse
@@ -131,8 +133,11 @@ def plain_keras_network():
     return keras.Model(inputs, outputs)
 
 
-def time_keras(model, x, y, batch_size, seconds, min_steps, max_steps):
-    """Returns `(seconds per step, steps timed)` of `model.fit`."""
+def time_keras(model, x, y, batch_size, seconds, min_steps, max_steps, multiple=1):
+    """Returns `(seconds per step, steps timed)` of `model.fit`.
+
+    Step counts are multiples of `multiple` (the `steps_per_execution`).
+    """
 
     def fit(steps):
         n = steps * batch_size
@@ -140,19 +145,21 @@ def time_keras(model, x, y, batch_size, seconds, min_steps, max_steps):
         model.fit(x[:n], y[:n], batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
         return time.perf_counter() - start
 
-    fit(2)  # trace and compile
-    estimate = fit(2) / 2
+    def rounded(steps):
+        return max(multiple, int(steps) // multiple * multiple)
 
-    steps = int(min(max_steps, max(min_steps, seconds / estimate)))
-    if steps * batch_size > len(x):
-        steps = len(x) // batch_size
+    fit(rounded(2))  # trace and compile
+    probe = rounded(2)
+    estimate = fit(probe) / probe
+    steps = rounded(min(max_steps, max(min_steps, seconds / estimate), len(x) // batch_size))
     return fit(steps) / steps, steps
 
 
-def keras_configurations(ensemble_sizes):
-    yield "(a) plain Keras Dense", 1, lambda: _compiled(plain_keras_network())
+def keras_configurations(ensemble_sizes, steps_per_execution=1):
+    compile_options = {"steps_per_execution": steps_per_execution}
+    yield "(a) plain Keras Dense", 1, lambda: _compiled(plain_keras_network(), compile_options)
     yield "(b) sparserect blocks", 1, lambda: _compiled(
-        build_network((28, 28, 1), 10, sign_trick=True, seed=0)
+        build_network((28, 28, 1), 10, sign_trick=True, seed=0), compile_options
     )
     for size in ensemble_sizes:
         def make(size=size):
@@ -160,13 +167,17 @@ def keras_configurations(ensemble_sizes):
                 (28, 28, 1), 10, ensemble_size=size, sign_trick=True, seed=0,
                 activation_l1=np.linspace(0.0, 0.01, size) if size > 1 else 0.001,
             )
-            return compile_ensemble(model, keras.optimizers.SGD(0.01), metrics=False)
+            return compile_ensemble(
+                model, keras.optimizers.SGD(0.01), metrics=False, **compile_options
+            )
 
         yield f"(c) ensemble E={size}", size, make
 
 
-def _compiled(model):
-    model.compile(keras.optimizers.SGD(0.01), "sparse_categorical_crossentropy")
+def _compiled(model, compile_options):
+    model.compile(
+        keras.optimizers.SGD(0.01), "sparse_categorical_crossentropy", **compile_options
+    )
     return model
 
 
@@ -224,6 +235,10 @@ def main():
     parser.add_argument("--max-steps", type=int, default=2000)
     parser.add_argument("--matmul-size", type=int, default=None, help="default 4096 (CPU), 8192 (GPU)")
     parser.add_argument("--skip-torch", action="store_true")
+    parser.add_argument(
+        "--steps-per-execution", type=int, default=1,
+        help="Keras compile option: training steps per compiled call (fewer dispatches)",
+    )
     args = parser.parse_args()
 
     x, y, data_name = load_data(args.data_dir, args.synthetic)
@@ -246,13 +261,16 @@ def main():
         + f" -> peak {peak / 1e9:.1f} GFLOP/s"
     )
     print(f"training matmul FLOPs per example per network: {flops / 1e6:.2f} MFLOP")
+    print(f"Keras steps_per_execution: {args.steps_per_execution}")
 
     for batch_size in args.batch_sizes:
         rows = []
-        for label, members, make in keras_configurations(args.ensemble_sizes):
+        configurations = keras_configurations(args.ensemble_sizes, args.steps_per_execution)
+        for label, members, make in configurations:
             model = make()
             step, steps = time_keras(
-                model, x, y, batch_size, args.seconds, args.min_steps, args.max_steps
+                model, x, y, batch_size, args.seconds, args.min_steps, args.max_steps,
+                multiple=args.steps_per_execution,
             )
             rows.append((label, members, step, steps))
             del model
