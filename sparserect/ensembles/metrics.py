@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import pandas as pd
+from keras import ops
 
 from sparserect.ensembles.network import ensemble_blocks
 
@@ -19,13 +20,43 @@ MEMBER_COLUMNS = (
 
 
 def _extractor(model):
+    """Returns `(measurer, blocks, head)`: a model of per-batch reductions.
+
+    The measurer maps `[inputs, labels (batch, E), valid (batch,)]` to each
+    member's error count, summed cross-entropy and, per hidden layer, the
+    count of exact zeros of each unit, `(E, units)`, all summed over the
+    valid rows of the batch on the device: only these small sums reach the
+    host, not `(batch, E, units)` activations (2.4 GB for 1,000 examples of
+    200 members of the paper's network).
+    """
     blocks, head = ensemble_blocks(model)
-    extractor = keras.Model(
-        model.inputs,
-        [block.output for block in blocks] + [model.outputs[0]],
-        name=f"{model.name}_member_measures",
+    size = head.ensemble_size
+    inner = keras.Model(model.inputs, [block.output for block in blocks] + [model.outputs[0]])
+    inputs = [
+        keras.Input(shape=tensor.shape[1:], dtype=tensor.dtype, name=f"measured_{i}")
+        for i, tensor in enumerate(model.inputs)
+    ]
+    labels = keras.Input(shape=(size,), dtype="int32", name="labels")
+    valid = keras.Input(shape=(), dtype="float32", name="valid")
+    outputs = inner(inputs if len(inputs) > 1 else inputs[0])
+    hidden, probabilities = outputs[:-1], outputs[-1]
+    row_weight = ops.expand_dims(valid, -1)  # (batch, 1)
+    predicted = ops.cast(ops.argmax(probabilities, axis=-1), "int32")
+    wrong = ops.sum(ops.cast(ops.not_equal(predicted, labels), "float32") * row_weight, axis=0)
+    chosen = ops.squeeze(
+        ops.take_along_axis(probabilities, ops.expand_dims(labels, -1), axis=-1), -1
     )
-    return extractor, blocks, head
+    nll = ops.sum(-ops.log(ops.clip(chosen, 1e-7, 1.0)) * row_weight, axis=0)
+    zeros = [
+        ops.sum(
+            ops.cast(ops.equal(h, 0), "float32") * ops.expand_dims(row_weight, -1), axis=0
+        )
+        for h in hidden
+    ]
+    measurer = keras.Model(
+        [*inputs, labels, valid], [wrong, nll, *zeros], name=f"{model.name}_member_measures"
+    )
+    return measurer, blocks, head
 
 
 def _batches(x, y, batch_size, max_examples):
@@ -56,20 +87,20 @@ def _batches(x, y, batch_size, max_examples):
 def measure_members(extractor, blocks, head, x, y=None, batch_size=1000, max_examples=None):
     """Runs the ensemble over `(x, y)`; returns the `member_report` DataFrame."""
     size = head.ensemble_size
-    wrong = np.zeros(size, dtype=np.int64)
+    wrong = np.zeros(size, dtype=np.float64)
     nll = np.zeros(size, dtype=np.float64)
-    zero_counts = [np.zeros((size, block.units), dtype=np.int64) for block in blocks]
+    zero_counts = [np.zeros((size, block.units), dtype=np.float64) for block in blocks]
     examples = 0
     for xb, yb, count in _batches(x, y, batch_size, max_examples):
-        outputs = extractor.predict_on_batch(xb)
-        probabilities = np.asarray(outputs[-1][:count], dtype=np.float64)
-        labels = yb.reshape(count, -1).astype(np.int64)
-        labels = np.broadcast_to(labels, (count, size))
-        wrong += np.count_nonzero(probabilities.argmax(-1) != labels, axis=0)
-        chosen = np.take_along_axis(probabilities, labels[..., None], axis=-1)[..., 0]
-        nll += -np.log(np.clip(chosen, 1e-7, 1.0)).sum(axis=0)
-        for counts, hidden in zip(zero_counts, outputs[:-1]):
-            counts += np.count_nonzero(np.asarray(hidden[:count]) == 0, axis=0)
+        rows = len(xb)
+        labels = np.zeros((rows, size), dtype=np.int32)
+        labels[:count] = np.broadcast_to(yb.reshape(count, -1), (count, size))
+        valid = (np.arange(rows) < count).astype(np.float32)
+        outputs = extractor.predict_on_batch([xb, labels, valid])
+        wrong += np.asarray(outputs[0], dtype=np.float64)
+        nll += np.asarray(outputs[1], dtype=np.float64)
+        for counts, zeros in zip(zero_counts, outputs[2:]):
+            counts += np.asarray(zeros, dtype=np.float64)
         examples += count
     if not examples:
         raise ValueError("No examples to measure: `x` is empty.")
