@@ -22,13 +22,13 @@ def per_member_floats(name, value, ensemble_size, minimum, strict=False):
 
     Every value must be finite and `>= minimum` (`> minimum` if `strict`).
     """
-    values = [value] * ensemble_size if _is_number(value) else value
+    values = [value] * ensemble_size if is_number(value) else value
     try:
         values = list(values)
     except TypeError:
         values = None
     if values is None or len(values) != ensemble_size or not all(
-        _is_number(v) for v in values
+        is_number(v) for v in values
     ):
         raise ValueError(
             f"`{name}` must be a number or a sequence of {ensemble_size} numbers "
@@ -64,7 +64,7 @@ def per_member_seeds(seeds, ensemble_size):
     return [int(s) for s in values]
 
 
-def _is_number(value):
+def is_number(value):
     return not isinstance(value, bool) and isinstance(value, (int, float)) or (
         hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0
         and value.dtype.kind in "iuf"

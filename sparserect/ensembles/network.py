@@ -113,7 +113,7 @@ def build_ensemble(
         )
     if ensemble_size is None:
         for candidate in (seeds, activation_l1, sharpness):
-            if candidate is not None and not _validation._is_number(candidate):
+            if candidate is not None and not _validation.is_number(candidate):
                 try:
                     ensemble_size = len(candidate)
                 except TypeError:
