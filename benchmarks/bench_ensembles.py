@@ -184,9 +184,11 @@ def _compiled(model, compile_options):
 # (d) PyTorch --------------------------------------------------------------------------
 
 
-def time_torch(x, y, batch_size, seconds, min_steps, max_steps):
+def time_torch(x, y, batch_size, seconds, min_steps, max_steps, threads=None):
     import torch
 
+    if threads:
+        torch.set_num_threads(threads)
     torch.manual_seed(0)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     layers = []
@@ -236,6 +238,11 @@ def main():
     parser.add_argument("--matmul-size", type=int, default=None, help="default 4096 (CPU), 8192 (GPU)")
     parser.add_argument("--skip-torch", action="store_true")
     parser.add_argument(
+        "--torch-threads", type=int, default=None,
+        help="torch.set_num_threads (default: torch's own; on a CPU shared with other "
+        "processes, OpenMP threads that spin-wait can make 1 much faster)",
+    )
+    parser.add_argument(
         "--steps-per-execution", type=int, default=1,
         help="Keras compile option: training steps per compiled call (fewer dispatches)",
     )
@@ -278,9 +285,10 @@ def main():
         if not args.skip_torch:
             try:
                 step, steps, version, threads = time_torch(
-                    x, y, batch_size, args.seconds, args.min_steps, args.max_steps
+                    x, y, batch_size, args.seconds, args.min_steps, args.max_steps,
+                    args.torch_threads,
                 )
-                rows.append((f"(d) PyTorch {version} loop", 1, step, steps))
+                rows.append((f"(d) PyTorch {version} {threads}t", 1, step, steps))
             except ImportError:
                 print("(d) skipped: torch is not installed (pip install torch==2.13.0)")
         _print_table(batch_size, rows, flops, peak)
