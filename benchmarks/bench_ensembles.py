@@ -238,9 +238,10 @@ def main():
     parser.add_argument("--matmul-size", type=int, default=None, help="default 4096 (CPU), 8192 (GPU)")
     parser.add_argument("--skip-torch", action="store_true")
     parser.add_argument(
-        "--torch-threads", type=int, default=None,
-        help="torch.set_num_threads (default: torch's own; on a CPU shared with other "
-        "processes, OpenMP threads that spin-wait can make 1 much faster)",
+        "--torch-threads", type=int, nargs="+", default=None,
+        help="torch.set_num_threads values, one row each (default: 1 and the CPU count; "
+        "on a CPU shared with other processes, OpenMP threads that spin-wait make "
+        "more threads much slower)",
     )
     parser.add_argument(
         "--steps-per-execution", type=int, default=1,
@@ -282,15 +283,16 @@ def main():
             rows.append((label, members, step, steps))
             del model
             keras.backend.clear_session()
-        if not args.skip_torch:
+        torch_threads = args.torch_threads or sorted({1, os.cpu_count() or 1})
+        for threads in [] if args.skip_torch else torch_threads:
             try:
                 step, steps, version, threads = time_torch(
-                    x, y, batch_size, args.seconds, args.min_steps, args.max_steps,
-                    args.torch_threads,
+                    x, y, batch_size, args.seconds, args.min_steps, args.max_steps, threads
                 )
-                rows.append((f"(d) PyTorch {version} {threads}t", 1, step, steps))
             except ImportError:
                 print("(d) skipped: torch is not installed (pip install torch==2.13.0)")
+                break
+            rows.append((f"(d) PyTorch {version} {threads}t", 1, step, steps))
         _print_table(batch_size, rows, flops, peak)
     if hasattr(os, "getloadavg"):
         print("load average after: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
