@@ -1,0 +1,97 @@
+"""Per-member mini-batches: every member of an ensemble sees its own shuffling."""
+
+import math
+
+import keras
+import numpy as np
+
+from sparserect.ensembles import _validation
+
+
+class MemberBatches(keras.utils.PyDataset):
+    """Mini-batches in which member `k` follows its own order of the examples.
+
+    Batch `i` holds, for every member `k`, the examples
+    `orders[k, i * batch_size : (i + 1) * batch_size]`: inputs of shape
+    `(batch, E, *example_shape)` and labels `(batch, E)`, for an ensemble
+    built with `build_ensemble(..., per_member_inputs=True)`. With
+    `shuffle=True` each member gets a new permutation at every epoch, drawn
+    from `(seed, epoch, k)`, so member `k` trains exactly as a single network
+    fed `x[member_order(k, epoch)]` in that order. (Without this, all the
+    members see the same mini-batches, which is what `fit` does with shared
+    inputs.)
+
+    Example:
+
+    ``` python
+    model = build_ensemble((28, 28, 1), 10, ensemble_size=8, seed=0,
+                           per_member_inputs=True)
+    compile_ensemble(model, keras.optimizers.SGD(0.01))
+    model.fit(MemberBatches(x, y, batch_size=10, ensemble_size=8), epochs=5,
+              shuffle=False)
+    ```
+
+    Pass `shuffle=False` to `fit`: the batches are already shuffled, and
+    `fit` would otherwise also permute the order of the batches (the same
+    way for all the members), so that member `k` would no longer follow
+    `member_order(k, epoch)` exactly. The epoch (from 0) advances after an
+    epoch that served every batch; a new `fit` call continues the count.
+
+    Args:
+        x: Array of examples, `(n, *example_shape)`.
+        y: Array of integer labels, `(n,)`.
+        batch_size: Int > 0, examples per member per batch.
+        ensemble_size: Int > 0, the number E of members.
+        shuffle: Whether each member gets its own permutation at every
+            epoch. `False` gives every member the data in its order.
+        seed: Int >= 0, seeds the permutations.
+        **kwargs: `keras.utils.PyDataset` arguments (`workers`, ...).
+    """
+
+    def __init__(self, x, y, batch_size, ensemble_size, shuffle=True, seed=0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+            raise ValueError(f"`batch_size` must be an int > 0. Received: batch_size={batch_size!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"`seed` must be an int >= 0. Received: seed={seed!r}")
+        if len(x) != len(y) or len(x) == 0:
+            raise ValueError(
+                "`x` and `y` must have the same, non-zero number of examples. "
+                f"Received: len(x)={len(x)}, len(y)={len(y)}"
+            )
+        self.x = np.asarray(x)
+        self.y = np.asarray(y)
+        self.batch_size = batch_size
+        self.ensemble_size = _validation.check_size(ensemble_size)
+        self.shuffle = bool(shuffle)
+        self.seed = seed
+        self.epoch = 0
+        self._orders = self.orders(0)
+        self._served = set()
+
+    def member_order(self, k, epoch):
+        """Returns the order of the examples that member `k` sees at `epoch`."""
+        count = len(self.x)
+        if not self.shuffle:
+            return np.arange(count)
+        return np.random.default_rng((self.seed, epoch, k)).permutation(count)
+
+    def orders(self, epoch):
+        """Returns the `(E, n)` orders of all the members at `epoch`."""
+        return np.stack([self.member_order(k, epoch) for k in range(self.ensemble_size)])
+
+    def __len__(self):
+        return math.ceil(len(self.x) / self.batch_size)
+
+    def __getitem__(self, index):
+        self._served.add(index)
+        rows = self._orders[:, index * self.batch_size : (index + 1) * self.batch_size].T
+        return self.x[rows], self.y[rows]  # (batch, E, ...), (batch, E)
+
+    def on_epoch_end(self):
+        # Keras peeks at a batch or two (and may begin and end an "epoch" to
+        # do so) before training: only an epoch that served every batch counts.
+        if len(self._served) == len(self):
+            self.epoch += 1
+            self._orders = self.orders(self.epoch)
+            self._served.clear()
