@@ -19,6 +19,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 COMMAND_MODULES = (
     "sparserect.demo",
     "sparserect.datasets._cli",
+    "sparserect.reproduce._cli",
 )
 
 
