@@ -26,6 +26,8 @@ def _run(args):
     from sparserect import reproduce
 
     logging.getLogger("sparserect").setLevel(logging.INFO)
+    # TensorFlow warns when each configuration compiles its own functions.
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     seeds = tuple(range(args.seeds))
     overrides = dict(
         epochs=args.epochs, learning_rates=args.learning_rates, hidden_units=args.hidden_units,
