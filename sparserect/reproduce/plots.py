@@ -24,7 +24,7 @@ def plot_table1(summary, dataset, path):
     """Bars of our test error (mean ± std over seeds) beside the paper's, and per-layer sparsity."""
     figure, (errors, sparsity) = plt.subplots(1, 2, figsize=(11, 4))
     labels = [
-        f"{a}\n{'pre-trained' if p else 'no pre-training'}"
+        f"{a}, {'pre-trained' if p else 'no pre-training'}"
         for p, a in zip(summary["pretrained"], summary["activation"])
     ]
     positions = np.arange(len(summary))
@@ -34,7 +34,7 @@ def plot_table1(summary, dataset, path):
     if reference.notna().any():
         errors.bar(positions + 0.2, reference, 0.4,
                    label=f"paper ({paper.REFERENCE_DATASET.get(dataset, dataset)})")
-    errors.set_xticks(positions, labels, fontsize=7)
+    errors.set_xticks(positions, labels, fontsize=7, rotation=30, ha="right")
     errors.set_ylabel("test error (%)")
     errors.set_title(f"Table 1 on {dataset}")
     errors.legend()
@@ -43,7 +43,7 @@ def plot_table1(summary, dataset, path):
     for index in range(layers.shape[1]):
         sparsity.bar(positions + (index - (layers.shape[1] - 1) / 2) * width,
                      100 * layers[:, index], width, label=f"hidden {index + 1}")
-    sparsity.set_xticks(positions, labels, fontsize=7)
+    sparsity.set_xticks(positions, labels, fontsize=7, rotation=30, ha="right")
     sparsity.set_ylabel("exact zeros on the test set (%)")
     sparsity.set_ylim(0, 100)
     sparsity.legend()
@@ -59,6 +59,7 @@ def plot_figure3(frame, dataset, path):
     axis.axvline(100 * paper.FIGURE3_SPARSITY_MARK, color="grey", linestyle="--",
                  label="paper: accuracy holds up to about 85% zeros")
     axis.set_xlabel("average exact sparsity of the hidden layers (%)")
+    axis.set_yscale("log")  # small differences and collapsed networks on one plot
     axis.set_ylabel("test error (%)")
     axis.set_title(f"Figure 3 on {dataset}: {len(frame)} rectifier networks")
     axis.legend(fontsize=8)
