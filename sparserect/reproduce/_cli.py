@@ -1,7 +1,7 @@
 """`sparserect reproduce`: the paper's image experiments from the command line.
 
 With no arguments it runs Table 1 on the embedded 8x8 digits (no download):
-rectifier, tanh and softplus networks of 3 x 1000 units, without and with
+rectifier, tanh and softplus networks of 3 x 500 units, without and with
 denoising auto-encoder pre-training, one seed, and prints the table beside
 the paper's MNIST column. Results go to results/table1/.
 
