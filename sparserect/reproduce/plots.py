@@ -59,7 +59,8 @@ def plot_figure3(frame, dataset, path):
     axis.axvline(100 * paper.FIGURE3_SPARSITY_MARK, color="grey", linestyle="--",
                  label="paper: accuracy holds up to about 85% zeros")
     axis.set_xlabel("average exact sparsity of the hidden layers (%)")
-    axis.set_yscale("log")  # small differences and collapsed networks on one plot
+    if (frame["test_error"] > 0).all():
+        axis.set_yscale("log")  # small differences and collapsed networks on one plot
     axis.set_ylabel("test error (%)")
     axis.set_title(f"Figure 3 on {dataset}: {len(frame)} rectifier networks")
     axis.legend(fontsize=8)

@@ -100,7 +100,8 @@ def load_dataset(name, data_dir=None, train_size=None, seed=0):
     kwargs = {} if data_dir is None else {"data_dir": data_dir}
     dataset = datasets.load(name, **kwargs)
     if train_size is not None and train_size < len(dataset.train):
-        rows = np.sort(np.random.default_rng(seed).choice(len(dataset.train), train_size, replace=False))
+        generator = np.random.default_rng(seed)
+        rows = np.sort(generator.choice(len(dataset.train), train_size, replace=False))
         dataset = dataclasses.replace(dataset, train=dataset.train.take(rows))
     return dataset
 

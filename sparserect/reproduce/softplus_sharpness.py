@@ -54,7 +54,8 @@ def run_softplus_sharpness(
     for a in choices:
         for seed in seeds:
             activation = "rectifier" if a is None else layers.ScaledSoftplus(sharpness=a)
-            key = results_lib.run_key(**{"": "rectifier" if a is None else f"softplus_a{a:g}"}, seed=seed)
+            name = "rectifier" if a is None else f"softplus_a{a:g}"
+            key = results_lib.run_key(**{"": name}, seed=seed)
             configurations.append((key, dict(
                 activation=activation, pretraining=False, seed=seed,
                 **settings.training_arguments(),

@@ -76,7 +76,9 @@ def run_sparsity(
         "validation error (%)": 100 * frame["validation_error"],
         "dead units (%)": 100 * frame["dead_fraction"],
         "learning rate": frame["learning_rate"].map(lambda v: f"{v:g}"),
-        "epochs (best / run)": [f"{b} / {r}" for b, r in zip(frame["best_epoch"], frame["epochs_run"])],
+        "epochs (best / run)": [
+            f"{best} / {run}" for best, run in zip(frame["best_epoch"], frame["epochs_run"])
+        ],
     })
     note = (
         f"\nThe paper ({paper.FIGURE3_NETWORKS} networks on MNIST): accuracy does not "

@@ -92,7 +92,9 @@ def write_table1(directory, outcomes, dataset):
     """Writes the CSV files, the Markdown table and the plot of Table 1 results."""
     rows = pd.DataFrame(outcomes)
     rows["pretrained"] = rows["pretraining"].notna()
-    results_lib.write_csv(directory / "results.csv", rows.drop(columns=["candidates", "pretraining_loss"]))
+    results_lib.write_csv(
+        directory / "results.csv", rows.drop(columns=["candidates", "pretraining_loss"])
+    )
     summary = []
     for (pretrained, activation), group in rows.groupby(["pretrained", "activation"], sort=False):
         layer_sparsity = pd.DataFrame(group["layer_sparsity"].tolist())
@@ -145,7 +147,8 @@ def table1_markdown(summary, dataset):
         "dead units per layer": summary["formatted"].map(lambda f: f["dead"]),
         "learning rate": summary["learning_rates"].map(lambda r: ", ".join(f"{v:g}" for v in r)),
         "epochs (best / run)": [
-            f"{b:.1f} / {r:.1f}" for b, r in zip(summary["best_epoch_mean"], summary["epochs_run_mean"])
+            f"{best:.1f} / {run:.1f}"
+            for best, run in zip(summary["best_epoch_mean"], summary["epochs_run_mean"])
         ],
         "wall time (s)": summary["wall_time_mean"].map(lambda v: f"{v:.0f}"),
         "seeds": summary["seeds"],

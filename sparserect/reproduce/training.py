@@ -240,7 +240,9 @@ def train_configuration(
             "epochs_run": len(stopping.errors), "diverged": stopping.diverged,
             "validation_errors": stopping.errors,
         }
-        if stopping.best_weights is not None and (best is None or stopping.best_error < best[1].best_error):
+        if stopping.best_weights is None:  # diverged in its first epoch
+            continue
+        if best is None or stopping.best_error < best[1].best_error:
             best = (learning_rate, stopping)
     if best is None:
         raise FloatingPointError(
