@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "sparserect.datasets._cli",
     "sparserect._export_cli",
     "sparserect.tuning._cli",
+    "sparserect.reproduce._cli",
 )
 
 

@@ -1,0 +1,29 @@
+"""sparserect.pretraining: greedy stacked denoising auto-encoders, the paper's pre-training.
+
+`pretrain_stack(model, x)` trains each `HiddenBlock` of a network as a
+denoising auto-encoder (masking noise 0.25, tied weights), one layer at a
+time, with the paper's reconstruction for its activation, and leaves the
+network ready for supervised fine-tuning.
+"""
+
+from sparserect.pretraining.autoencoder import RECONSTRUCTIONS
+from sparserect.pretraining.autoencoder import BatchMaxScaling
+from sparserect.pretraining.autoencoder import TiedDecoder
+from sparserect.pretraining.autoencoder import build_denoising_autoencoder
+from sparserect.pretraining.autoencoder import default_reconstruction
+from sparserect.pretraining.autoencoder import reconstruction_loss
+from sparserect.pretraining.masking_noise import MaskingNoise
+from sparserect.pretraining.stack import pretrain_stack
+from sparserect.pretraining.stack import unit_interval_targets
+
+__all__ = [
+    "RECONSTRUCTIONS",
+    "BatchMaxScaling",
+    "MaskingNoise",
+    "TiedDecoder",
+    "build_denoising_autoencoder",
+    "default_reconstruction",
+    "pretrain_stack",
+    "reconstruction_loss",
+    "unit_interval_targets",
+]

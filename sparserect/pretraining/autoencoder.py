@@ -1,0 +1,189 @@
+"""One denoising auto-encoder around one `HiddenBlock`, with the paper's reconstructions.
+
+The encoder *is* the block: its Dense weights, activation, activation L1
+penalty and sign trick, shared with the network it belongs to, so that
+training the auto-encoder trains the network's layer in place. The decoder
+uses the transposed encoder kernel (tied weights, as in the classic denoising
+auto-encoder of Vincent et al., 2008, on which the authors' stacks are built)
+and a bias of its own.
+
+Reconstructions (`RECONSTRUCTIONS`), with `z` the decoder's pre-activation
+and `t` the clean target, costs summed over the features and averaged over
+the batch as in the authors' code (`deepANN/Reconstruction_cost.py`):
+
+| name | decoder | cost | paper |
+|---|---|---|---|
+| `"cross_entropy"` | sigmoid | `-sum(t log s(z) + (1-t) log(1-s(z)))` | tanh networks |
+| `"softplus_quadratic"` | softplus | `sum((softplus(z) - t)^2)` | strategy 1, rectifier and softplus on images |
+| `"sigmoid_cross_entropy"` | code scaled to [0, 1], sigmoid | cross-entropy | strategy 2, rectifier and softplus on text |
+
+The cross-entropy costs need targets in [0, 1]: the block's inputs are
+mapped there linearly (`target_range`), e.g. tanh activations in [-1, 1] by
+`(t + 1) / 2` as in the authors' code, and pixels in [0, 1] stay as they are.
+"""
+
+import keras
+from keras import ops
+
+from sparserect.layers.hidden_block import HiddenBlock
+from sparserect.pretraining.masking_noise import MaskingNoise
+
+RECONSTRUCTIONS = ("cross_entropy", "softplus_quadratic", "sigmoid_cross_entropy")
+
+
+def default_reconstruction(activation):
+    """Returns the paper's reconstruction for a block's activation layer.
+
+    Tanh networks use `"cross_entropy"`; every other activation (rectifier,
+    softplus and their variants) the paper's strategy 1 for images,
+    `"softplus_quadratic"`.
+    """
+    name = getattr(activation, "activation", None)
+    name = getattr(name, "__name__", name)
+    return "cross_entropy" if name == "tanh" else "softplus_quadratic"
+
+
+def check_reconstruction(reconstruction):
+    """Raises a `ValueError` unless `reconstruction` is one of `RECONSTRUCTIONS`."""
+    if reconstruction not in RECONSTRUCTIONS:
+        raise ValueError(
+            f"Unknown reconstruction: expected one of {RECONSTRUCTIONS}. "
+            f"Received: reconstruction={reconstruction!r}"
+        )
+
+
+class _Unsign(keras.layers.Layer):
+    """Multiplies by a block's sign mask (its own inverse): undoes the sign trick."""
+
+    def __init__(self, sign_flip, **kwargs):
+        super().__init__(**kwargs)
+        self.sign_flip = sign_flip
+
+    def call(self, inputs):
+        return inputs * ops.cast(self.sign_flip.sign_mask, inputs.dtype)
+
+
+class BatchMaxScaling(keras.layers.Layer):
+    """Divides non-negative codes by their largest value in the batch: codes in [0, 1].
+
+    The paper's strategy 2 scales the hidden activations to [0, 1] before a
+    sigmoid reconstruction. One scalar per batch (not per unit) keeps the
+    relative sizes of the units, so the decoder sees the code's pattern of
+    exact zeros and magnitudes unchanged; the divisor is a constant for the
+    gradient (`stop_gradient`), so the cost cannot be lowered by shrinking
+    the largest activation instead of reconstructing. A running maximum would
+    add state that the network, after pre-training, does not have.
+    """
+
+    def call(self, inputs):
+        largest = ops.stop_gradient(ops.max(ops.abs(inputs)))
+        return inputs / (largest + keras.config.epsilon())
+
+
+class TiedDecoder(keras.layers.Layer):
+    """Maps a code back to the encoder's input space with the encoder's transposed kernel.
+
+    Formula, with encoder kernel `W` (inputs x units) and its own bias `c`:
+
+    ``` python
+    z = (code @ transpose(W)) * s_in + c
+    ```
+
+    where `s_in` is the sign mask of the block that produced the encoder's
+    inputs (the sign trick of the layer below), or 1: the target is that
+    layer's activations before its sign flip, so that softplus and sigmoid
+    reconstructions, which are non-negative, can match it.
+
+    Args:
+        encoder: The encoder's `keras.layers.Dense` (built).
+        input_sign_flip: The `SignFlip` of the layer below, or `None`.
+        **kwargs: Base layer keyword arguments.
+    """
+
+    def __init__(self, encoder, input_sign_flip=None, **kwargs):
+        super().__init__(**kwargs)
+        self.encoder = encoder
+        self.input_sign_flip = input_sign_flip
+
+    def build(self, input_shape):
+        self.bias = self.add_weight(
+            name="bias",
+            shape=(self.encoder.kernel.shape[0],),
+            initializer="zeros",
+        )
+
+    def call(self, code):
+        z = ops.matmul(code, ops.transpose(self.encoder.kernel))
+        if self.input_sign_flip is not None:
+            z = z * ops.cast(self.input_sign_flip.sign_mask, z.dtype)
+        return z + self.bias
+
+    def compute_output_shape(self, input_shape):
+        return (*input_shape[:-1], self.encoder.kernel.shape[0])
+
+
+def reconstruction_loss(reconstruction):
+    """Returns the Keras loss `fn(target, z)` of a reconstruction, `z` pre-activation."""
+    check_reconstruction(reconstruction)
+    if reconstruction == "softplus_quadratic":
+
+        def softplus_quadratic(target, z):
+            return ops.sum(ops.square(ops.softplus(z) - target), axis=-1)
+
+        return softplus_quadratic
+
+    def sigmoid_cross_entropy(target, z):
+        return ops.sum(
+            ops.binary_crossentropy(target, z, from_logits=True), axis=-1
+        )
+
+    return sigmoid_cross_entropy
+
+
+def build_denoising_autoencoder(
+    block, input_dim, noise=0.25, reconstruction=None, input_sign_flip=None, seed=None
+):
+    """Builds the denoising auto-encoder that trains `block` in place.
+
+    The model maps clean inputs (the activations of the layer below, sign
+    trick undone, or the flattened data) to the decoder's pre-activation:
+
+    ``` python
+    x -> MaskingNoise -> [x s_in] -> block -> [undo block's sign] -> [scale] -> TiedDecoder
+    ```
+
+    Compile it with `reconstruction_loss(reconstruction)` and fit it on
+    `(inputs, targets)`. The block's activation L1 penalty is one of the
+    model's losses, as the paper applies it in pre-training too.
+
+    Args:
+        block: A built `HiddenBlock`.
+        input_dim: Int, the number of inputs of the block.
+        noise: Float in [0, 1), the masking noise rate. Defaults to the
+            paper's `0.25`.
+        reconstruction: One of `RECONSTRUCTIONS`, or `None` for
+            `default_reconstruction(block.activation)`.
+        input_sign_flip: The `SignFlip` of the layer below, or `None`.
+        seed: Int or `None`, seeds the masking noise.
+
+    Returns:
+        A `keras.Model`, not compiled.
+    """
+    if not isinstance(block, HiddenBlock):
+        raise ValueError(
+            "Pre-training trains `HiddenBlock`s. "
+            f"Received: block={block!r}"
+        )
+    reconstruction = reconstruction or default_reconstruction(block.activation)
+    check_reconstruction(reconstruction)
+    inputs = keras.Input((input_dim,), name="clean_inputs")
+    x = MaskingNoise(noise, seed=seed, name="masking_noise")(inputs)
+    if input_sign_flip is not None:
+        x = _Unsign(input_sign_flip, name="input_sign")(x)
+    code = block(x)
+    if block.sign_flip is not None:
+        code = _Unsign(block.sign_flip, name="code_sign")(code)
+    if reconstruction == "sigmoid_cross_entropy":
+        code = BatchMaxScaling(name="scale_to_unit")(code)
+    outputs = TiedDecoder(block.dense, input_sign_flip, name="decoder")(code)
+    return keras.Model(inputs, outputs, name=f"{block.name}_denoising_autoencoder")

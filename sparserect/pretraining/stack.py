@@ -1,0 +1,168 @@
+"""Greedy layer-wise pre-training of a stack of `HiddenBlock`s as denoising auto-encoders."""
+
+import logging
+
+import keras
+import numpy as np
+
+from sparserect.layers.hidden_block import HiddenBlock
+from sparserect.pretraining import autoencoder
+
+logger = logging.getLogger(__name__)
+
+
+def _blocks_of(model_or_blocks):
+    if isinstance(model_or_blocks, keras.Model):
+        blocks = [layer for layer in model_or_blocks.layers if isinstance(layer, HiddenBlock)]
+    else:
+        blocks = list(model_or_blocks)
+    if not blocks or not all(isinstance(block, HiddenBlock) for block in blocks):
+        raise ValueError(
+            "Expected a model with `HiddenBlock` layers or a list of "
+            f"`HiddenBlock`s. Received: model_or_blocks={model_or_blocks!r}"
+        )
+    return blocks
+
+
+def _forward(block, x, batch_size=1000):
+    """Returns the block's activations on `x`, sign trick undone, as numpy."""
+    mask = None if block.sign_mask is None else keras.ops.convert_to_numpy(block.sign_mask)
+    outputs = []
+    for start in range(0, len(x), batch_size):
+        h = keras.ops.convert_to_numpy(block(x[start : start + batch_size]))
+        outputs.append(h if mask is None else h * mask)
+    return np.concatenate(outputs).astype("float32")
+
+
+def _signed(x, sign_flip):
+    if sign_flip is None:
+        return x
+    return x * keras.ops.convert_to_numpy(sign_flip.sign_mask)
+
+
+def unit_interval_targets(x):
+    """Maps inputs linearly into [0, 1] for the cross-entropy reconstructions.
+
+    The range is `[min(0, x.min()), max(1, x.max())]`: pixels in [0, 1] are
+    unchanged, tanh activations in (-1, 1) become about `(x + 1) / 2` and
+    rectifier activations are divided by their largest value.
+    """
+    low = min(0.0, float(x.min()))
+    high = max(1.0, float(x.max()))
+    return ((x - low) / (high - low)).astype("float32")
+
+
+def pretrain_stack(
+    model_or_blocks,
+    x,
+    reconstruction=None,
+    noise=0.25,
+    epochs=10,
+    learning_rate=0.01,
+    batch_size=10,
+    seed=None,
+    steps_per_execution=1,
+    callbacks=None,
+    verbose=0,
+):
+    """Pre-trains hidden blocks greedily, bottom up, as denoising auto-encoders.
+
+    Block `i` is trained as `build_denoising_autoencoder` describes, on the
+    activations of blocks `1..i-1` (already trained, then frozen for it) over
+    `x`, with plain SGD at a constant learning rate, as Glorot et al. (2011)
+    do before fine-tuning. The blocks' Dense weights are updated in place:
+    after the call, the model is ready for supervised fine-tuning of the
+    whole stack (compile it and `fit` it as usual). The activation L1 penalty
+    of each block applies during its pre-training.
+
+    Example:
+
+    ``` python
+    model = build_network((28, 28, 1), 10, activation="rectifier")
+    losses = pretrain_stack(model, x_train, reconstruction="softplus_quadratic",
+                            epochs=5, learning_rate=0.01)
+    model.compile(keras.optimizers.SGD(0.01), "sparse_categorical_crossentropy")
+    model.fit(x_train, y_train, batch_size=10)
+    ```
+
+    Args:
+        model_or_blocks: A built `keras.Model` whose `HiddenBlock` layers
+            are pre-trained in the order of `model.layers` (as
+            `build_network` makes them), or a list of built `HiddenBlock`s
+            that are applied one after the other to the flattened `x`.
+        x: Numpy array of training inputs (labels are not used); each
+            example is flattened.
+        reconstruction: One of `"cross_entropy"`, `"softplus_quadratic"`
+            (the paper's strategy 1), `"sigmoid_cross_entropy"` (strategy 2),
+            or `None` for the paper's choice per block: cross-entropy for
+            tanh, softplus-quadratic otherwise.
+        noise: Float in [0, 1), the masking noise rate. Defaults to `0.25`.
+        epochs: Int > 0, epochs per block. The paper does not state it.
+        learning_rate: Float > 0, the constant SGD learning rate. The paper
+            picks it in {0.1, 0.01, 0.001, 0.0001} by reconstruction error.
+        batch_size: Int > 0. Defaults to the paper's `10`.
+        seed: Int or `None`, seeds the masking noise (block `i` uses
+            `seed + i`) and the shuffling.
+        steps_per_execution: Int > 0, passed to `compile`: several SGD steps
+            per compiled call, much faster at batch 10.
+        callbacks: Optional list of Keras callbacks for each block's `fit`.
+        verbose: Verbosity of `fit`.
+
+    Returns:
+        A list with, for each block, a dict `{"layer", "reconstruction",
+        "loss"}`: the block's name, its reconstruction and its training
+        loss per epoch (reconstruction cost plus L1 penalty).
+    """
+    blocks = _blocks_of(model_or_blocks)
+    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(f"`{name}` must be an int > 0. Received: {name}={value!r}")
+    if not learning_rate > 0:
+        raise ValueError(
+            f"`learning_rate` must be > 0. Received: learning_rate={learning_rate!r}"
+        )
+    if reconstruction is not None:
+        autoencoder.check_reconstruction(reconstruction)
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    inputs = np.asarray(x, dtype="float32").reshape(len(x), -1)
+    below = None  # the SignFlip of the previous block
+    results = []
+    for index, block in enumerate(blocks):
+        if not block.built:
+            block.build((None, inputs.shape[1]))
+        choice = reconstruction or autoencoder.default_reconstruction(block.activation)
+        targets = inputs if choice == "softplus_quadratic" else unit_interval_targets(inputs)
+        model = autoencoder.build_denoising_autoencoder(
+            block,
+            inputs.shape[1],
+            noise=noise,
+            reconstruction=choice,
+            input_sign_flip=below,
+            seed=None if seed is None else seed + index,
+        )
+        model.compile(
+            keras.optimizers.SGD(learning_rate),
+            loss=autoencoder.reconstruction_loss(choice),
+            steps_per_execution=steps_per_execution,
+        )
+        logger.info(
+            "pre-training %s (%d/%d): %s, noise %.2f, %d epochs, learning rate %g",
+            block.name, index + 1, len(blocks), choice, noise, epochs, learning_rate,
+        )
+        history = model.fit(
+            inputs,
+            targets,
+            batch_size=batch_size,
+            epochs=epochs,
+            shuffle=True,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
+        results.append(
+            {"layer": block.name, "reconstruction": choice, "loss": history.history["loss"]}
+        )
+        # The next block's inputs: this block's activations, sign trick undone.
+        inputs = _forward(block, _signed(inputs, below))
+        below = block.sign_flip
+    return results

@@ -1,0 +1,91 @@
+"""The experiments' PNG plots (matplotlib, no display needed)."""
+
+import pathlib
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from sparserect.reproduce import paper  # noqa: E402
+
+
+def _save(figure, path):
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.stem}.tmp.png")
+    figure.savefig(temporary, dpi=120, bbox_inches="tight")
+    plt.close(figure)
+    temporary.replace(path)
+
+
+def plot_table1(summary, dataset, path):
+    """Bars of our test error (mean ± std over seeds) beside the paper's, and per-layer sparsity."""
+    figure, (errors, sparsity) = plt.subplots(1, 2, figsize=(11, 4))
+    labels = [
+        f"{a}, {'pre-trained' if p else 'no pre-training'}"
+        for p, a in zip(summary["pretrained"], summary["activation"])
+    ]
+    positions = np.arange(len(summary))
+    errors.bar(positions - 0.2, 100 * summary["test_error_mean"], 0.4,
+               yerr=100 * summary["test_error_std"], label="ours")
+    reference = summary["paper_test_error"].astype(float)
+    if reference.notna().any():
+        errors.bar(positions + 0.2, reference, 0.4,
+                   label=f"paper ({paper.REFERENCE_DATASET.get(dataset, dataset)})")
+    errors.set_xticks(positions, labels, fontsize=7, rotation=30, ha="right")
+    errors.set_ylabel("test error (%)")
+    errors.set_title(f"Table 1 on {dataset}")
+    errors.legend()
+    layers = np.array(summary["layer_sparsity_mean"].tolist())
+    width = 0.8 / layers.shape[1]
+    for index in range(layers.shape[1]):
+        sparsity.bar(positions + (index - (layers.shape[1] - 1) / 2) * width,
+                     100 * layers[:, index], width, label=f"hidden {index + 1}")
+    sparsity.set_xticks(positions, labels, fontsize=7, rotation=30, ha="right")
+    sparsity.set_ylabel("exact zeros on the test set (%)")
+    sparsity.set_ylim(0, 100)
+    sparsity.legend()
+    _save(figure, path)
+
+
+def plot_figure3(frame, dataset, path):
+    """Test error against average exact sparsity, coloured by the L1 coefficient (Figure 3)."""
+    figure, axis = plt.subplots(figsize=(6, 4))
+    points = axis.scatter(100 * frame["average_sparsity"], 100 * frame["test_error"],
+                          c=frame["activation_l1"], cmap="viridis")
+    figure.colorbar(points, label="activation L1 coefficient")
+    axis.axvline(100 * paper.FIGURE3_SPARSITY_MARK, color="grey", linestyle="--",
+                 label="paper: accuracy holds up to about 85% zeros")
+    axis.set_xlabel("average exact sparsity of the hidden layers (%)")
+    if (frame["test_error"] > 0).all():
+        axis.set_yscale("log")  # small differences and collapsed networks on one plot
+    axis.set_ylabel("test error (%)")
+    axis.set_title(f"Figure 3 on {dataset}: {len(frame)} rectifier networks")
+    axis.legend(fontsize=8)
+    _save(figure, path)
+
+
+def plot_softplus_sharpness(frame, dataset, path):
+    """Test error against the softplus sharpness `a`, the rectifier as a line, the paper's beside."""
+    figure, axis = plt.subplots(figsize=(6, 4))
+    softplus = frame[frame["sharpness"].notna()]
+    rectifier = frame[frame["sharpness"].isna()]
+    axis.errorbar(softplus["sharpness"], 100 * softplus["test_error_mean"],
+                  yerr=100 * softplus["test_error_std"], marker="o", label="ours: softplus")
+    if len(rectifier):
+        axis.axhline(100 * rectifier["test_error_mean"].iloc[0], color="C0",
+                     linestyle="--", label="ours: rectifier")
+    if dataset == "norb":
+        sharpness = [a for a in paper.SOFTPLUS_SHARPNESS if a is not None]
+        axis.plot(sharpness, [paper.SOFTPLUS_SHARPNESS[a] for a in sharpness], marker="s",
+                  color="C1", label="paper: softplus")
+        axis.axhline(paper.SOFTPLUS_SHARPNESS[None], color="C1", linestyle=":",
+                     label="paper: rectifier")
+    axis.set_xscale("log")
+    axis.set_xlabel("sharpness a of (1/a) softplus(a x)")
+    axis.set_ylabel("test error (%)")
+    axis.set_title(f"Rescaled softplus on {dataset}")
+    axis.legend(fontsize=8)
+    _save(figure, path)

@@ -1,0 +1,115 @@
+"""Result files: atomic writes, one JSON file per finished configuration, Markdown tables.
+
+An experiment writes each configuration's result to
+`<out>/<experiment>/runs/<key>.json` as soon as it finishes, through a
+temporary file and `os.replace`, so that an interrupted run leaves only
+complete files, and a run with `resume=True` skips the keys already there.
+"""
+
+import json
+import math
+import os
+import pathlib
+import re
+import tempfile
+
+import numpy as np
+
+
+def _atomic_write(path, write):
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+            write(file)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def _plain(value):
+    """Turns numpy scalars and arrays into JSON values; NaN becomes `None`."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def write_json(path, data):
+    """Writes `data` as indented JSON, atomically."""
+    _atomic_write(path, lambda file: json.dump(_plain(data), file, indent=2))
+
+
+def write_text(path, text):
+    """Writes a text file atomically."""
+    _atomic_write(path, lambda file: file.write(text))
+
+
+def write_csv(path, frame):
+    """Writes a `pandas.DataFrame` as CSV, atomically."""
+    _atomic_write(path, lambda file: frame.to_csv(file, index=False))
+
+
+def run_key(**parts):
+    """Returns a file-name-safe key such as `rectifier-pretrained-seed0`."""
+    text = "-".join(f"{value}" if name == "" else f"{name}{value}" for name, value in parts.items())
+    return re.sub(r"[^A-Za-z0-9_.=+-]", "_", text)
+
+
+class RunStore:
+    """The `runs/` folder of an experiment: one JSON result per configuration key.
+
+    Args:
+        directory: The experiment's folder; results go to `directory/runs/`.
+    """
+
+    def __init__(self, directory):
+        self.directory = pathlib.Path(directory)
+        self.runs = self.directory / "runs"
+
+    def path(self, key):
+        return self.runs / f"{key}.json"
+
+    def load(self, key):
+        """Returns the stored result of `key`, or `None`."""
+        path = self.path(key)
+        if not path.exists():
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def save(self, key, result):
+        write_json(self.path(key), result)
+
+
+def markdown_table(frame, float_format="{:.2f}"):
+    """Renders a `pandas.DataFrame` as a GitHub Markdown table (no extra dependency)."""
+
+    def cell(value):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return ""
+        if isinstance(value, float):
+            return float_format.format(value)
+        return str(value)
+
+    header = "| " + " | ".join(str(c) for c in frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([header, rule, *rows]) + "\n"
+
+
+def mean_std(values, scale=1.0, digits=2):
+    """Formats `mean ± std` of finite values (`std` over seeds, ddof=0), or `""`."""
+    values = np.asarray([v for v in values if v is not None and math.isfinite(v)], dtype=float)
+    if values.size == 0:
+        return ""
+    mean = scale * values.mean()
+    if values.size == 1:
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ± {scale * values.std():.{digits}f}"

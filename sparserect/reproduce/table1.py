@@ -1,0 +1,162 @@
+"""Table 1: test error of rectifier, tanh and softplus networks, with and without pre-training."""
+
+import logging
+import pathlib
+
+import pandas as pd
+
+from sparserect.reproduce import paper
+from sparserect.reproduce import plots
+from sparserect.reproduce import results as results_lib
+from sparserect.reproduce import runner
+
+logger = logging.getLogger(__name__)
+
+ACTIVATIONS = ("rectifier", "tanh", "softplus")
+
+
+def run_table1(
+    dataset="digits",
+    activations=ACTIVATIONS,
+    pretraining=(False, True),
+    seeds=(0,),
+    out="results",
+    resume=False,
+    data_dir=None,
+    quick=False,
+    reconstruction=None,
+    sign_trick=False,
+    activation_l1=0.001,
+    train=None,
+    **preset_overrides,
+):
+    """Runs Table 1 and writes `<out>/table1/`; returns the summary `DataFrame`.
+
+    One network per activation, pre-training choice and seed, each trained
+    by `train_configuration` (learning rate chosen by validation error, early
+    stopping) and stored in `runs/` as soon as it is done. Then:
+    `results.csv` (one row per network), `summary.csv` (mean and standard
+    deviation over seeds, the paper's error beside), `table.md` and
+    `table1.png`.
+
+    Args:
+        dataset: Data set name (`"digits"`, `"mnist"`, `"cifar10"`,
+            `"norb"`, `"nistp"`, `"mnist-p"`).
+        activations: Activation names of `sparserect.layers`.
+        pretraining: Booleans: which of without / with pre-training to run.
+        seeds: Seeds; each gives one network per configuration.
+        out: The results folder.
+        resume: Whether to keep the networks already in `runs/`.
+        data_dir: Folder of the data files.
+        quick: Whether to use the `--quick` preset.
+        reconstruction: Pre-training reconstruction of the rectifier and
+            softplus networks (`"softplus_quadratic"` or
+            `"sigmoid_cross_entropy"`); `None` for the paper's choice (tanh
+            always uses cross-entropy).
+        sign_trick: Whether to use the sign trick.
+        activation_l1: The activation L1 coefficient.
+        train: Optional replacement of `train_configuration`.
+        **preset_overrides: Fields of `runner.Preset` (`epochs`,
+            `learning_rates`, `hidden_units`, `train_size`, ...).
+
+    Returns:
+        The summary `pandas.DataFrame`, one row per activation and
+        pre-training choice.
+    """
+    settings = runner.preset(dataset, quick=quick, **preset_overrides)
+    data = runner.load_dataset(dataset, data_dir, settings.train_size)
+    configurations = []
+    for pretrained in pretraining:
+        for activation in activations:
+            choice = False
+            if pretrained:
+                choice = "cross_entropy" if activation == "tanh" else (reconstruction or True)
+            for seed in seeds:
+                key = results_lib.run_key(
+                    **{"": activation}, pre="trained" if pretrained else "none", seed=seed
+                )
+                configurations.append((key, dict(
+                    activation=activation, pretraining=choice, seed=seed,
+                    sign_trick=sign_trick, activation_l1=activation_l1,
+                    **settings.training_arguments(),
+                )))
+    directory = pathlib.Path(out) / "table1"
+    outcomes = runner.run_configurations(
+        directory, data, configurations, resume=resume,
+        **({} if train is None else {"train": train}),
+    )
+    return write_table1(directory, outcomes, dataset)
+
+
+def write_table1(directory, outcomes, dataset):
+    """Writes the CSV files, the Markdown table and the plot of Table 1 results."""
+    rows = pd.DataFrame(outcomes)
+    rows["pretrained"] = rows["pretraining"].notna()
+    results_lib.write_csv(
+        directory / "results.csv", rows.drop(columns=["candidates", "pretraining_loss"])
+    )
+    summary = []
+    for (pretrained, activation), group in rows.groupby(["pretrained", "activation"], sort=False):
+        layer_sparsity = pd.DataFrame(group["layer_sparsity"].tolist())
+        dead = pd.DataFrame(group["dead_units"].tolist())
+        summary.append({
+            "pretrained": pretrained,
+            "activation": activation,
+            "seeds": len(group),
+            "test_error_mean": group["test_error"].mean(),
+            "test_error_std": group["test_error"].std(ddof=0),
+            "paper_test_error": paper.table1_error(dataset, pretrained, activation),
+            "validation_error_mean": group["validation_error"].mean(),
+            "validation_error_std": group["validation_error"].std(ddof=0),
+            "average_sparsity_mean": group["average_sparsity"].mean(),
+            "average_sparsity_std": group["average_sparsity"].std(ddof=0),
+            "layer_sparsity_mean": layer_sparsity.mean().tolist(),
+            "dead_units_mean": dead.mean().tolist(),
+            "learning_rates": sorted(set(group["learning_rate"])),
+            "best_epoch_mean": group["best_epoch"].mean(),
+            "epochs_run_mean": group["epochs_run"].mean(),
+            "wall_time_mean": group["wall_time"].mean(),
+            "formatted": {
+                "test": results_lib.mean_std(group["test_error"], 100),
+                "validation": results_lib.mean_std(group["validation_error"], 100),
+                "sparsity": results_lib.mean_std(group["average_sparsity"], 100, 1),
+                "layers": " / ".join(f"{100 * v:.1f}" for v in layer_sparsity.mean()),
+                "dead": " / ".join(f"{v:g}" for v in dead.mean()),
+            },
+        })
+    summary = pd.DataFrame(summary)
+    results_lib.write_csv(directory / "summary.csv", summary.drop(columns=["formatted"]))
+    results_lib.write_json(directory / "summary.json", summary.to_dict(orient="records"))
+    results_lib.write_text(directory / "table.md", table1_markdown(summary, dataset))
+    plots.plot_table1(summary, dataset, directory / "table1.png")
+    return summary
+
+
+def table1_markdown(summary, dataset):
+    """Returns Table 1 as Markdown, our mean ± std over seeds beside the paper's error."""
+    reference = paper.REFERENCE_DATASET.get(dataset, dataset)
+    paper_column = f"paper ({reference})" if reference in paper.TABLE1 else "paper"
+    table = pd.DataFrame({
+        "pre-training": summary["pretrained"].map({True: "yes", False: "no"}),
+        "activation": summary["activation"],
+        "test error (%)": summary["formatted"].map(lambda f: f["test"]),
+        paper_column: summary["paper_test_error"],
+        "validation error (%)": summary["formatted"].map(lambda f: f["validation"]),
+        "exact zeros (%)": summary["formatted"].map(lambda f: f["sparsity"]),
+        "zeros per layer (%)": summary["formatted"].map(lambda f: f["layers"]),
+        "dead units per layer": summary["formatted"].map(lambda f: f["dead"]),
+        "learning rate": summary["learning_rates"].map(lambda r: ", ".join(f"{v:g}" for v in r)),
+        "epochs (best / run)": [
+            f"{best:.1f} / {run:.1f}"
+            for best, run in zip(summary["best_epoch_mean"], summary["epochs_run_mean"])
+        ],
+        "wall time (s)": summary["wall_time_mean"].map(lambda v: f"{v:.0f}"),
+        "seeds": summary["seeds"],
+    })
+    note = ""
+    if reference in paper.RECTIFIER_SPARSITY:
+        note = (
+            f"\nThe paper's rectifier networks on {reference}: "
+            f"{100 * paper.RECTIFIER_SPARSITY[reference]:.1f}% exact zeros.\n"
+        )
+    return results_lib.markdown_table(table) + note

@@ -1,0 +1,118 @@
+"""End-to-end runs of every experiment on tiny data, and resuming an interrupted run."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from sparserect import cli
+from sparserect import reproduce
+from sparserect.reproduce import runner
+
+FAST = dict(hidden_units=(16,), epochs=1, patience=1, learning_rates=(0.1,), pretraining_epochs=1)
+
+
+@pytest.fixture
+def tiny_digits(monkeypatch, tiny_dataset):
+    """Makes every experiment load the tiny data set."""
+    monkeypatch.setattr(runner, "load_dataset", lambda *args, **kwargs: tiny_dataset)
+
+
+@pytest.mark.backend
+def test_table1_end_to_end(tmp_path, tiny_digits):
+    summary = reproduce.run_table1(
+        "digits", activations=("rectifier", "tanh"), pretraining=(True,), out=tmp_path, **FAST
+    )
+    folder = tmp_path / "table1"
+    assert len(list((folder / "runs").glob("*.json"))) == 2
+    assert list(summary["paper_test_error"]) == [1.20, 1.16]
+    table = (folder / "table.md").read_text()
+    assert "paper (mnist)" in table and "| yes | tanh |" in table
+    assert pd.read_csv(folder / "results.csv")["pretraining"].tolist() == [
+        "softplus_quadratic", "cross_entropy"
+    ]
+    for name in ("summary.csv", "summary.json", "table1.png"):
+        assert (folder / name).stat().st_size > 0
+
+
+@pytest.mark.backend
+def test_sparsity_end_to_end(tmp_path, tiny_digits):
+    frame = reproduce.run_sparsity("mnist", networks=2, out=tmp_path, **FAST)
+    assert sorted(frame["activation_l1"]) == [0.0, 0.01]
+    assert (tmp_path / "sparsity" / "figure3.png").stat().st_size > 0
+    assert "85% exact zeros" in (tmp_path / "sparsity" / "table.md").read_text()
+
+
+@pytest.mark.backend
+def test_softplus_sharpness_end_to_end(tmp_path, tiny_digits):
+    summary = reproduce.run_softplus_sharpness("norb", sharpness=(6.0,), out=tmp_path, **FAST)
+    assert list(summary["activation"]) == ["softplus_a6", "rectifier"]
+    assert list(summary["paper_test_error"]) == [16.54, 16.40]
+    assert (tmp_path / "softplus-sharpness" / "softplus_sharpness.png").stat().st_size > 0
+
+
+def _fake_train(calls, fail_after=None):
+    """A stand-in for train_configuration: deterministic, instant, can fail."""
+
+    def train(dataset, activation, pretraining, seed, **kwargs):
+        if fail_after is not None and len(calls) == fail_after:
+            raise KeyboardInterrupt("interrupted")
+        calls.append((activation, bool(pretraining), seed))
+        error = 0.01 * (1 + seed) + (0.005 if pretraining else 0)
+        return {
+            "dataset": "digits", "activation": activation,
+            "pretraining": "softplus_quadratic" if pretraining else None, "seed": seed,
+            "learning_rate": 0.1, "candidates": {}, "validation_error": error,
+            "test_error": error, "average_sparsity": 0.8, "layer_sparsity": [0.7, 0.9],
+            "dead_units": [1, 2], "dead_fraction": 0.1, "best_epoch": 2, "epochs_run": 3,
+            "pretraining_loss": None, "wall_time": 1.0,
+        }
+
+    return train
+
+
+def test_interrupted_table1_resumes_where_it_stopped(tmp_path, tiny_digits):
+    arguments = dict(activations=("rectifier", "tanh"), seeds=(0, 1), out=tmp_path, **FAST)
+    calls = []
+    with pytest.raises(KeyboardInterrupt):
+        reproduce.run_table1("digits", train=_fake_train(calls, fail_after=3), **arguments)
+    runs = tmp_path / "table1" / "runs"
+    assert len(list(runs.glob("*.json"))) == 3 and not list(runs.glob(".*"))
+    finished = set(calls)
+
+    calls.clear()
+    summary = reproduce.run_table1("digits", train=_fake_train(calls), resume=True, **arguments)
+    assert len(calls) == 5 and not finished & set(calls)  # only the unfinished ones
+    assert len(list(runs.glob("*.json"))) == 8
+    assert list(summary["seeds"]) == [2, 2, 2, 2]
+    assert summary["test_error_mean"].tolist() == pytest.approx([0.015, 0.015, 0.02, 0.02])
+    table = (tmp_path / "table1" / "table.md").read_text()
+    assert "1.50 ± 0.50" in table and "2.00 ± 0.50" in table
+    stored = json.loads((runs / "rectifier-prenone-seed0.json").read_text())
+    assert stored["key"] == "rectifier-prenone-seed0"
+
+
+def test_without_resume_every_configuration_runs_again(tmp_path, tiny_digits):
+    arguments = dict(activations=("rectifier",), pretraining=(False,), out=tmp_path, **FAST)
+    calls = []
+    reproduce.run_table1("digits", train=_fake_train(calls), **arguments)
+    reproduce.run_table1("digits", train=_fake_train(calls), **arguments)
+    assert len(calls) == 2
+
+
+@pytest.mark.backend
+def test_reproduce_command(tmp_path, tiny_digits, capsys):
+    status = cli.main([
+        "reproduce", "--out", str(tmp_path), "--activations", "rectifier",
+        "--pretraining", "none", "--epochs", "1", "--learning-rates", "0.1",
+        "--hidden-units", "8", "--seeds", "2",
+    ])
+    assert status == 0
+    output = capsys.readouterr().out
+    assert "| no | rectifier |" in output and "paper (mnist)" in output
+
+
+def test_unknown_preset_is_an_error():
+    with pytest.raises(ValueError, match="Received: dataset='imagenet'"):
+        runner.preset("imagenet")
+    assert runner.preset("digits", quick=True, epochs=7).epochs == 7

@@ -1,0 +1,100 @@
+"""Tests of sparserect.pretraining: masking noise, the auto-encoder, the greedy stack."""
+
+import keras
+import numpy as np
+import pytest
+
+from sparserect import layers
+from sparserect import pretraining
+
+pytestmark = pytest.mark.backend
+
+
+def test_masking_noise_zeroes_a_quarter_without_rescaling(rng):
+    noise = pretraining.MaskingNoise(0.25, seed=0)
+    x = rng.uniform(1.0, 2.0, size=(200, 100)).astype("float32")
+    out = keras.ops.convert_to_numpy(noise(x, training=True))
+    zeros = out == 0
+    assert 0.22 < zeros.mean() < 0.28
+    np.testing.assert_array_equal(out[~zeros], x[~zeros])  # kept inputs unscaled
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(noise(x)), x)  # inference
+
+
+@pytest.mark.parametrize("rate", [-0.1, 1.0, "0.2", True])
+def test_masking_noise_rejects_bad_rates(rate):
+    with pytest.raises(ValueError, match="Received: rate="):
+        pretraining.MaskingNoise(rate)
+
+
+def test_batch_max_scaling_maps_codes_into_unit_interval(rng):
+    codes = rng.uniform(0, 7, size=(10, 5)).astype("float32")
+    scaled = keras.ops.convert_to_numpy(pretraining.BatchMaxScaling()(codes))
+    assert scaled.min() >= 0 and scaled.max() == pytest.approx(1.0, abs=1e-5)
+    np.testing.assert_allclose(scaled * codes.max(), codes, rtol=1e-5)
+
+
+def test_unit_interval_targets():
+    np.testing.assert_allclose(pretraining.unit_interval_targets(np.array([0.0, 0.5, 1.0])), [0, 0.5, 1])
+    np.testing.assert_allclose(pretraining.unit_interval_targets(np.array([-1.0, 0.0, 1.0])), [0, 0.5, 1])
+    np.testing.assert_allclose(pretraining.unit_interval_targets(np.array([0.0, 4.0])), [0, 1])
+
+
+def test_default_reconstruction_follows_the_paper():
+    assert pretraining.default_reconstruction(layers.tanh()) == "cross_entropy"
+    assert pretraining.default_reconstruction(layers.rectifier()) == "softplus_quadratic"
+    assert pretraining.default_reconstruction(layers.softplus()) == "softplus_quadratic"
+
+
+def test_autoencoder_ties_decoder_to_the_block_and_keeps_the_l1_penalty():
+    block = layers.HiddenBlock(6, activation_l1=0.001, seed=0)
+    block.build((None, 4))
+    model = pretraining.build_denoising_autoencoder(block, 4, reconstruction="softplus_quadratic")
+    names = sorted(v.path for v in model.trainable_weights)
+    assert len(names) == 3  # encoder kernel and bias, decoder bias: the kernel is tied
+    model(np.ones((2, 4), "float32"))
+    assert len(model.losses) == 1  # the block's activation L1 penalty
+
+
+@pytest.mark.parametrize(
+    "activation, reconstruction, sign_trick",
+    [
+        ("rectifier", None, False),
+        ("rectifier", "sigmoid_cross_entropy", True),
+        ("softplus", "softplus_quadratic", True),
+        ("tanh", None, False),
+    ],
+)
+def test_pretrain_stack_trains_every_block_in_place(rng, activation, reconstruction, sign_trick):
+    x = rng.uniform(0, 1, size=(40, 3, 4)).astype("float32")
+    model = layers.build_network(
+        (3, 4), 3, hidden_units=(8, 6), activation=activation, sign_trick=sign_trick, seed=0
+    )
+    before = [keras.ops.convert_to_numpy(w) for w in model.weights]
+    history = pretraining.pretrain_stack(
+        model, x, reconstruction=reconstruction, epochs=2, learning_rate=0.05, seed=1
+    )
+    assert [entry["layer"] for entry in history] == ["hidden_1", "hidden_2"]
+    expected = reconstruction or ("cross_entropy" if activation == "tanh" else "softplus_quadratic")
+    assert {entry["reconstruction"] for entry in history} == {expected}
+    assert all(len(entry["loss"]) == 2 and np.isfinite(entry["loss"]).all() for entry in history)
+    after = {w.path: keras.ops.convert_to_numpy(w) for w in model.weights}
+    for weight, old in zip(model.weights, before):
+        changed = not np.allclose(after[weight.path], old)
+        # Hidden Dense weights move; the softmax head and the sign masks do not.
+        assert changed == ("hidden" in weight.path and "sign" not in weight.path), weight.path
+    assert model(x).shape == (40, 3)  # ready for fine-tuning
+
+
+def test_pretrain_stack_accepts_a_list_of_blocks(rng):
+    blocks = [layers.HiddenBlock(5, seed=0), layers.HiddenBlock(4, seed=1)]
+    history = pretraining.pretrain_stack(blocks, rng.uniform(size=(20, 7)), epochs=1)
+    assert len(history) == 2 and blocks[1].dense.kernel.shape == (5, 4)
+
+
+def test_pretrain_stack_errors():
+    with pytest.raises(ValueError, match="Received: model_or_blocks="):
+        pretraining.pretrain_stack([keras.layers.Dense(3)], np.ones((4, 2)))
+    with pytest.raises(ValueError, match="Received: reconstruction="):
+        pretraining.pretrain_stack([layers.HiddenBlock(3)], np.ones((4, 2)), reconstruction="linear")
+    with pytest.raises(ValueError, match="Received: epochs="):
+        pretraining.pretrain_stack([layers.HiddenBlock(3)], np.ones((4, 2)), epochs=0)

@@ -1,0 +1,91 @@
+"""Tests of train_configuration and its early stopping."""
+
+import math
+
+import keras
+import numpy as np
+import pytest
+
+from sparserect import layers
+from sparserect.reproduce import training
+
+pytestmark = pytest.mark.backend
+
+
+def test_train_configuration_returns_a_complete_result(tiny_dataset, tiny_options):
+    result = training.train_configuration(
+        tiny_dataset, "rectifier", learning_rates=(0.1, 0.01), seed=3, **tiny_options
+    )
+    assert result["learning_rate"] in (0.1, 0.01)
+    assert set(result["candidates"]) == {"0.1", "0.01"}
+    best = min(c["validation_error"] for c in result["candidates"].values())
+    assert result["validation_error"] == pytest.approx(best)
+    assert 0 <= result["test_error"] <= 1
+    assert len(result["layer_sparsity"]) == 2 and len(result["dead_units"]) == 2
+    assert 0 <= result["average_sparsity"] <= 1
+    assert result["pretraining"] is None and result["seed"] == 3
+    assert 1 <= result["best_epoch"] <= result["epochs_run"] <= 2 * 2
+
+
+def test_train_configuration_with_pretraining_and_a_layer_activation(tiny_dataset, tiny_options):
+    result = training.train_configuration(
+        tiny_dataset, layers.ScaledSoftplus(3.0), pretraining="sigmoid_cross_entropy",
+        learning_rates=(0.1,), **tiny_options,
+    )
+    assert result["activation"] == "softplus_a3"
+    assert result["pretraining"] == "sigmoid_cross_entropy"
+    assert set(result["pretraining_loss"]) == {"hidden_1", "hidden_2"}
+
+
+def test_selection_epochs_continue_the_winner_only(tiny_dataset, tiny_options):
+    result = training.train_configuration(
+        tiny_dataset, "tanh", learning_rates=(0.1, 0.001), selection_epochs=1,
+        **{**tiny_options, "epochs": 3, "patience": 5},
+    )
+    runs = {lr: c["epochs_run"] for lr, c in result["candidates"].items()}
+    winner = f"{result['learning_rate']:g}"
+    assert runs[winner] == 3 and all(r == 1 for lr, r in runs.items() if lr != winner)
+
+
+class _Scripted(keras.callbacks.Callback):
+    """Feeds scripted validation accuracies to the callback under test."""
+
+    def __init__(self, target, accuracies):
+        super().__init__()
+        self.target, self.accuracies = target, accuracies
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs["val_accuracy"] = self.accuracies[epoch]
+        self.model.get_layer("dense").kernel.assign(np.full((2, 1), float(epoch), "float32"))
+        self.target.on_epoch_end(epoch, logs)
+
+
+def test_early_stopping_restores_the_best_epoch_and_stops_on_patience():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, name="dense")])
+    model.compile("sgd", "mse")
+    stopping = training.EarlyStoppingOnError(patience=2)
+    stopping.set_model(model)
+    scripted = _Scripted(stopping, [0.5, 0.9, 0.8, 0.7, 0.95])
+    model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=5, verbose=0, callbacks=[scripted])
+    stopping.on_train_end()
+    assert stopping.best_epoch == 2 and stopping.best_error == pytest.approx(0.1)
+    assert len(stopping.errors) == 4  # epochs 3 and 4 do not improve: stop
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(model.get_layer("dense").kernel), 1.0)
+
+
+def test_early_stopping_stops_at_once_on_nan():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    stopping = training.EarlyStoppingOnError(patience=3)
+    stopping.set_model(model)
+    stopping.on_epoch_end(0, {"loss": math.nan, "val_accuracy": 0.5})
+    assert stopping.diverged and model.stop_training and stopping.best_weights is None
+
+
+def test_every_learning_rate_diverging_is_an_error(tiny_dataset, tiny_options):
+    with pytest.raises(FloatingPointError, match="Received: learning_rates="):
+        training.train_configuration(tiny_dataset, "rectifier", learning_rates=(1e12,), **tiny_options)
+
+
+def test_no_learning_rate_is_an_error(tiny_dataset, tiny_options):
+    with pytest.raises(ValueError, match="Received: learning_rates="):
+        training.train_configuration(tiny_dataset, learning_rates=())
