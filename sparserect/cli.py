@@ -17,7 +17,6 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Modules that define `register(subparsers)`; each adds its sub-commands and
 # sets `func` (a callable taking the parsed arguments) on its parsers.
 COMMAND_MODULES = (
-    "sparserect.demo",
     "sparserect.datasets._cli",
     "sparserect._export_cli",
     "sparserect.tuning._cli",
