@@ -9,24 +9,33 @@
 Each experiment writes `results/<experiment>/`: one JSON file per finished
 network in `runs/` (an interrupted run continues with `resume=True`), CSV
 files, a Markdown table with the paper's numbers beside ours, and PNG plots.
+
+The names are loaded on first use, so that `sparserect --help`, which
+imports `sparserect.reproduce._cli`, does not import Keras.
 """
 
-from sparserect.reproduce import paper
-from sparserect.reproduce.runner import PRESETS
-from sparserect.reproduce.runner import Preset
-from sparserect.reproduce.softplus_sharpness import run_softplus_sharpness
-from sparserect.reproduce.sparsity import run_sparsity
-from sparserect.reproduce.table1 import run_table1
-from sparserect.reproduce.training import EarlyStoppingOnError
-from sparserect.reproduce.training import train_configuration
+import importlib
 
-__all__ = [
-    "PRESETS",
-    "EarlyStoppingOnError",
-    "Preset",
-    "paper",
-    "run_softplus_sharpness",
-    "run_sparsity",
-    "run_table1",
-    "train_configuration",
-]
+_EXPORTS = {
+    "PRESETS": "sparserect.reproduce.runner",
+    "Preset": "sparserect.reproduce.runner",
+    "EarlyStoppingOnError": "sparserect.reproduce.training",
+    "train_configuration": "sparserect.reproduce.training",
+    "run_table1": "sparserect.reproduce.table1",
+    "run_sparsity": "sparserect.reproduce.sparsity",
+    "run_softplus_sharpness": "sparserect.reproduce.softplus_sharpness",
+}
+
+__all__ = sorted([*_EXPORTS, "paper"])
+
+
+def __getattr__(name):
+    if name == "paper":
+        return importlib.import_module("sparserect.reproduce.paper")
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'sparserect.reproduce' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

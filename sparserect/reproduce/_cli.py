@@ -40,6 +40,7 @@ def _run(args):
         reproduce.run_table1(
             args.dataset or "digits", activations=args.activations, pretraining=pretraining,
             seeds=seeds, reconstruction=args.reconstruction, sign_trick=args.sign_trick,
+            activation_l1=args.activation_l1,
             **common, **overrides,
         )
         folder = "table1"
@@ -108,6 +109,10 @@ def register(subparsers):
         "(default: softplus_quadratic, the paper's strategy 1)",
     )
     parser.add_argument("--sign-trick", action="store_true", help="flip the sign of half of the units")
+    parser.add_argument(
+        "--activation-l1", type=float, default=0.001,
+        help="table1: the activation L1 coefficient of every network (paper: 0.001)",
+    )
     parser.add_argument("--networks", type=int, default=10, help="sparsity: number of networks (paper: 200)")
     parser.add_argument(
         "--sharpness", type=_numbers(float), default=(1.0, 1.3, 2.0, 3.0, 6.0),
