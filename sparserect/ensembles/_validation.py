@@ -2,12 +2,13 @@
 
 import math
 
+from sparserect._checks import is_int, is_number
+
 
 def check_size(ensemble_size):
     """Checks that `ensemble_size` is an int > 0 and returns it."""
     if (
-        isinstance(ensemble_size, bool)
-        or not isinstance(ensemble_size, int)
+        not is_int(ensemble_size)
         or ensemble_size <= 0
     ):
         raise ValueError(
@@ -55,24 +56,10 @@ def per_member_seeds(seeds, ensemble_size):
     if (
         values is None
         or len(values) != ensemble_size
-        or not all(_is_int(s) and s >= 0 for s in values)
+        or not all(is_int(s) and s >= 0 for s in values)
     ):
         raise ValueError(
             f"`seeds` must be None or a sequence of {ensemble_size} ints >= 0 "
             f"(one per member). Received: seeds={seeds!r}"
         )
     return [int(s) for s in values]
-
-
-def is_number(value):
-    return not isinstance(value, bool) and isinstance(value, (int, float)) or (
-        hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0
-        and value.dtype.kind in "iuf"
-    )
-
-
-def _is_int(value):
-    return (not isinstance(value, bool) and isinstance(value, int)) or (
-        hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0
-        and value.dtype.kind in "iu"
-    )

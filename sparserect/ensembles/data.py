@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from sparserect.ensembles import _validation
+from sparserect._checks import is_int
 
 
 class MemberBatches(keras.utils.PyDataset):
@@ -50,9 +51,9 @@ class MemberBatches(keras.utils.PyDataset):
 
     def __init__(self, x, y, batch_size, ensemble_size, shuffle=True, seed=0, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+        if not is_int(batch_size) or batch_size <= 0:
             raise ValueError(f"`batch_size` must be an int > 0. Received: batch_size={batch_size!r}")
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        if not is_int(seed) or seed < 0:
             raise ValueError(f"`seed` must be an int >= 0. Received: seed={seed!r}")
         if len(x) != len(y) or len(x) == 0:
             raise ValueError(

@@ -18,6 +18,7 @@ from sparserect.ensembles import _validation
 from sparserect.layers import activations
 from sparserect.layers.scaled_softplus import ScaledSoftplus
 from sparserect.layers.sign_flip import sign_mask
+from sparserect._checks import is_int
 
 
 def member_initializer(initializer, identifier, seed):
@@ -230,7 +231,7 @@ class EnsembleDense(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+        if not is_int(units) or units <= 0:
             raise ValueError(f"`units` must be an int > 0. Received: units={units!r}")
         self.units = units
         self.ensemble_size = _validation.check_size(ensemble_size)
@@ -395,7 +396,7 @@ class EnsembleHiddenBlock(keras.layers.Layer):
                 "`activation_l1`. Received: activity_regularizer="
                 f"{kwargs['activity_regularizer']!r}"
             )
-        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+        if not is_int(units) or units <= 0:
             raise ValueError(f"`units` must be an int > 0. Received: units={units!r}")
         ensemble_size = _validation.check_size(ensemble_size)
         l1 = _validation.per_member_floats(

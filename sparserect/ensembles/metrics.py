@@ -6,6 +6,7 @@ import pandas as pd
 from keras import ops
 
 from sparserect.ensembles.network import ensemble_blocks
+from sparserect._checks import check_positive_int
 
 MEMBER_COLUMNS = (
     "member",
@@ -205,15 +206,11 @@ class MemberMetrics(keras.callbacks.Callback):
         seed=0,
     ):
         super().__init__()
-        for name, value, optional in (
-            ("max_examples", max_examples, False),
-            ("validation_max_examples", validation_max_examples, True),
-            ("batch_size", batch_size, False),
-        ):
-            if value is None and optional:
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"`{name}` must be an int > 0. Received: {name}={value!r}")
+        check_positive_int("max_examples", max_examples)
+        check_positive_int(
+            "validation_max_examples", validation_max_examples, allow_none=True
+        )
+        check_positive_int("batch_size", batch_size)
         if data is None and validation_data is None:
             raise ValueError(
                 "MemberMetrics needs `data` or `validation_data`. "

@@ -14,8 +14,10 @@ from sparserect.layers.network import (
     PAPER_ACTIVATION_L1,
     PAPER_HIDDEN_UNITS,
     build_network,
+    check_network_arguments,
 )
 from sparserect.layers.scaled_softplus import ScaledSoftplus
+from sparserect._checks import is_int
 
 
 def member_seeds(seed, ensemble_size, hidden_units=PAPER_HIDDEN_UNITS):
@@ -29,7 +31,7 @@ def member_seeds(seed, ensemble_size, hidden_units=PAPER_HIDDEN_UNITS):
     `k + 1`).
     """
     _validation.check_size(ensemble_size)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if not is_int(seed) or seed < 0:
         raise ValueError(f"`seed` must be an int >= 0. Received: seed={seed!r}")
     stride = len(hidden_units) + 1
     return [seed + k * stride for k in range(ensemble_size)]
@@ -98,15 +100,7 @@ def build_ensemble(
     Returns:
         A `keras.Model`.
     """
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(
-            f"`num_classes` must be an int >= 2. Received: num_classes={num_classes!r}"
-        )
-    if not hidden_units:
-        raise ValueError(
-            "`hidden_units` needs at least one width. "
-            f"Received: hidden_units={hidden_units!r}"
-        )
+    check_network_arguments(num_classes, hidden_units)
     if seeds is not None and seed is not None:
         raise ValueError(
             f"Give `seeds` or `seed`, not both. Received: seeds={seeds!r}, seed={seed!r}"
@@ -261,7 +255,7 @@ def extract_member(model, k, name=None):
     """
     blocks, head = ensemble_blocks(model)
     size = head.ensemble_size
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k < size:
+    if not is_int(k) or not 0 <= k < size:
         raise ValueError(f"`k` must be an int in [0, {size}). Received: k={k!r}")
     k = int(k)
     per_member_inputs = len(blocks[0].input.shape) == 3

@@ -5,6 +5,7 @@ import keras
 from sparserect.layers import activations
 from sparserect.layers.activation_l1 import ActivationL1
 from sparserect.layers.sign_flip import SignFlip
+from sparserect._checks import is_int
 
 
 def _seeded(initializer, identifier, seed):
@@ -80,12 +81,12 @@ class HiddenBlock(keras.layers.Layer):
                 "`activation_l1`. Received: activity_regularizer="
                 f"{kwargs['activity_regularizer']!r}"
             )
-        if isinstance(units, bool) or not isinstance(units, int) or units <= 0:
+        if not is_int(units) or units <= 0:
             raise ValueError(
                 f"`units` must be an int > 0. Received: units={units!r}"
             )
         if seed is not None and (
-            isinstance(seed, bool) or not isinstance(seed, int) or seed < 0
+            not is_int(seed) or seed < 0
         ):
             raise ValueError(
                 f"`seed` must be an int >= 0 or None. Received: seed={seed!r}"

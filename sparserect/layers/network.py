@@ -3,10 +3,24 @@
 import keras
 
 from sparserect.layers.hidden_block import HiddenBlock
+from sparserect._checks import is_int
 
 PAPER_HIDDEN_UNITS = (1000, 1000, 1000)  # MNIST, CIFAR-10, NISTP
 PAPER_NORB_HIDDEN_UNITS = (4000, 2000)
 PAPER_ACTIVATION_L1 = 0.001
+
+
+def check_network_arguments(num_classes, hidden_units):
+    """Raises a `ValueError` unless `num_classes >= 2` and `hidden_units` is non-empty."""
+    if not is_int(num_classes) or num_classes < 2:
+        raise ValueError(
+            f"`num_classes` must be an int >= 2. Received: num_classes={num_classes!r}"
+        )
+    if not hidden_units:
+        raise ValueError(
+            "`hidden_units` needs at least one width. "
+            f"Received: hidden_units={hidden_units!r}"
+        )
 
 
 def build_network(
@@ -50,15 +64,7 @@ def build_network(
     Returns:
         A `keras.Model`.
     """
-    if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(
-            f"`num_classes` must be an int >= 2. Received: num_classes={num_classes!r}"
-        )
-    if not hidden_units:
-        raise ValueError(
-            "`hidden_units` needs at least one width. "
-            f"Received: hidden_units={hidden_units!r}"
-        )
+    check_network_arguments(num_classes, hidden_units)
 
     def fresh_activation():
         # A layer object is cloned, so that blocks never share one (PReLU

@@ -5,6 +5,7 @@ import random
 import keras
 import numpy as np
 from keras import ops
+from sparserect._checks import is_int
 
 
 def sign_mask(units, seed):
@@ -51,7 +52,7 @@ class SignFlip(keras.layers.Layer):
         super().__init__(**kwargs)
         if seed is None:
             seed = random.randrange(2**31)
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        if not is_int(seed) or seed < 0:
             raise ValueError(
                 f"The seed of SignFlip must be an int >= 0 or None. Received: seed={seed!r}"
             )

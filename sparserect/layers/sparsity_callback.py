@@ -4,6 +4,7 @@ import keras
 import numpy as np
 
 from sparserect.layers import sparsity
+from sparserect._checks import check_positive_int
 
 
 class SparsityCallback(keras.callbacks.Callback):
@@ -59,17 +60,11 @@ class SparsityCallback(keras.callbacks.Callback):
         seed=0,
     ):
         super().__init__()
-        for name, value, optional in (
-            ("max_examples", max_examples, False),
-            ("validation_max_examples", validation_max_examples, True),
-            ("batch_size", batch_size, False),
-        ):
-            if value is None and optional:
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(
-                    f"`{name}` must be an int > 0. Received: {name}={value!r}"
-                )
+        check_positive_int("max_examples", max_examples)
+        check_positive_int(
+            "validation_max_examples", validation_max_examples, allow_none=True
+        )
+        check_positive_int("batch_size", batch_size)
         self.data = _sample(data, max_examples, seed)
         self.validation_data = validation_data
         self.layers = layers

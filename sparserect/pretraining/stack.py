@@ -7,6 +7,7 @@ import numpy as np
 
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.pretraining import autoencoder
+from sparserect._checks import is_int
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +116,7 @@ def pretrain_stack(
     """
     blocks = _blocks_of(model_or_blocks)
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        if not is_int(value) or value <= 0:
             raise ValueError(f"`{name}` must be an int > 0. Received: {name}={value!r}")
     if not learning_rate > 0:
         raise ValueError(

@@ -9,6 +9,7 @@ from sparserect.reproduce import paper
 from sparserect.reproduce import plots
 from sparserect.reproduce import results as results_lib
 from sparserect.reproduce import runner
+from sparserect._checks import is_int
 
 
 def run_sparsity(
@@ -49,7 +50,7 @@ def run_sparsity(
         A `pandas.DataFrame` with `activation_l1`, `seed`, `test_error`,
         `validation_error`, `average_sparsity`, `dead_fraction`, ...
     """
-    if isinstance(networks, bool) or not isinstance(networks, int) or networks <= 0:
+    if not is_int(networks) or networks <= 0:
         raise ValueError(f"`networks` must be an int > 0. Received: networks={networks!r}")
     settings = runner.preset(dataset, quick=quick, **preset_overrides)
     data = runner.load_dataset(dataset, data_dir, settings.train_size)

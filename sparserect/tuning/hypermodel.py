@@ -7,6 +7,7 @@ import keras_tuner
 
 from sparserect.layers import SparsityCallback, build_network
 from sparserect.layers.activations import ACTIVATIONS
+from sparserect._checks import is_int
 
 DEFAULT_ACTIVATIONS = ("rectifier", "tanh", "softplus")
 DEFAULT_ACTIVATION_L1 = (1e-5, 1e-2)  # Figure 3 varies it from 0 to 0.01.
@@ -164,7 +165,7 @@ class SparseNetworkHyperModel(keras_tuner.HyperModel):
         self.depth = _check_range("depth", depth, 1, integer=True)
         unit_values = tuple(units) if _is_range(units) else (units,)
         if not unit_values or any(
-            isinstance(u, bool) or not isinstance(u, int) or u < 1 for u in unit_values
+            not is_int(u) or u < 1 for u in unit_values
         ):
             raise ValueError(
                 "`units` must be an int >= 1 or a sequence of them. "

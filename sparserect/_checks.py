@@ -1,0 +1,23 @@
+"""Type checks shared by the argument validation of every sub-package."""
+
+
+def is_int(value):
+    """Whether `value` is an integer (Python or numpy), and not a bool."""
+    return (isinstance(value, int) and not isinstance(value, bool)) or (
+        hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0 and value.dtype.kind in "iu"
+    )
+
+
+def is_number(value):
+    """Whether `value` is a real number (Python or numpy), and not a bool."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)) or (
+        hasattr(value, "dtype") and getattr(value, "ndim", 1) == 0 and value.dtype.kind in "iuf"
+    )
+
+
+def check_positive_int(name, value, allow_none=False):
+    """Raises a `ValueError` unless `value` is an int > 0 (or `None`, if allowed)."""
+    if value is None and allow_none:
+        return
+    if not is_int(value) or value <= 0:
+        raise ValueError(f"`{name}` must be an int > 0. Received: {name}={value!r}")
