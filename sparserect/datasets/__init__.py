@@ -9,30 +9,50 @@ from their canonical source when missing. `load(name)` picks a loader by
 name; `to_tf_dataset(split)` makes a `tf.data.Dataset` of a split.
 
 Nothing here imports TensorFlow: the loaders work with any Keras backend.
+The names below are imported on first use, so that `import
+sparserect.datasets` (and the command line's start-up) stays fast.
 """
 
-from sparserect.datasets._files import DataFormatError
-from sparserect.datasets._files import DataNotFoundError
-from sparserect.datasets.bag_of_words import BinaryBagOfWords
-from sparserect.datasets.bag_of_words import nonzero_fraction
-from sparserect.datasets.bag_of_words import tokenize
-from sparserect.datasets.cifar10 import load_cifar10
-from sparserect.datasets.dataset import Dataset
-from sparserect.datasets.dataset import Split
-from sparserect.datasets.dataset import to_tf_dataset
-from sparserect.datasets.digits import load_digits
-from sparserect.datasets.distorted import load_mnist_p
-from sparserect.datasets.distorted import load_nistp
-from sparserect.datasets.emnist import load_emnist
-from sparserect.datasets.mnist import load_mnist
-from sparserect.datasets.nistp import DISTORTIONS
-from sparserect.datasets.nistp import NISTPDistortion
-from sparserect.datasets.nistp import plot_distortions
-from sparserect.datasets.norb import load_norb
-from sparserect.datasets.norb import load_small_norb
-from sparserect.datasets.registry import REGISTRY
-from sparserect.datasets.registry import load
-from sparserect.datasets.reviews import load_amazon
-from sparserect.datasets.reviews import load_rated_reviews
-from sparserect.datasets.reviews import load_rt_polarity
-from sparserect.datasets.reviews import read_amazon_reviews
+import importlib
+
+_EXPORTS = {
+    "DataFormatError": "_files",
+    "DataNotFoundError": "_files",
+    "BinaryBagOfWords": "bag_of_words",
+    "nonzero_fraction": "bag_of_words",
+    "tokenize": "bag_of_words",
+    "load_cifar10": "cifar10",
+    "Dataset": "dataset",
+    "Split": "dataset",
+    "to_tf_dataset": "dataset",
+    "load_digits": "digits",
+    "load_mnist_p": "distorted",
+    "load_nistp": "distorted",
+    "load_emnist": "emnist",
+    "load_mnist": "mnist",
+    "DISTORTIONS": "nistp",
+    "NISTPDistortion": "nistp",
+    "plot_distortions": "nistp",
+    "load_norb": "norb",
+    "load_small_norb": "norb",
+    "REGISTRY": "registry",
+    "load": "registry",
+    "load_amazon": "reviews",
+    "load_rated_reviews": "reviews",
+    "load_rt_polarity": "reviews",
+    "read_amazon_reviews": "reviews",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -265,7 +265,9 @@ def cached_arrays(name, sources, build, **params):
     Parsing (decompression, checks, image decoding) is done once; the arrays
     are then kept as an uncompressed `.npz` in `cache_dir()/parsed/`, keyed by
     the source files' paths, sizes and modification times, and by `params`.
-    A cache that cannot be written (read-only home) only costs speed.
+    A cache that cannot be written (read-only home) only costs speed. For a
+    source folder, only the folder's own size and time are seen: after
+    editing files deeper inside it, delete `cache_dir()/parsed/`.
 
     Args:
         name: a file-name prefix, e.g. `"mnist"`.

@@ -117,7 +117,9 @@ def _decode(data, name):
         with Image.open(io.BytesIO(data)) as image:
             pixels = np.asarray(image.convert("RGB"))
     except Exception as error:  # Pillow raises several types.
-        raise _files.DataFormatError(f"{name} is not a readable image ({error}).")
+        raise _files.DataFormatError(
+            f"{name} is not a readable image ({error})."
+        ) from error
     if pixels.shape != SHAPE:
         raise _files.DataFormatError(
             f"{name} is {pixels.shape[1]}x{pixels.shape[0]} pixels; CIFAR-10 "

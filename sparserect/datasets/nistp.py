@@ -59,7 +59,7 @@ def _thickness(images, strength, rng):
     out = images.copy()
     for radius in np.unique(radii[radii > 0]):
         y, x = np.mgrid[-radius : radius + 1, -radius : radius + 1]
-        footprint = (x**2 + y**2 <= radius**2 + radius)[None]
+        footprint = (x**2 + y**2 <= radius**2)[None]
         for grow, morph in ((True, ndimage.grey_dilation), (False, ndimage.grey_erosion)):
             chosen = (radii == radius) & ((amounts > 0) == grow)
             if chosen.any():

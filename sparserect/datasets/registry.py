@@ -30,7 +30,7 @@ class Entry:
     layouts: tuple = ()
 
     def locate(self, data_dir=None):
-        """The local files, or `None`; bundled data sets are always present."""
+        """The local files, or `None` (also for bundled data, which needs none)."""
         if not self.layouts:
             return None
         return _files.locate(self.layouts, self.subdir, data_dir)

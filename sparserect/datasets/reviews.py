@@ -307,7 +307,7 @@ def _read_table(path, encoding):
     try:
         if lines:
             return pd.read_json(path, lines=True, encoding=encoding, dtype=False)
-        return pd.read_csv(path, encoding=encoding, sep=None, engine="python")
+        return pd.read_csv(path, encoding=encoding, sep="\t" if suffixes[-1:] == [".tsv"] else ",")
     except UnicodeDecodeError as error:
         raise _files.DataFormatError(
             f"{path} is not valid {encoding} text (byte {error.start}: "
@@ -334,10 +334,11 @@ def load_rated_reviews(
 ):
     """Loads OpenTable-style rated reviews: texts with 1 to 5 star ratings.
 
-    The paper's OpenTable data is not public; this reads any CSV (any
-    delimiter, detected) or JSON-lines (`.jsonl`, `.json`, `.ndjson`) file,
-    optionally compressed, with a text column and a rating column of whole
-    numbers from 1 to 5. Split 80% / 10% / 10% stratified by rating.
+    The paper's OpenTable data is not public; this reads any CSV
+    (comma-separated; `.tsv`: tab-separated) or JSON-lines (`.jsonl`,
+    `.json`, `.ndjson`) file, optionally compressed, with a text column and a
+    rating column of whole numbers from 1 to 5. Split 80% / 10% / 10%
+    stratified by rating.
 
     Args:
         path: the file. A relative path that does not exist is also looked

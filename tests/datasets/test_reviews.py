@@ -1,0 +1,163 @@
+"""Amazon, rt-polarity and rated reviews: real copies, small files, bad input."""
+
+import json
+
+import numpy as np
+import pytest
+
+from sparserect.datasets import DataFormatError
+from sparserect.datasets import DataNotFoundError
+from sparserect.datasets import load_amazon
+from sparserect.datasets import load_rated_reviews
+from sparserect.datasets import load_rt_polarity
+from sparserect.datasets import nonzero_fraction
+from sparserect.datasets import read_amazon_reviews
+
+
+def test_real_amazon(shared_data_dir, monkeypatch):
+    monkeypatch.setenv("SPARSERECT_DATA", str(shared_data_dir))
+    data = load_amazon(download=False)
+    splits = (data.train, data.validation, data.test)
+    assert [len(s) for s in splits] == [6_400, 800, 800]
+    ratings = np.concatenate([s.ratings for s in splits])
+    assert sorted(np.unique(ratings)) == [1.0, 2.0, 4.0, 5.0]
+    domains = np.concatenate([s.domains for s in splits])
+    assert sorted(set(domains)) == ["books", "dvd", "electronics", "kitchen"]
+    assert (np.unique(domains, return_counts=True)[1] == 2_000).all()
+    labels = np.concatenate([s.y for s in splits])
+    np.testing.assert_array_equal(labels, ratings >= 4)
+    assert data.input_shape == (5_000,) and data.unlabeled is None
+    assert set(np.unique(data.train.x)) == {0.0, 1.0}
+    assert 0.005 < nonzero_fraction(data.train.x) < 0.05
+    assert len(data.vectorizer.vocabulary) == 5_000
+
+
+def test_real_rt_polarity(shared_data_dir):
+    data = load_rt_polarity(shared_data_dir, download=False, max_terms=None)
+    assert [len(s) for s in (data.train, data.validation, data.test)] == [8_530, 1_066, 1_066]
+    assert np.bincount(np.concatenate([data.train.y, data.validation.y, data.test.y])).tolist() == [5_331, 5_331]
+    assert data.train.x.dtype == object and all(isinstance(t, str) and t for t in data.train.x)
+    assert data.class_names == ("negative", "positive")
+
+
+REVIEW = """<review>
+<unique_id>
+{i}
+</unique_id>
+<rating>
+{rating}
+</rating>
+<title>
+Title {i}
+</title>
+<review_text>
+{text}
+</review_text>
+</review>
+"""
+
+
+def _write_amazon(folder, unlabeled=True):
+    for domain in ("books", "kitchen"):
+        (folder / "sorted_data_acl" / domain).mkdir(parents=True)
+        for name, rating in (("positive", 5.0), ("negative", 1.0), ("unlabeled", 4.0)):
+            if name == "unlabeled" and not unlabeled:
+                continue
+            body = "".join(
+                REVIEW.format(i=i, rating=rating, text=f"{name} Crème brûlée n°{i} — ok")
+                for i in range(10)
+            )
+            path = folder / "sorted_data_acl" / domain / f"{name}.review"
+            path.write_bytes(body.encode("latin-1", errors="replace"))
+
+
+def test_amazon_folder_latin1_unlabeled_and_domains(tmp_path):
+    _write_amazon(tmp_path)
+    table = read_amazon_reviews(tmp_path / "sorted_data_acl")
+    assert len(table) == 60 and set(table.columns) == {"text", "title", "rating", "domain", "label"}
+    assert "positive Crème brûlée n°0 ? ok" in set(table.text)  # latin-1 has no em dash.
+    assert table.title.iloc[0] == "Title 0"
+    data = load_amazon(tmp_path, download=False, domains=("kitchen",), max_terms=None)
+    assert sum(len(s) for s in (data.train, data.validation, data.test)) == 20
+    assert len(data.unlabeled) == 10 and data.unlabeled.y is None
+    assert set(data.train.domains) == {"kitchen"}
+    with pytest.raises(ValueError, match=r"Unknown Amazon domains \['toys'\]"):
+        load_amazon(tmp_path, download=False, domains=("toys",))
+
+
+def test_amazon_review_without_rating(tmp_path):
+    _write_amazon(tmp_path, unlabeled=False)
+    path = tmp_path / "sorted_data_acl" / "books" / "negative.review"
+    path.write_text(REVIEW.format(i=0, rating="five", text="x"), "latin-1")
+    with pytest.raises(DataFormatError, match=r"negative\.review: review 1 has the rating 'five'"):
+        load_amazon(tmp_path, download=False)
+
+
+def test_rt_polarity_latin1_fallback_and_empty_line(tmp_path):
+    folder = tmp_path / "rt-polaritydata"
+    folder.mkdir()
+    (folder / "rt-polarity.pos").write_bytes("un film très réussi\n".encode("latin-1") * 10)
+    (folder / "rt-polarity.neg").write_bytes(b"dull\n" * 10)
+    data = load_rt_polarity(tmp_path, download=False, max_terms=None)
+    assert "un film très réussi" in set(np.concatenate([data.train.texts, data.test.texts]))
+    (folder / "rt-polarity.neg").write_bytes(b"dull\n\nboring\n")
+    with pytest.raises(DataFormatError, match=r"rt-polarity\.neg: line 2 is empty"):
+        load_rt_polarity(tmp_path, download=False)
+
+
+def _reviews(n=50):
+    return [{"comment": f"review {i} food was {'great' if i % 2 else 'cold'}", "stars": 1 + i % 5}
+            for i in range(n)]  # fmt: skip
+
+
+def test_rated_reviews_csv(tmp_path):
+    path = tmp_path / "opentable.csv"
+    rows = _reviews()
+    path.write_text("comment,stars\n" + "".join(f'"{r["comment"]}",{r["stars"]}\n' for r in rows))
+    data = load_rated_reviews(path, text_column="comment", rating_column="stars", max_terms=10)
+    assert [len(s) for s in (data.train, data.validation, data.test)] == [40, 5, 5]
+    assert data.num_classes == 5 and data.input_shape == (10,)
+    np.testing.assert_array_equal(data.train.y, data.train.ratings - 1)
+    assert data.train.ratings.dtype == np.float32
+    assert sorted(set(data.train.ratings)) == [1, 2, 3, 4, 5]
+
+
+def test_rated_reviews_json_lines_found_in_data_dir(tmp_path):
+    (tmp_path / "rated-reviews").mkdir()
+    lines = "".join(json.dumps({"text": r["comment"], "rating": r["stars"]}) + "\n" for r in _reviews())
+    (tmp_path / "rated-reviews" / "reviews.jsonl").write_text(lines)
+    data = load_rated_reviews(data_dir=tmp_path, max_terms=None)
+    assert data.name == "rated-reviews" and len(data.train) == 40
+    assert data.train.x.dtype == object
+
+
+@pytest.mark.parametrize(
+    "content, kwargs, message",
+    [
+        (b"", {}, r"reviews\.csv is empty"),
+        (b"text,rating\n", {}, "holds no review"),
+        (b"body,rating\nnice,5\n", {}, r"no column 'text'; its columns are 'body', 'rating'"),
+        (b"text,rating\nnice,5\n ,4\n", {}, r"1 review\(s\) have an empty 'text' \(rows 2\)"),
+        (b"text,rating\nnice,5\nbad,0\nok,3.5\nmeh,\n", {}, r"3 rating\(s\) .* \(rows 2, 3, 4"),
+        ("text,rating\ncaf\xe9,5\n".encode("latin-1"), {}, r"not valid utf-8 .*encoding='latin-1'"),
+    ],
+)
+def test_rated_reviews_bad_input(tmp_path, content, kwargs, message):
+    path = tmp_path / "reviews.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataFormatError, match=message):
+        load_rated_reviews(path, **kwargs)
+
+
+def test_rated_reviews_other_encoding(tmp_path):
+    path = tmp_path / "reviews.csv"
+    path.write_bytes("text,rating\n".encode() + "café,5\n".encode("latin-1") * 20)
+    data = load_rated_reviews(path, encoding="latin-1", max_terms=None)
+    assert data.train.texts[0] == "café"
+
+
+def test_rated_reviews_missing_file(tmp_path):
+    with pytest.raises(DataNotFoundError, match="(?s)rated reviews.*reviews.csv.*reviews.jsonl"):
+        load_rated_reviews(data_dir=tmp_path)
+    with pytest.raises(DataNotFoundError, match="mine.csv"):
+        load_rated_reviews("mine.csv", data_dir=tmp_path)
