@@ -1,8 +1,12 @@
 """Deep sparse rectifier networks (Glorot, Bordes & Bengio, AISTATS 2011) in Keras 3.
 
 Sub-packages: `sparserect.layers` (activations, the activation L1 penalty, the
-sign trick, sparsity measurement), `sparserect.datasets`, `sparserect.tuning`
-and `sparserect.reproduce`.
+sign trick, sparsity measurement), `sparserect.datasets`,
+`sparserect.pretraining` (stacked denoising auto-encoders),
+`sparserect.reproduce` (the paper's experiments), `sparserect.tuning`
+(keras-tuner searches and the Pareto front), `sparserect.ensembles` (many
+networks in one fit), and `sparserect.export` (SavedModels that serve raw
+inputs).
 """
 
 __version__ = "0.1.0"
