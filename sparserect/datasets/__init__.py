@@ -13,7 +13,7 @@ The names below are imported on first use, so that `import
 sparserect.datasets` (and the command line's start-up) stays fast.
 """
 
-import importlib
+from sparserect._lazy import lazy_exports
 
 _EXPORTS = {
     "DataFormatError": "_files",
@@ -46,13 +46,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

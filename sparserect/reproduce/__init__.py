@@ -14,28 +14,19 @@ The names are loaded on first use, so that `sparserect --help`, which
 imports `sparserect.reproduce._cli`, does not import Keras.
 """
 
-import importlib
+from sparserect._lazy import lazy_exports
 
 _EXPORTS = {
-    "PRESETS": "sparserect.reproduce.runner",
-    "Preset": "sparserect.reproduce.runner",
-    "EarlyStoppingOnError": "sparserect.reproduce.training",
-    "train_configuration": "sparserect.reproduce.training",
-    "run_table1": "sparserect.reproduce.table1",
-    "run_sparsity": "sparserect.reproduce.sparsity",
-    "run_softplus_sharpness": "sparserect.reproduce.softplus_sharpness",
+    "PRESETS": "runner",
+    "Preset": "runner",
+    "EarlyStoppingOnError": "training",
+    "train_configuration": "training",
+    "run_table1": "table1",
+    "run_sparsity": "sparsity",
+    "run_softplus_sharpness": "softplus_sharpness",
+    "paper": "paper",
 }
 
-__all__ = sorted([*_EXPORTS, "paper"])
+__all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    if name == "paper":
-        return importlib.import_module("sparserect.reproduce.paper")
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'sparserect.reproduce' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

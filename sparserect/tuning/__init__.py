@@ -13,30 +13,21 @@ The names load on first use (PEP 562), so that importing the command-line
 module `sparserect.tuning._cli` does not import keras-tuner and TensorFlow.
 """
 
-import importlib
+from sparserect._lazy import lazy_exports
 
 _EXPORTS = {
-    "ConstrainedSparsity": "sparserect.tuning.objectives",
-    "SearchResult": "sparserect.tuning.search",
-    "SparseNetworkHyperModel": "sparserect.tuning.hypermodel",
-    "make_tuner": "sparserect.tuning.search",
-    "objectives": "sparserect.tuning.objectives",
-    "pareto_front": "sparserect.tuning.pareto",
-    "pareto_mask": "sparserect.tuning.pareto",
-    "plot_pareto_front": "sparserect.tuning.pareto",
-    "run_search": "sparserect.tuning.search",
-    "sparsest_within": "sparserect.tuning.pareto",
+    "ConstrainedSparsity": "objectives",
+    "SearchResult": "search",
+    "SparseNetworkHyperModel": "hypermodel",
+    "make_tuner": "search",
+    "objectives": "objectives",
+    "pareto_front": "pareto",
+    "pareto_mask": "pareto",
+    "plot_pareto_front": "pareto",
+    "run_search": "search",
+    "sparsest_within": "pareto",
 }
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    module = importlib.import_module(_EXPORTS[name])
-    return module if module.__name__.endswith(f".{name}") else getattr(module, name)
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
