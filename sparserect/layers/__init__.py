@@ -14,6 +14,7 @@ from sparserect.layers.activations import (
     softplus,
     tanh,
 )
+from sparserect.layers.expected_rating import ExpectedRatingRMSE, expected_rating
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.layers.network import build_network
 from sparserect.layers.scaled_softplus import ScaledSoftplus, scaled_softplus
@@ -23,6 +24,7 @@ from sparserect.layers.sparsity_callback import SparsityCallback
 
 __all__ = [
     "ActivationL1",
+    "ExpectedRatingRMSE",
     "HiddenBlock",
     "ScaledSoftplus",
     "SignFlip",
@@ -30,6 +32,7 @@ __all__ = [
     "activations",
     "build_network",
     "elu",
+    "expected_rating",
     "hidden_layers",
     "leaky_rectifier",
     "parametric_rectifier",

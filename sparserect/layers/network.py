@@ -10,13 +10,16 @@ PAPER_NORB_HIDDEN_UNITS = (4000, 2000)
 PAPER_ACTIVATION_L1 = 0.001
 
 
-def check_network_arguments(num_classes, hidden_units):
-    """Raises a `ValueError` unless `num_classes >= 2` and `hidden_units` is non-empty."""
+def check_network_arguments(num_classes, hidden_units, allow_no_hidden=False):
+    """Raises a `ValueError` unless `num_classes >= 2` and `hidden_units` is non-empty.
+
+    With `allow_no_hidden`, an empty `hidden_units` (softmax regression) passes.
+    """
     if not is_int(num_classes) or num_classes < 2:
         raise ValueError(
             f"`num_classes` must be an int >= 2. Received: num_classes={num_classes!r}"
         )
-    if not hidden_units:
+    if not hidden_units and not allow_no_hidden:
         raise ValueError(
             "`hidden_units` needs at least one width. "
             f"Received: hidden_units={hidden_units!r}"
@@ -51,11 +54,14 @@ def build_network(
         num_classes: Int >= 2, the number of softmax outputs.
         hidden_units: Sequence of ints, the width of each hidden block.
             Defaults to the paper's `(1000, 1000, 1000)`; NORB uses
-            `(4000, 2000)`.
+            `(4000, 2000)`; `()` gives softmax regression (the "no hidden
+            layer" baseline of the paper's sentiment experiments).
         activation: Activation of every hidden block (a name or a layer;
             see `HiddenBlock`).
         activation_l1: Coefficient of the activation L1 penalty of every
-            hidden block. Defaults to the paper's `0.001`.
+            hidden block (defaults to the paper's `0.001`), or a sequence
+            with one per block (the paper's best text network: `(1e-4, 0,
+            0)`).
         sign_trick: Whether every hidden block flips half of its units.
         seed: Int or `None`; block `i` is seeded with `seed + i`, the head
             with `seed + len(hidden_units)`.
@@ -64,7 +70,16 @@ def build_network(
     Returns:
         A `keras.Model`.
     """
-    check_network_arguments(num_classes, hidden_units)
+    check_network_arguments(num_classes, hidden_units, allow_no_hidden=True)
+    if isinstance(activation_l1, (list, tuple)):
+        if len(activation_l1) != len(hidden_units):
+            raise ValueError(
+                f"`activation_l1` needs one coefficient per hidden block ({len(hidden_units)}). "
+                f"Received: activation_l1={activation_l1!r}"
+            )
+        coefficients = tuple(activation_l1)
+    else:
+        coefficients = (activation_l1,) * len(hidden_units)
 
     def fresh_activation():
         # A layer object is cloned, so that blocks never share one (PReLU
@@ -78,11 +93,11 @@ def build_network(
 
     inputs = keras.Input(shape=tuple(input_shape), name="inputs")
     x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
-    for index, units in enumerate(hidden_units):
+    for index, (units, coefficient) in enumerate(zip(hidden_units, coefficients)):
         x = HiddenBlock(
             units,
             activation=fresh_activation(),
-            activation_l1=activation_l1,
+            activation_l1=coefficient,
             sign_trick=sign_trick,
             seed=block_seed(index),
             name=f"hidden_{index + 1}",

@@ -122,6 +122,19 @@ class TiedDecoder(keras.layers.Layer):
         return (*input_shape[:-1], self.encoder.kernel.shape[0])
 
 
+def corruption_layer(noise, seed=None):
+    """Returns the corruption of a denoising auto-encoder's inputs.
+
+    Args:
+        noise: A float, the rate of `MaskingNoise`, or a Keras layer (such as
+            `SaltAndPepperNoise`), returned as it is.
+        seed: Int or `None`, the seed of a new `MaskingNoise`.
+    """
+    if isinstance(noise, keras.layers.Layer):
+        return noise
+    return MaskingNoise(noise, seed=seed, name="masking_noise")
+
+
 def reconstruction_loss(reconstruction):
     """Returns the Keras loss `fn(target, z)` of a reconstruction, `z` pre-activation."""
     check_reconstruction(reconstruction)
@@ -159,12 +172,14 @@ def build_denoising_autoencoder(
     Args:
         block: A built `HiddenBlock`.
         input_dim: Int, the number of inputs of the block.
-        noise: Float in [0, 1), the masking noise rate. Defaults to the
-            paper's `0.25`.
+        noise: Float in [0, 1), the masking noise rate (the paper's `0.25`
+            by default), or a corruption layer such as
+            `SaltAndPepperNoise(0.7)`, applied to the inputs in training.
         reconstruction: One of `RECONSTRUCTIONS`, or `None` for
             `default_reconstruction(block.activation)`.
         input_sign_flip: The `SignFlip` of the layer below, or `None`.
-        seed: Int or `None`, seeds the masking noise.
+        seed: Int or `None`, seeds the masking noise (a layer given as
+            `noise` keeps its own seed).
 
     Returns:
         A `keras.Model`, not compiled.
@@ -177,7 +192,7 @@ def build_denoising_autoencoder(
     reconstruction = reconstruction or default_reconstruction(block.activation)
     check_reconstruction(reconstruction)
     inputs = keras.Input((input_dim,), name="clean_inputs")
-    x = MaskingNoise(noise, seed=seed, name="masking_noise")(inputs)
+    x = corruption_layer(noise, seed)(inputs)
     if input_sign_flip is not None:
         x = _Unsign(input_sign_flip, name="input_sign")(x)
     code = block(x)

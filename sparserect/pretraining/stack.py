@@ -7,7 +7,9 @@ import numpy as np
 
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.pretraining import autoencoder
+from sparserect.pretraining.salt_and_pepper import SaltAndPepperNoise
 from sparserect._checks import is_int
+from sparserect._checks import is_number
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +53,60 @@ def unit_interval_targets(x):
     low = min(0.0, float(x.min()))
     high = max(1.0, float(x.max()))
     return ((x - low) / (high - low)).astype("float32")
+
+
+def is_positively_homogeneous(activation):
+    """Whether `f(a x) = a f(x)` for every `a > 0`: the rectifier and its leaky variants."""
+    if isinstance(activation, keras.layers.ReLU):
+        return activation.max_value is None and activation.threshold == 0
+    return isinstance(activation, (keras.layers.LeakyReLU, keras.layers.PReLU))
+
+
+def _fold_unit_scale(block, inputs):
+    """Divides a block's Dense weights by its largest activation on `inputs`.
+
+    Strategy 2 trains the decoder on codes divided by their largest value,
+    and with tied weights the cross-entropy keeps rewarding a larger kernel,
+    so the raw activations grow without bound (thousands on Amazon reviews)
+    and saturate the softmax of fine-tuning. For a positively homogeneous
+    activation, dividing the kernel and bias by the largest activation is the
+    same network up to that scale, with activations in [0, 1], as the decoder
+    saw them. Returns the divisor.
+    """
+    largest = float(np.abs(_forward(block, inputs)).max())
+    if largest > 0:
+        for weight in (block.dense.kernel, block.dense.bias):
+            weight.assign(keras.ops.convert_to_numpy(weight) / largest)
+    return largest
+
+
+def per_block_noise(noise, count):
+    """Returns one corruption (a masking rate or a layer) per block, validated."""
+    if isinstance(noise, (list, tuple)):
+        if len(noise) != count:
+            raise ValueError(
+                f"`noise` needs one entry per block ({count}). Received: noise={noise!r}"
+            )
+        noises = list(noise)
+    else:
+        noises = [noise] * count
+    for entry in noises:
+        if not isinstance(entry, keras.layers.Layer) and not (
+            is_number(entry) and 0 <= entry < 1
+        ):
+            raise ValueError(
+                "`noise` must be a masking rate in [0, 1), a corruption layer, "
+                f"or a sequence of them, one per block. Received: noise={noise!r}"
+            )
+    return noises
+
+
+def describe_noise(noise):
+    """A short text for logs and result files: `"masking 0.25"`, `"salt_and_pepper 0.7"`."""
+    if isinstance(noise, keras.layers.Layer):
+        name = "salt_and_pepper" if isinstance(noise, SaltAndPepperNoise) else noise.__class__.__name__
+        return f"{name} {getattr(noise, 'rate', '')}".strip()
+    return f"masking {noise:g}"
 
 
 def pretrain_stack(
@@ -97,24 +153,38 @@ def pretrain_stack(
             (the paper's strategy 1), `"sigmoid_cross_entropy"` (strategy 2),
             or `None` for the paper's choice per block: cross-entropy for
             tanh, softplus-quadratic otherwise.
-        noise: Float in [0, 1), the masking noise rate. Defaults to `0.25`.
+        noise: The corruption of every block's inputs: a float in [0, 1),
+            the masking noise rate (default `0.25`, the paper's images), a
+            corruption layer, or a sequence with one of those per block.
+            The paper's text networks use
+            `(SaltAndPepperNoise(0.7, salt_probability), 0.5, 0.3)`:
+            salt-and-pepper noise on the binary inputs, masking above.
         epochs: Int > 0, epochs per block. The paper does not state it.
         learning_rate: Float > 0, the constant SGD learning rate. The paper
             picks it in {0.1, 0.01, 0.001, 0.0001} by reconstruction error.
         batch_size: Int > 0. Defaults to the paper's `10`.
         seed: Int or `None`, seeds the masking noise (block `i` uses
-            `seed + i`) and the shuffling.
+            `seed + i`; a corruption layer keeps its own seed) and the
+            shuffling.
         steps_per_execution: Int > 0, passed to `compile`: several SGD steps
             per compiled call, much faster at batch 10.
         callbacks: Optional list of Keras callbacks for each block's `fit`.
         verbose: Verbosity of `fit`.
 
+    With strategy 2 (`"sigmoid_cross_entropy"`) and a rectifier (or leaky
+    or parametric rectifier), each block's Dense weights are divided, after
+    its pre-training, by its largest activation on `x`: the same network up
+    to scale, with activations in [0, 1] as the decoder saw them (without
+    it, tied weights let the activations grow without bound).
+
     Returns:
         A list with, for each block, a dict `{"layer", "reconstruction",
         "loss"}`: the block's name, its reconstruction and its training
-        loss per epoch (reconstruction cost plus L1 penalty).
+        loss per epoch (reconstruction cost plus L1 penalty); and `"scale"`,
+        the divisor, where the weights were rescaled.
     """
     blocks = _blocks_of(model_or_blocks)
+    noises = per_block_noise(noise, len(blocks))
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if not is_int(value) or value <= 0:
             raise ValueError(f"`{name}` must be an int > 0. Received: {name}={value!r}")
@@ -129,7 +199,7 @@ def pretrain_stack(
     inputs = np.asarray(x, dtype="float32").reshape(len(x), -1)
     below = None  # the SignFlip of the previous block
     results = []
-    for index, block in enumerate(blocks):
+    for index, (block, block_noise) in enumerate(zip(blocks, noises)):
         if not block.built:
             block.build((None, inputs.shape[1]))
         choice = reconstruction or autoencoder.default_reconstruction(block.activation)
@@ -137,7 +207,7 @@ def pretrain_stack(
         model = autoencoder.build_denoising_autoencoder(
             block,
             inputs.shape[1],
-            noise=noise,
+            noise=block_noise,
             reconstruction=choice,
             input_sign_flip=below,
             seed=None if seed is None else seed + index,
@@ -148,8 +218,9 @@ def pretrain_stack(
             steps_per_execution=steps_per_execution,
         )
         logger.info(
-            "pre-training %s (%d/%d): %s, noise %.2f, %d epochs, learning rate %g",
-            block.name, index + 1, len(blocks), choice, noise, epochs, learning_rate,
+            "pre-training %s (%d/%d): %s, noise %s, %d epochs, learning rate %g",
+            block.name, index + 1, len(blocks), choice, describe_noise(block_noise),
+            epochs, learning_rate,
         )
         history = model.fit(
             inputs,
@@ -160,9 +231,10 @@ def pretrain_stack(
             callbacks=callbacks,
             verbose=verbose,
         )
-        results.append(
-            {"layer": block.name, "reconstruction": choice, "loss": history.history["loss"]}
-        )
+        result = {"layer": block.name, "reconstruction": choice, "loss": history.history["loss"]}
+        if choice == "sigmoid_cross_entropy" and is_positively_homogeneous(block.activation):
+            result["scale"] = _fold_unit_scale(block, _signed(inputs, below))
+        results.append(result)
         # The next block's inputs: this block's activations, sign trick undone.
         inputs = _forward(block, _signed(inputs, below))
         below = block.sign_flip

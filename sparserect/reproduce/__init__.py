@@ -1,9 +1,11 @@
-"""sparserect.reproduce: the paper's image experiments, as functions and commands.
+"""sparserect.reproduce: the paper's experiments, as functions and commands.
 
 - `run_table1`: Table 1, test error of rectifier, tanh and softplus networks
   with and without pre-training, exact sparsity, dead units;
 - `run_sparsity`: Figure 3, test error against exact sparsity;
 - `run_softplus_sharpness`: the rescaled softplus against the rectifier;
+- `run_sentiment` (`run_ratings`, `run_amazon`, `run_polarity`): the
+  bag-of-words sentiment experiments, rating RMSE and polarity accuracy;
 - `train_configuration`: trains and measures one network (the shared seam).
 
 Each experiment writes `results/<experiment>/`: one JSON file per finished
@@ -24,6 +26,12 @@ _EXPORTS = {
     "run_table1": "table1",
     "run_sparsity": "sparsity",
     "run_softplus_sharpness": "softplus_sharpness",
+    "run_sentiment": "sentiment",
+    "run_ratings": "sentiment",
+    "run_amazon": "sentiment",
+    "run_polarity": "sentiment",
+    "SentimentSettings": "sentiment",
+    "TextModel": "sentiment",
     "paper": "paper",
 }
 

@@ -1,11 +1,13 @@
-"""`sparserect reproduce`: the paper's image experiments from the command line.
+"""`sparserect reproduce`: the paper's experiments from the command line.
 
 With no arguments it runs Table 1 on the embedded 8x8 digits (no download):
 rectifier, tanh and softplus networks of 3 x 500 units, without and with
 denoising auto-encoder pre-training, one seed, and prints the table beside
 the paper's MNIST column. Results go to results/table1/.
 
-Experiments: table1 (default), sparsity (Figure 3), softplus-sharpness.
+Experiments: table1 (default), sparsity (Figure 3), softplus-sharpness, and
+sentiment (bag-of-words reviews: rating RMSE on Amazon or your own rated
+reviews, Amazon in-domain and cross-domain accuracy, rt-polarity).
 """
 
 import argparse
@@ -50,6 +52,19 @@ def _run(args):
             **common, **overrides,
         )
         folder = "sparsity"
+    elif args.experiment == "sentiment":
+        if args.hidden_units is not None and len(set(args.hidden_units)) != 1:
+            raise SystemExit(
+                "sentiment: --hidden-units is the width of every hidden layer, one number "
+                f"(the paper: 5000). Received: {','.join(map(str, args.hidden_units))}"
+            )
+        reproduce.run_sentiment(
+            tasks=args.tasks, ratings_dataset=args.ratings_dataset, models=args.models,
+            folds=args.folds, max_terms=args.max_terms,
+            hidden_units=args.hidden_units and args.hidden_units[0],
+            **common, **{k: v for k, v in overrides.items() if k not in ("hidden_units", "train_size")},
+        )
+        folder = "sentiment"
     else:
         reproduce.run_softplus_sharpness(
             args.dataset or "norb", sharpness=args.sharpness, seeds=seeds, **common, **overrides,
@@ -64,13 +79,13 @@ def register(subparsers):
     """Adds `sparserect reproduce`."""
     parser = subparsers.add_parser(
         "reproduce",
-        help="reproduce the paper's image experiments (default: Table 1 on the embedded digits)",
+        help="reproduce the paper's experiments (default: Table 1 on the embedded digits)",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "experiment", nargs="?", default="table1",
-        choices=("table1", "sparsity", "softplus-sharpness"),
+        choices=("table1", "sparsity", "softplus-sharpness", "sentiment"),
         help="which experiment (default: table1)",
     )
     parser.add_argument(
@@ -117,5 +132,21 @@ def register(subparsers):
     parser.add_argument(
         "--sharpness", type=_numbers(float), default=(1.0, 1.3, 2.0, 3.0, 6.0),
         help="softplus-sharpness: comma-separated values of a",
+    )
+    parser.add_argument(
+        "--tasks", type=_numbers(str), default=("ratings", "amazon", "polarity"),
+        help="sentiment: comma-separated tasks (default: ratings,amazon,polarity)",
+    )
+    parser.add_argument(
+        "--models", type=_numbers(str),
+        help="sentiment: comma-separated models such as none,rectifier-3,tanh-3-pretrained "
+        "(default: all seven for ratings; none,rectifier-3,rectifier-3-pretrained for amazon and polarity)",
+    )
+    parser.add_argument("--folds", type=int, help="sentiment: folds of cross-validation (paper: 10)")
+    parser.add_argument("--max-terms", type=int, help="sentiment: bag-of-words size (paper: 5000)")
+    parser.add_argument(
+        "--ratings-dataset", choices=("amazon", "rated-reviews"), default="amazon",
+        help="sentiment: the rated reviews of the ratings task (default: amazon; rated-reviews "
+        "reads your own OpenTable-style reviews.csv from --data-dir)",
     )
     parser.set_defaults(func=_run)

@@ -89,3 +89,45 @@ def plot_softplus_sharpness(frame, dataset, path):
     axis.set_title(f"Rescaled softplus on {dataset}")
     axis.legend(fontsize=8)
     _save(figure, path)
+
+
+def plot_ratings(summary, dataset, path):
+    """Bars of our rating RMSE (mean ± std over folds) beside the paper's OpenTable RMSE."""
+    figure, axis = plt.subplots(figsize=(8, 4))
+    labels = [
+        f"{model}{', pre-trained' if pretrained == 'yes' else ''}"
+        for model, pretrained in zip(summary["model"], summary["pre-training"])
+    ]
+    positions = np.arange(len(summary))
+    axis.bar(positions - 0.2, summary["rmse_mean"], 0.4, yerr=summary["rmse_std"],
+             label=f"ours ({dataset})")
+    reference = summary["paper_rmse"].astype(float)
+    if reference.notna().any():
+        axis.bar(positions + 0.2, reference, 0.4, label="paper (OpenTable, another data set)")
+    axis.set_xticks(positions, labels, fontsize=8, rotation=30, ha="right")
+    axis.set_ylabel("RMSE of the expected rating")
+    axis.set_title("Rating prediction from the bag-of-words")
+    axis.legend()
+    _save(figure, path)
+
+
+def plot_amazon(frame, path):
+    """Grouped bars of accuracy per Amazon domain (in-domain) and on average (cross-domain), per model."""
+    inside = frame[frame["setting"] == "in-domain"].pivot_table(
+        index="source", columns="model", values="accuracy", aggfunc="mean"
+    )
+    inside.loc["cross-domain\naverage"] = (
+        frame[frame["setting"] == "cross-domain"].groupby("model")["accuracy"].mean()
+    )
+    figure, axis = plt.subplots(figsize=(8, 4))
+    positions = np.arange(len(inside))
+    width = 0.8 / len(inside.columns)
+    for index, model in enumerate(inside.columns):
+        axis.bar(positions + (index - (len(inside.columns) - 1) / 2) * width,
+                 100 * inside[model], width, label=model)
+    axis.set_xticks(positions, inside.index)
+    axis.set_ylabel("accuracy (%)")
+    axis.set_ylim(50, 100)
+    axis.set_title("Amazon reviews: in-domain per domain, and cross-domain")
+    axis.legend(fontsize=8)
+    _save(figure, path)

@@ -27,7 +27,8 @@ PAPER_BATCH_SIZE = 10
 class EarlyStoppingOnError(keras.callbacks.Callback):
     """Stops when the validation error has not improved for `patience` epochs.
 
-    The validation error is `1 - val_accuracy`. The weights of the best epoch
+    The validation error is `1 - val_accuracy`, or the log entry named by
+    `monitor` (lower is better, e.g. `"val_rmse"`). The weights of the best epoch
     are kept in memory and restored at the end of training, also when the
     loss becomes NaN (which stops training at once: a too large learning
     rate). Unlike `keras.callbacks.EarlyStopping`, it can start from a best
@@ -37,11 +38,14 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
     Args:
         patience: Int > 0, epochs without improvement before stopping.
         best: Optional `(error, weights, epoch)` to start from.
+        monitor: `None` for `1 - val_accuracy`, or the name of a log entry
+            to minimise.
     """
 
-    def __init__(self, patience, best=None):
+    def __init__(self, patience, best=None, monitor=None):
         super().__init__()
         self.patience = patience
+        self.monitor = monitor
         self.best_error, self.best_weights, self.best_epoch = best or (math.inf, None, 0)
         self.wait = 0
         self.diverged = False
@@ -53,7 +57,7 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
             self.diverged = True
             self.model.stop_training = True
             return
-        error = 1.0 - logs["val_accuracy"]
+        error = 1.0 - logs["val_accuracy"] if self.monitor is None else float(logs[self.monitor])
         self.errors.append(error)
         if error < self.best_error:
             self.best_error, self.best_epoch, self.wait = error, epoch + 1, 0
@@ -92,24 +96,31 @@ class ProgressLog(keras.callbacks.Callback):
         logs = logs or {}
         done = epoch + 1 - self.first_epoch
         per_epoch = (time.perf_counter() - self.start) / done
+        rmse = f", validation RMSE {logs['val_rmse']:.4f}" if "val_rmse" in logs else ""
         logger.info(
-            "%s: epoch %d/%d, loss %.4f, validation error %.2f%%, %.1f s/epoch, "
+            "%s: epoch %d/%d, loss %.4f, validation error %.2f%%%s, %.1f s/epoch, "
             "at most %.0f s left",
             self.label, epoch + 1, self.epochs, logs.get("loss", math.nan),
-            100 * (1 - logs.get("val_accuracy", math.nan)), per_epoch,
+            100 * (1 - logs.get("val_accuracy", math.nan)), rmse, per_epoch,
             per_epoch * (self.epochs - epoch - 1),
         )
 
 
 def _fit(model, dataset, learning_rate, epochs, patience, batch_size,
-         steps_per_execution, label, initial_epoch=0, best=None, callbacks=()):
+         steps_per_execution, label, initial_epoch=0, best=None, callbacks=(),
+         rating_values=None):
+    metrics = ["accuracy"]
+    if rating_values is not None:
+        metrics.append(layers.ExpectedRatingRMSE(rating_values))
     model.compile(
         keras.optimizers.SGD(learning_rate),
         "sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+        metrics=metrics,
         steps_per_execution=steps_per_execution,
     )
-    stopping = EarlyStoppingOnError(patience, best=best)
+    stopping = EarlyStoppingOnError(
+        patience, best=best, monitor=None if rating_values is None else "val_rmse"
+    )
     model.fit(
         dataset.train.x,
         dataset.train.y,
@@ -153,6 +164,8 @@ def train_configuration(
     steps_per_execution=50,
     label=None,
     callbacks=(),
+    rating_values=None,
+    measure=None,
 ):
     """Trains and measures one network of the paper's experiments.
 
@@ -184,11 +197,19 @@ def train_configuration(
         batch_size: Examples per SGD step (paper: 10).
         pretraining_epochs: Epochs per layer of pre-training.
         pretraining_learning_rate: SGD learning rate of pre-training.
-        noise: Masking noise rate of pre-training (paper: 0.25).
+        noise: Corruption of pre-training: a masking noise rate (paper:
+            0.25), or per block (see `sparserect.pretraining.pretrain_stack`).
         seed: Int, seeds the weights, sign masks, noise and shuffling.
         steps_per_execution: SGD steps per compiled call.
         label: Name of the configuration in the progress log.
         callbacks: Extra Keras callbacks for every fine-tuning `fit`.
+        rating_values: `None`, or the star rating of each class: the
+            network is then also measured by the RMSE of its expected rating
+            (`layers.ExpectedRatingRMSE`), and early stopping and the
+            learning rate follow the validation RMSE instead of the error.
+        measure: Optional `measure(model) -> dict` called on the trained
+            network; its entries are added to the result (e.g. accuracies
+            on other test sets).
 
     Returns:
         A dict: the configuration (`activation`, `pretraining`, `seed`,
@@ -196,8 +217,10 @@ def train_configuration(
         learning rate: `validation_error`, `best_epoch`, `epochs_run`,
         `diverged`), `validation_error` and `test_error` (fractions),
         `average_sparsity`, `layer_sparsity`, `dead_units`, `dead_fraction`
-        (on the test set), `best_epoch`, `epochs_run`, `pretraining_loss`,
-        `wall_time` (seconds).
+        (on the test set; `None` and empty without hidden layers),
+        `best_epoch`, `epochs_run`, `pretraining_loss`, `pretraining_noise`,
+        `wall_time` (seconds); with `rating_values`, also `test_rmse`, and
+        `validation_error` is the validation RMSE.
     """
     if not learning_rates:
         raise ValueError(
@@ -216,7 +239,7 @@ def train_configuration(
         dataset.input_shape, dataset.num_classes, hidden_units=tuple(hidden_units),
         activation=activation, activation_l1=activation_l1, sign_trick=sign_trick, seed=seed,
     )
-    pretraining_loss = None
+    pretraining_loss = pretraining_scale = None
     if pretraining:
         stack = pretraining_lib.pretrain_stack(
             model, dataset.train.x, reconstruction=reconstruction, noise=noise,
@@ -225,6 +248,7 @@ def train_configuration(
         )
         reconstruction = stack[0]["reconstruction"]
         pretraining_loss = {entry["layer"]: entry["loss"] for entry in stack}
+        pretraining_scale = {entry["layer"]: entry["scale"] for entry in stack if "scale" in entry}
     initial_weights = model.get_weights()
     first_epochs = min(selection_epochs or epochs, epochs)
     candidates, best = {}, None
@@ -234,6 +258,7 @@ def train_configuration(
         stopping = _fit(
             model, dataset, learning_rate, first_epochs, patience, batch_size,
             steps_per_execution, f"{label}, lr {learning_rate:g}", callbacks=callbacks,
+            rating_values=rating_values,
         )
         candidates[f"{learning_rate:g}"] = {
             "validation_error": stopping.best_error, "best_epoch": stopping.best_epoch,
@@ -256,7 +281,7 @@ def train_configuration(
             model, dataset, learning_rate, epochs, patience, batch_size, steps_per_execution,
             f"{label}, lr {learning_rate:g}", initial_epoch=first_epochs,
             best=(stopping.best_error, stopping.best_weights, stopping.best_epoch),
-            callbacks=callbacks,
+            callbacks=callbacks, rating_values=rating_values,
         )
         candidates[f"{learning_rate:g}"]["validation_errors"] += continued.errors
         epochs_run += len(continued.errors)
@@ -264,11 +289,21 @@ def train_configuration(
     candidates[f"{learning_rate:g}"].update(
         validation_error=stopping.best_error, best_epoch=stopping.best_epoch, epochs_run=epochs_run
     )
-    _, test_accuracy = model.evaluate(
-        dataset.test.x, dataset.test.y, batch_size=1000, verbose=0
+    test = model.evaluate(
+        dataset.test.x, dataset.test.y, batch_size=1000, verbose=0, return_dict=True
     )
-    report = layers.sparsity_report(model, dataset.test.x)
+    if hidden_units:
+        report = layers.sparsity_report(model, dataset.test.x)
+        sparsity = dict(
+            average_sparsity=report.attrs["average_sparsity"],
+            layer_sparsity=[float(v) for v in report["sparsity"]],
+            dead_units=[int(v) for v in report["dead_units"]],
+            dead_fraction=report.attrs["dead_fraction"],
+        )
+    else:
+        sparsity = dict(average_sparsity=None, layer_sparsity=[], dead_units=[], dead_fraction=None)
     return {
+        **({} if measure is None else measure(model)),
         "dataset": dataset.name,
         "activation": name,
         "pretraining": reconstruction if pretraining else None,
@@ -283,14 +318,17 @@ def train_configuration(
         "learning_rate": learning_rate,
         "candidates": candidates,
         "validation_error": stopping.best_error,
-        "test_error": 1.0 - float(test_accuracy),
-        "average_sparsity": report.attrs["average_sparsity"],
-        "layer_sparsity": [float(v) for v in report["sparsity"]],
-        "dead_units": [int(v) for v in report["dead_units"]],
-        "dead_fraction": report.attrs["dead_fraction"],
+        "test_error": 1.0 - float(test["accuracy"]),
+        **({} if rating_values is None else {"test_rmse": float(test["rmse"])}),
+        **sparsity,
         "best_epoch": stopping.best_epoch,
         "epochs_run": epochs_run,
         "pretraining_loss": pretraining_loss,
+        "pretraining_scale": pretraining_scale,
+        "pretraining_noise": [
+            pretraining_lib.describe_noise(block_noise)
+            for block_noise in pretraining_lib.per_block_noise(noise, len(hidden_units))
+        ] if pretraining else None,
         "wall_time": time.perf_counter() - start,
         "backend": keras.backend.backend(),
     }

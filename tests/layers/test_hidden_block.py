@@ -88,6 +88,24 @@ def test_network_has_the_papers_shape():
     assert all(layer.activation_l1 == 0.001 for layer in model.layers[2:5])
 
 
+def test_network_without_hidden_layer_is_softmax_regression(rng):
+    model = build_network((6,), 3, hidden_units=(), seed=0)
+    assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Dense"]
+    x = rng.normal(size=(4, 6)).astype("float32")
+    kernel, bias = (keras.ops.convert_to_numpy(w) for w in model.weights)
+    logits = x @ kernel + bias
+    expected = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(model(x)), expected, rtol=1e-5)
+
+
+def test_network_takes_one_l1_coefficient_per_block():
+    model = build_network((6,), 3, hidden_units=(4, 4, 4), activation_l1=(1e-4, 0.0, 0.0))
+    blocks = [layer for layer in model.layers if isinstance(layer, HiddenBlock)]
+    assert [block.activation_l1 for block in blocks] == [1e-4, 0.0, 0.0]
+    # Only the first block adds a penalty.
+    assert [block.activity_regularizer is None for block in blocks] == [False, True, True]
+
+
 def test_network_blocks_get_their_own_activation_layer():
     model = build_network((6,), 3, hidden_units=(4, 4), activation=keras.layers.PReLU())
     alphas = [w for w in model.weights if "alpha" in w.path]
@@ -108,7 +126,10 @@ def test_network_learns_a_separable_problem(rng):
     "kwargs, message",
     [
         ({"num_classes": 1}, "Received: num_classes=1"),
-        ({"num_classes": 10, "hidden_units": ()}, r"Received: hidden_units=\(\)"),
+        (
+            {"num_classes": 10, "hidden_units": (4, 4), "activation_l1": (0.1,)},
+            r"one coefficient per hidden block \(2\). Received: activation_l1=\(0.1,\)",
+        ),
     ],
 )
 def test_network_rejects_bad_arguments(kwargs, message):

@@ -98,3 +98,66 @@ def test_pretrain_stack_errors():
         pretraining.pretrain_stack([layers.HiddenBlock(3)], np.ones((4, 2)), reconstruction="linear")
     with pytest.raises(ValueError, match="Received: epochs="):
         pretraining.pretrain_stack([layers.HiddenBlock(3)], np.ones((4, 2)), epochs=0)
+
+
+def test_salt_and_pepper_noise_statistics(rng):
+    noise = pretraining.SaltAndPepperNoise(0.5, salt_probability=0.2, seed=0)
+    x = (rng.uniform(size=(400, 250)) < 0.3).astype("float32")
+    corrupted = keras.ops.convert_to_numpy(noise(x, training=True))
+    changed = corrupted != x
+    # A corrupted entry equals x by chance with probability P(salt == x).
+    expected_changed = 0.5 * (0.3 * 0.8 + 0.7 * 0.2)
+    assert changed.mean() == pytest.approx(expected_changed, abs=0.01)
+    assert set(np.unique(corrupted)) <= {0.0, 1.0}
+    assert corrupted.mean() == pytest.approx(0.5 * 0.3 + 0.5 * 0.2, abs=0.01)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(noise(x)), x)
+    config = noise.get_config()
+    assert (config["rate"], config["salt_probability"], config["seed"]) == (0.5, 0.2, 0)
+    assert isinstance(keras.layers.deserialize(keras.layers.serialize(noise)), pretraining.SaltAndPepperNoise)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"rate": 1.0}, "Received: rate=1.0"), ({"rate": 0.5, "salt_probability": -0.1}, "Received: salt_probability=-0.1")],
+)
+def test_salt_and_pepper_noise_rejects_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        pretraining.SaltAndPepperNoise(**kwargs)
+
+
+def test_pretrain_stack_takes_a_corruption_per_block(rng):
+    x = (rng.uniform(size=(40, 30)) < 0.1).astype("float32")
+    model = layers.build_network((30,), 2, hidden_units=(8, 6, 4), seed=0)
+    noise = (pretraining.SaltAndPepperNoise(0.7, salt_probability=0.1, seed=0), 0.5, 0.3)
+    history = pretraining.pretrain_stack(
+        model, x, reconstruction="sigmoid_cross_entropy", noise=noise, epochs=1, seed=0
+    )
+    assert [pretraining.describe_noise(n) for n in noise] == [
+        "salt_and_pepper 0.7", "masking 0.5", "masking 0.3"
+    ]
+    assert len(history) == 3
+    with pytest.raises(ValueError, match=r"one entry per block \(3\)"):
+        pretraining.pretrain_stack(model, x, noise=(0.5, 0.3))
+    with pytest.raises(ValueError, match="Received: noise=1.5"):
+        pretraining.pretrain_stack(model, x, noise=1.5)
+
+
+@pytest.mark.parametrize("activation", ["rectifier", "leaky_rectifier"])
+def test_strategy_two_leaves_rectifier_activations_in_the_unit_interval(rng, activation):
+    x = (rng.uniform(size=(60, 20)) < 0.2).astype("float32")
+    model = layers.build_network((20,), 2, hidden_units=(16, 8), activation=activation, seed=0)
+    history = pretraining.pretrain_stack(
+        model, x, reconstruction="sigmoid_cross_entropy", epochs=3, learning_rate=0.5, seed=0
+    )
+    hidden = x
+    for block, entry in zip(model.layers[1:3], history):
+        hidden = keras.ops.convert_to_numpy(block(hidden))
+        assert entry["scale"] > 0
+        assert np.abs(hidden).max() == pytest.approx(1.0, rel=1e-5)
+
+
+def test_other_strategies_keep_their_scale(rng):
+    x = rng.uniform(size=(30, 10)).astype("float32")
+    model = layers.build_network((10,), 2, hidden_units=(6,), activation="softplus", seed=0)
+    history = pretraining.pretrain_stack(model, x, reconstruction="sigmoid_cross_entropy", epochs=1)
+    assert "scale" not in history[0]

@@ -1,0 +1,149 @@
+"""The sentiment experiments end to end on tiny review files in the real formats, and resuming."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sparserect import cli
+from sparserect import pretraining
+from sparserect.reproduce import sentiment
+
+DOMAINS = ("books", "dvd", "electronics", "kitchen")
+REVIEW = "<review>\n<rating>\n{rating}\n</rating>\n<title>\nt\n</title>\n<review_text>\n{text}\n</review_text>\n</review>\n"
+WORDS = {1.0: "awful broken refund", 2.0: "bad dull meh", 4.0: "good nice fine", 5.0: "great superb love"}
+
+
+@pytest.fixture(scope="module")
+def review_files(tmp_path_factory):
+    """Amazon (4 domains x 12 reviews per polarity) and rt-polarity (30 per polarity) files."""
+    root = tmp_path_factory.mktemp("data")
+    generator = np.random.default_rng(0)
+    for domain in DOMAINS:
+        folder = root / "amazon-multi-domain" / "sorted_data_acl" / domain
+        folder.mkdir(parents=True)
+        for name, ratings in (("positive", (4.0, 5.0)), ("negative", (1.0, 2.0))):
+            reviews = []
+            for i in range(12):
+                rating = ratings[i % 2]
+                filler = " ".join(generator.choice(["the", "it", "was", "a", domain, "item"], 5))
+                reviews.append(REVIEW.format(rating=rating, text=f"{WORDS[rating]} {filler} {i}"))
+            (folder / f"{name}.review").write_text("".join(reviews), "latin-1")
+    folder = root / "rt-polarity" / "rt-polaritydata"
+    folder.mkdir(parents=True)
+    (folder / "rt-polarity.pos").write_text("".join(f"a great fun film {i}\n" for i in range(30)))
+    (folder / "rt-polarity.neg").write_text("".join(f"a dull boring film {i}\n" for i in range(30)))
+    return root
+
+
+def test_text_model_names():
+    assert sentiment.TextModel.parse("none") == sentiment.TextModel(None, 0)
+    model = sentiment.TextModel.parse("rectifier-3-pretrained")
+    assert (model.activation, model.layers, model.pretrained) == ("rectifier", 3, True)
+    assert (model.name, model.architecture) == ("rectifier-3-pretrained", "rectifier-3")
+    for bad in ("rectifier", "tanh-0", "rectifier-three", "none-pretrained"):
+        with pytest.raises(ValueError, match=f"Received: model='{bad}'"):
+            sentiment.TextModel.parse(bad)
+
+
+def test_training_arguments_follow_the_papers_text_settings():
+    settings = sentiment.SentimentSettings(hidden_units=50)
+    arguments = sentiment.training_arguments(
+        sentiment.TextModel.parse("rectifier-3-pretrained"), settings, density=0.01, seed=3
+    )
+    assert arguments["hidden_units"] == (50, 50, 50)
+    assert arguments["activation_l1"] == (1e-4, 0.0, 0.0)
+    assert arguments["pretraining"] == "sigmoid_cross_entropy"
+    first, *above = arguments["noise"]
+    assert isinstance(first, pretraining.SaltAndPepperNoise)
+    assert (first.rate, first.salt_probability, first.seed) == (0.7, 0.01, 3)
+    assert above == [0.5, 0.3]
+    tanh = sentiment.training_arguments(sentiment.TextModel.parse("tanh-1-pretrained"), settings, 0.01, 0)
+    assert tanh["pretraining"] == "cross_entropy" and len(tanh["noise"]) == 1
+    plain = sentiment.training_arguments(sentiment.TextModel.parse("none"), settings, 0.01, 0)
+    assert plain["hidden_units"] == () and "pretraining" not in plain
+
+
+@pytest.mark.backend
+def test_sentiment_end_to_end(tmp_path, review_files):
+    markdown = sentiment.run_sentiment(
+        tasks=("ratings", "polarity"), models=("none", "rectifier-1-pretrained"),
+        data_dir=review_files, out=tmp_path, quick=True, hidden_units=8,
+    )
+    folder = tmp_path / "sentiment"
+    ratings = pd.read_csv(folder / "ratings.csv")
+    assert sorted(ratings["fold"]) == [0, 0, 1, 1]
+    assert ((ratings["test_rmse"] > 0) & (ratings["test_rmse"] < 4)).all()
+    assert ratings["sparsity"].between(0, 1).all()
+    summary = pd.read_csv(folder / "ratings_summary.csv")
+    assert summary["RMSE (paper, OpenTable)"].tolist() == ["0.885 ± 0.006", "0.807 ± 0.004"]
+    polarity = pd.read_csv(folder / "polarity.csv")
+    assert polarity["model"].tolist() == ["none", "rectifier-1-pretrained", "logistic regression"]
+    # The tiny sentences are separable by one word: the baseline gets them all right.
+    assert polarity["accuracy"].iloc[-1] == 1.0
+    assert "## Ratings" in markdown and "## Polarity" in markdown
+    assert (folder / "table.md").read_text() == markdown
+    assert (folder / "ratings.png").stat().st_size > 0
+
+
+@pytest.mark.backend
+def test_amazon_in_and_cross_domain(tmp_path, review_files):
+    from sparserect import datasets
+
+    reviews = datasets.load_amazon(review_files, download=False, max_terms=None)
+    settings = sentiment.SentimentSettings(**{**sentiment.QUICK_SETTINGS, "hidden_units": 8})
+    frame = sentiment.run_amazon(reviews, ("none",), settings, tmp_path / "sentiment")
+    inside = frame[frame["setting"] == "in-domain"]
+    cross = frame[frame["setting"] == "cross-domain"]
+    assert len(inside) == len(DOMAINS) * 2 * 2  # domains x folds x (network, baseline)
+    pairs = set(zip(cross["source"], cross["target"]))
+    assert len(pairs) == 12 and all(source != target for source, target in pairs)
+    assert set(frame["model"]) == {"none", "logistic regression"}
+    assert frame["accuracy"].between(0, 1).all()
+    markdown = "\n".join(sentiment._amazon_markdown(frame))
+    assert "books → dvd" in markdown and "| average |" in markdown
+    assert (tmp_path / "sentiment" / "amazon.png").stat().st_size > 0
+
+
+def _fake_train_configuration(calls, fail_after=None):
+    def train(dataset, rating_values=None, measure=None, **kwargs):
+        if fail_after is not None and len(calls) == fail_after:
+            raise KeyboardInterrupt("interrupted")
+        calls.append(kwargs["label"])
+        return {
+            "test_rmse": 1.0, "test_error": 0.5, "validation_error": 1.0, "average_sparsity": 0.5,
+            "learning_rate": 0.1, "best_epoch": 1, "epochs_run": 1, "wall_time": 0.0,
+        }
+
+    return train
+
+
+def test_interrupted_ratings_resume_where_they_stopped(tmp_path, review_files, monkeypatch):
+    options = dict(tasks=("ratings",), models=("none", "rectifier-3"), data_dir=review_files,
+                   out=tmp_path, quick=True)
+    calls = []
+    monkeypatch.setattr(sentiment, "train_configuration", _fake_train_configuration(calls, fail_after=3))
+    with pytest.raises(KeyboardInterrupt):
+        sentiment.run_sentiment(**options)
+    assert len(list((tmp_path / "sentiment" / "runs").glob("*.json"))) == 3
+    resumed = []
+    monkeypatch.setattr(sentiment, "train_configuration", _fake_train_configuration(resumed))
+    sentiment.run_sentiment(**options, resume=True)
+    assert resumed == ["rectifier-3"]  # fold 1's second model, the only one missing
+    assert len(pd.read_csv(tmp_path / "sentiment" / "ratings.csv")) == 4
+
+
+def test_sentiment_command(tmp_path, review_files, monkeypatch, capsys):
+    monkeypatch.setattr(sentiment, "train_configuration", _fake_train_configuration([]))
+    code = cli.main([
+        "reproduce", "sentiment", "--quick", "--tasks", "polarity", "--models", "none",
+        "--data-dir", str(review_files), "--out", str(tmp_path),
+    ])
+    assert code == 0
+    assert "## Polarity: rt-polarity test accuracy" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="one number"):
+        cli.main(["reproduce", "sentiment", "--hidden-units", "5,6", "--out", str(tmp_path)])
+
+
+def test_unknown_task_is_an_error():
+    with pytest.raises(ValueError, match=r"Received: tasks=\('sentences',\)"):
+        sentiment.run_sentiment(tasks=("sentences",))
