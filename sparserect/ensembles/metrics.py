@@ -118,6 +118,8 @@ def measure_members(extractor, blocks, head, x, y=None, batch_size=1000, max_exa
     }
     for block, counts in zip(blocks, zero_counts):
         rows[f"sparsity_{block.name}"] = counts.sum(axis=1) / (examples * block.units)
+    for block, counts in zip(blocks, zero_counts):
+        rows[f"dead_units_{block.name}"] = (counts == examples).sum(axis=1)
     report = pd.DataFrame(rows).set_index("member", drop=False)
     report.index.name = None
     report.attrs["examples"] = examples
@@ -149,7 +151,8 @@ def member_report(model, x, y=None, batch_size=1000, max_examples=None):
         `loss` (mean cross-entropy), `sparsity` (fraction of the member's
         hidden activations that are exactly 0.0, over all hidden layers),
         `dead_fraction` (hidden units that are 0 for every example), and
-        `sparsity_<layer>` per hidden layer. `report.attrs["examples"]` is
+        `sparsity_<layer>` and `dead_units_<layer>` (a count) per hidden
+        layer. `report.attrs["examples"]` is
         the number of examples measured. The sign trick does not change
         which activations are zero.
     """

@@ -42,14 +42,14 @@ def _run(args):
         reproduce.run_table1(
             args.dataset or "digits", activations=args.activations, pretraining=pretraining,
             seeds=seeds, reconstruction=args.reconstruction, sign_trick=args.sign_trick,
-            activation_l1=args.activation_l1,
+            activation_l1=args.activation_l1, ensemble=args.ensemble,
             **common, **overrides,
         )
         folder = "table1"
     elif args.experiment == "sparsity":
         reproduce.run_sparsity(
             args.dataset or "mnist", networks=args.networks, sign_trick=args.sign_trick,
-            **common, **overrides,
+            ensemble=args.ensemble, **common, **overrides,
         )
         folder = "sparsity"
     elif args.experiment == "sentiment":
@@ -127,6 +127,11 @@ def register(subparsers):
     parser.add_argument(
         "--activation-l1", type=float, default=0.001,
         help="table1: the activation L1 coefficient of every network (paper: 0.001)",
+    )
+    parser.add_argument(
+        "--ensemble", action="store_true",
+        help="table1, sparsity: train the networks without pre-training that differ only in "
+        "seed and L1 coefficient as one vectorised ensemble (one fit; fast on a GPU)",
     )
     parser.add_argument("--networks", type=int, default=10, help="sparsity: number of networks (paper: 200)")
     parser.add_argument(

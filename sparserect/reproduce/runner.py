@@ -13,6 +13,7 @@ import time
 import numpy as np
 
 from sparserect import datasets
+from sparserect.reproduce import ensemble_training
 from sparserect.reproduce import results as results_lib
 from sparserect.reproduce.training import PAPER_LEARNING_RATES
 from sparserect.reproduce.training import train_configuration
@@ -106,7 +107,34 @@ def load_dataset(name, data_dir=None, train_size=None, seed=0):
     return dataset
 
 
-def run_configurations(directory, dataset, configurations, resume=False, train=train_configuration):
+# The arguments that the members of one ensemble share (they differ in seed
+# and activation L1 coefficient only).
+ENSEMBLE_SHARED_ARGUMENTS = (
+    "activation", "hidden_units", "sign_trick", "learning_rates", "epochs", "patience",
+    "batch_size", "steps_per_execution",
+)
+
+
+def _ensemble_groups(configurations):
+    """Groups the configurations that one ensemble can train: no pre-training, an activation name.
+
+    Networks that differ only in `seed` and `activation_l1` share a group.
+    """
+    groups = {}
+    for key, kwargs in configurations:
+        if kwargs.get("pretraining") or not isinstance(kwargs.get("activation", "rectifier"), str):
+            continue
+        shared = {
+            name: kwargs[name] for name in ENSEMBLE_SHARED_ARGUMENTS if name in kwargs
+        }
+        group = repr(sorted(shared.items()))
+        groups.setdefault(group, (shared, []))[1].append((key, kwargs))
+    return list(groups.values())
+
+
+def run_configurations(
+    directory, dataset, configurations, resume=False, train=train_configuration, ensemble=False
+):
     """Trains each configuration and stores its result as soon as it is finished.
 
     Args:
@@ -117,18 +145,37 @@ def run_configurations(directory, dataset, configurations, resume=False, train=t
             run); otherwise they are trained again and overwritten.
         train: The function training one configuration,
             `train(dataset, **kwargs) -> dict`.
+        ensemble: Whether to train the configurations without pre-training
+            that differ only in seed and L1 coefficient as one vectorised
+            ensemble per group (`ensemble_training.train_ensemble`), first;
+            the others are trained one by one.
 
     Returns:
         The list of result dicts, in the order of `configurations`, each with
         its `key`.
     """
     store = results_lib.RunStore(directory)
+    pending = [(key, kwargs) for key, kwargs in configurations if not (resume and store.load(key))]
+    finished = set()
+    if ensemble:
+        for shared, members in _ensemble_groups(pending):
+            results = ensemble_training.train_ensemble(
+                dataset,
+                seeds=[kwargs["seed"] for _, kwargs in members],
+                activation_l1=[kwargs.get("activation_l1", 0.0) for _, kwargs in members],
+                label=f"{len(members)} networks ({shared.get('activation', 'rectifier')})",
+                **shared,
+            )
+            for (key, _), result in zip(members, results):
+                store.save(key, {"key": key, **result})
+                finished.add(key)
     total = len(configurations)
     start, trained, outcomes = time.perf_counter(), 0, []
     for index, (key, kwargs) in enumerate(configurations, 1):
-        stored = store.load(key) if resume else None
+        stored = store.load(key) if resume or key in finished else None
         if stored is not None:
-            logger.info("[%d/%d] %s: finished before, kept", index, total, key)
+            how = "trained in an ensemble" if key in finished else "finished before, kept"
+            logger.info("[%d/%d] %s: %s", index, total, key, how)
             outcomes.append(stored)
             continue
         elapsed = time.perf_counter() - start

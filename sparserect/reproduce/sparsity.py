@@ -22,6 +22,7 @@ def run_sparsity(
     quick=False,
     sign_trick=False,
     train=None,
+    ensemble=False,
     **preset_overrides,
 ):
     """Runs Figure 3 and writes `<out>/sparsity/`; returns one row per network.
@@ -44,6 +45,10 @@ def run_sparsity(
         quick: Whether to use the `--quick` preset.
         sign_trick: Whether to use the sign trick.
         train: Optional replacement of `train_configuration`.
+        ensemble: Whether to train the networks without pre-training as
+            one vectorised ensemble per activation (`--ensemble`; see
+            `runner.run_configurations`), one fit for all seeds and L1
+            coefficients instead of one per network.
         **preset_overrides: Fields of `runner.Preset`.
 
     Returns:
@@ -64,7 +69,7 @@ def run_sparsity(
     ]
     directory = pathlib.Path(out) / "sparsity"
     outcomes = runner.run_configurations(
-        directory, data, configurations, resume=resume,
+        directory, data, configurations, resume=resume, ensemble=ensemble,
         **({} if train is None else {"train": train}),
     )
     frame = pd.DataFrame(outcomes).drop(columns=["candidates", "pretraining_loss"])

@@ -28,6 +28,7 @@ def run_table1(
     sign_trick=False,
     activation_l1=0.001,
     train=None,
+    ensemble=False,
     **preset_overrides,
 ):
     """Runs Table 1 and writes `<out>/table1/`; returns the summary `DataFrame`.
@@ -56,6 +57,10 @@ def run_table1(
         sign_trick: Whether to use the sign trick.
         activation_l1: The activation L1 coefficient.
         train: Optional replacement of `train_configuration`.
+        ensemble: Whether to train the networks without pre-training as
+            one vectorised ensemble per activation (`--ensemble`; see
+            `runner.run_configurations`), one fit for all seeds and L1
+            coefficients instead of one per network.
         **preset_overrides: Fields of `runner.Preset` (`epochs`,
             `learning_rates`, `hidden_units`, `train_size`, ...).
 
@@ -82,7 +87,7 @@ def run_table1(
                 )))
     directory = pathlib.Path(out) / "table1"
     outcomes = runner.run_configurations(
-        directory, data, configurations, resume=resume,
+        directory, data, configurations, resume=resume, ensemble=ensemble,
         **({} if train is None else {"train": train}),
     )
     return write_table1(directory, outcomes, dataset)

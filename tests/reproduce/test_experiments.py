@@ -51,6 +51,24 @@ def test_softplus_sharpness_end_to_end(tmp_path, tiny_digits):
     assert (tmp_path / "softplus-sharpness" / "softplus_sharpness.png").stat().st_size > 0
 
 
+@pytest.mark.backend
+def test_sparsity_and_table1_seeds_as_one_ensemble(tmp_path, tiny_digits, caplog):
+    frame = reproduce.run_sparsity("mnist", networks=3, out=tmp_path, ensemble=True, **FAST)
+    assert sorted(frame["activation_l1"]) == [0.0, 0.005, 0.01]
+    assert (frame["ensemble_size"] == 3).all()
+    assert frame["test_error"].between(0, 1).all() and frame["average_sparsity"].between(0, 1).all()
+    calls = []
+    summary = reproduce.run_table1(
+        "digits", activations=("rectifier",), pretraining=(False, True), seeds=(0, 1),
+        out=tmp_path, ensemble=True, train=_fake_train(calls), **{**FAST, "hidden_units": (16, 16)},
+    )
+    # The two seeds without pre-training are one ensemble; the pre-trained ones train alone.
+    assert calls == [("rectifier", True, 0), ("rectifier", True, 1)]
+    assert list(summary["seeds"]) == [2, 2]
+    stored = json.loads((tmp_path / "table1" / "runs" / "rectifier-prenone-seed1.json").read_text())
+    assert stored["ensemble_size"] == 2 and len(stored["dead_units"]) == 2
+
+
 def _fake_train(calls, fail_after=None):
     """A stand-in for train_configuration: deterministic, instant, can fail."""
 

@@ -89,3 +89,26 @@ def test_every_learning_rate_diverging_is_an_error(tiny_dataset, tiny_options):
 def test_no_learning_rate_is_an_error(tiny_dataset, tiny_options):
     with pytest.raises(ValueError, match="Received: learning_rates="):
         training.train_configuration(tiny_dataset, learning_rates=())
+
+
+def test_ensemble_member_matches_its_network_trained_alone(tiny_dataset):
+    from sparserect.reproduce import ensemble_training
+
+    options = dict(hidden_units=(16, 16), epochs=3, patience=2, learning_rates=(0.1,),
+                   steps_per_execution=10)
+    alone = training.train_configuration(tiny_dataset, seed=0, activation_l1=0.001, **options)
+    members = ensemble_training.train_ensemble(
+        tiny_dataset, seeds=[0, 1], activation_l1=[0.001, 0.0], **options
+    )
+    assert [m["seed"] for m in members] == [0, 1]
+    assert [m["activation_l1"] for m in members] == [0.001, 0.0]
+    first = members[0]  # member 0 sees the batches of seed 0, as the network alone does
+    for name in ("validation_error", "test_error", "best_epoch", "learning_rate"):
+        assert first[name] == pytest.approx(alone[name], abs=1e-6), name
+    assert first["average_sparsity"] == pytest.approx(alone["average_sparsity"], abs=1e-3)
+    assert first["layer_sparsity"] == pytest.approx(alone["layer_sparsity"], abs=1e-3)
+    assert first["dead_units"] == alone["dead_units"]
+    assert first["candidates"]["0.1"]["validation_errors"] == pytest.approx(
+        alone["candidates"]["0.1"]["validation_errors"], abs=1e-6
+    )
+    assert all(m["ensemble_size"] == 2 for m in members)
