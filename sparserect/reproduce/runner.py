@@ -3,7 +3,8 @@
 An experiment is a list of configurations, each a key and the keyword
 arguments of `train_configuration`. `run_configurations` trains them in
 order, writes each result to `runs/<key>.json` as soon as it is finished and,
-with `resume=True`, skips the keys whose file is already there.
+with `resume=True`, skips the keys whose file is already there (`run_jobs`
+is that loop for any list of keyed training functions).
 """
 
 import dataclasses
@@ -155,9 +156,9 @@ def run_configurations(
         its `key`.
     """
     store = results_lib.RunStore(directory)
-    pending = [(key, kwargs) for key, kwargs in configurations if not (resume and store.load(key))]
     finished = set()
     if ensemble:
+        pending = [(key, kwargs) for key, kwargs in configurations if not (resume and store.load(key))]
         for shared, members in _ensemble_groups(pending):
             results = ensemble_training.train_ensemble(
                 dataset,
@@ -169,20 +170,40 @@ def run_configurations(
             for (key, _), result in zip(members, results):
                 store.save(key, {"key": key, **result})
                 finished.add(key)
-    total = len(configurations)
+    jobs = [
+        (key, lambda kwargs=kwargs: train(dataset, **kwargs)) for key, kwargs in configurations
+    ]
+    return run_jobs(store, jobs, resume=resume, finished=finished)
+
+
+def run_jobs(store, jobs, resume=False, finished=()):
+    """Runs `(key, train)` jobs in order, storing each result as soon as it is finished.
+
+    Args:
+        store: A `results.RunStore` (or the experiment's folder).
+        jobs: List of `(key, train)`, `train()` returning a result dict.
+        resume: Whether to keep the results already stored instead of
+            training them again.
+        finished: Keys stored by this run already (kept, whatever `resume`).
+
+    Returns:
+        The result dicts in the order of `jobs`, each with its `key`.
+    """
+    if not isinstance(store, results_lib.RunStore):
+        store = results_lib.RunStore(store)
     start, trained, outcomes = time.perf_counter(), 0, []
-    for index, (key, kwargs) in enumerate(configurations, 1):
+    for index, (key, train) in enumerate(jobs, 1):
         stored = store.load(key) if resume or key in finished else None
         if stored is not None:
             how = "trained in an ensemble" if key in finished else "finished before, kept"
-            logger.info("[%d/%d] %s: %s", index, total, key, how)
+            logger.info("[%d/%d] %s: %s", index, len(jobs), key, how)
             outcomes.append(stored)
             continue
         elapsed = time.perf_counter() - start
-        remaining = total - index + 1
+        remaining = len(jobs) - index + 1
         eta = f", about {elapsed / trained * remaining / 60:.1f} min left" if trained else ""
-        logger.info("[%d/%d] %s%s", index, total, key, eta)
-        result = {"key": key, **train(dataset, **kwargs)}
+        logger.info("[%d/%d] %s%s", index, len(jobs), key, eta)
+        result = {"key": key, **train()}
         store.save(key, result)
         trained += 1
         outcomes.append(result)

@@ -32,6 +32,7 @@ from sparserect import datasets
 from sparserect.reproduce import paper
 from sparserect.reproduce import plots
 from sparserect.reproduce import results as results_lib
+from sparserect.reproduce import runner
 from sparserect.reproduce.training import PAPER_LEARNING_RATES
 from sparserect.reproduce.training import train_configuration
 
@@ -213,23 +214,12 @@ def _train_text_model(model, settings, rating_values=None, measure=None):
 
 
 def _run_all(directory, jobs, resume):
-    """Runs `(key, dataset_factory, train)` jobs, storing each result; returns them in order.
-
-    The data set of a job is built only when its result is not stored yet.
-    """
-    store = results_lib.RunStore(directory)
-    outcomes, start, trained = [], time.perf_counter(), 0
-    for index, (key, make_dataset, train) in enumerate(jobs, 1):
-        stored = store.load(key) if resume else None
-        if stored is None:
-            elapsed = time.perf_counter() - start
-            eta = f", about {elapsed / trained * (len(jobs) - index + 1) / 60:.1f} min left" if trained else ""
-            logger.info("[%d/%d] %s%s", index, len(jobs), key, eta)
-            stored = {"key": key, **train(make_dataset())}
-            store.save(key, stored)
-            trained += 1
-        outcomes.append(stored)
-    return outcomes
+    """Runs `(key, make_dataset, train)` jobs with `runner.run_jobs`; a job's data set is built only if it trains."""
+    return runner.run_jobs(
+        directory,
+        [(key, lambda make=make, train=train: train(make())) for key, make, train in jobs],
+        resume=resume,
+    )
 
 
 def _folds(labels, count, seed):
