@@ -3,11 +3,12 @@
 import keras
 from keras import ops
 
+from sparserect.pretraining.masking_noise import MaskingNoise
 from sparserect._checks import is_number
 
 
 @keras.saving.register_keras_serializable(package="sparserect")
-class SaltAndPepperNoise(keras.layers.Layer):
+class SaltAndPepperNoise(MaskingNoise):
     """Replaces a fraction `rate` of the inputs by 0 or 1, during training only.
 
     Formula, in training mode, with `c` and `s` drawn independently per entry:
@@ -18,7 +19,7 @@ class SaltAndPepperNoise(keras.layers.Layer):
     output = where(c, s, inputs)
     ```
 
-    Glorot et al. (2011) corrupt the binary bag-of-words input of their first
+    With `salt_probability=0` it is `MaskingNoise`. Glorot et al. (2011) corrupt the binary bag-of-words input of their first
     text auto-encoder this way (rate 0.7 for their best OpenTable network).
     `salt_probability=0.5` is the classic salt-and-pepper noise of Vincent et
     al. (2010); for sparse inputs (0.6% non-zero bag-of-words), 0.5 would turn
@@ -42,19 +43,13 @@ class SaltAndPepperNoise(keras.layers.Layer):
     """
 
     def __init__(self, rate, salt_probability=0.5, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        if not is_number(rate) or not 0 <= rate < 1:
-            raise ValueError(f"`rate` must be a float in [0, 1). Received: rate={rate!r}")
+        super().__init__(rate, seed=seed, **kwargs)
         if not is_number(salt_probability) or not 0 <= salt_probability <= 1:
             raise ValueError(
                 "`salt_probability` must be a float in [0, 1]. "
                 f"Received: salt_probability={salt_probability!r}"
             )
-        self.rate = float(rate)
         self.salt_probability = float(salt_probability)
-        self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
-        self.supports_masking = True
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
@@ -64,12 +59,7 @@ class SaltAndPepperNoise(keras.layers.Layer):
         salt = keras.random.uniform(shape, seed=self.seed_generator) < self.salt_probability
         return ops.where(corrupted, ops.cast(salt, inputs.dtype), inputs)
 
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {"rate": self.rate, "salt_probability": self.salt_probability, "seed": self.seed}
-        )
+        config.update({"salt_probability": self.salt_probability})
         return config
