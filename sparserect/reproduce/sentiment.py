@@ -22,6 +22,7 @@ presence of the `max_terms` most frequent terms of its training texts.
 
 import dataclasses
 import logging
+import math
 import pathlib
 import time
 
@@ -151,14 +152,17 @@ def training_arguments(model, settings, density, seed):
 
 
 def bag_of_words_dataset(name, texts, labels, class_names, train_rows, test_rows, settings, seed):
-    """A `Dataset` for one fold: a tenth of `train_rows` for validation, `test_rows` to test.
+    """A `Dataset` for one fold: a tenth of `train_rows` for validation (at least one
+    example per class), `test_rows` to test.
 
     The vocabulary is learned on the texts of `train_rows` only.
     """
     from sklearn.model_selection import train_test_split
 
+    # At least one validation example per class, which stratification needs.
+    size = max(math.ceil(VALIDATION_FRACTION * len(train_rows)), len(np.unique(labels[train_rows])))
     inner, validation = train_test_split(
-        train_rows, test_size=VALIDATION_FRACTION, stratify=labels[train_rows], random_state=seed
+        train_rows, test_size=size, stratify=labels[train_rows], random_state=seed
     )
     vectorizer = datasets.BinaryBagOfWords(settings.max_terms).fit(texts[train_rows])
 

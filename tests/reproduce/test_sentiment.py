@@ -147,3 +147,22 @@ def test_sentiment_command(tmp_path, review_files, monkeypatch, capsys):
 def test_unknown_task_is_an_error():
     with pytest.raises(ValueError, match=r"Received: tasks=\('sentences',\)"):
         sentiment.run_sentiment(tasks=("sentences",))
+
+
+def test_ratings_use_the_ratings_present_in_the_data(tmp_path, review_files, monkeypatch):
+    seen = []
+
+    def train(dataset, rating_values=None, measure=None, **kwargs):
+        seen.append((rating_values, dataset.num_classes, set(dataset.train.y)))
+        return _fake_train_configuration([])(dataset, **kwargs)
+
+    monkeypatch.setattr(sentiment, "train_configuration", train)
+    sentiment.run_sentiment(tasks=("ratings",), models=("none",), data_dir=review_files,
+                            out=tmp_path / "amazon", quick=True)
+    assert seen[0][:2] == ((1.0, 2.0, 4.0, 5.0), 4)  # Amazon has no 3-star review
+    rows = [f'"review {i}, {"good" if i % 5 > 2 else "bad"}",{i % 5 + 1}' for i in range(50)]
+    (tmp_path / "reviews.csv").write_text("text,rating\n" + "\n".join(rows) + "\n")
+    seen.clear()
+    sentiment.run_sentiment(tasks=("ratings",), ratings_dataset="rated-reviews", models=("none",),
+                            data_dir=tmp_path, out=tmp_path / "rated", quick=True)
+    assert seen[0][:2] == ((1.0, 2.0, 3.0, 4.0, 5.0), 5) and seen[0][2] == {0, 1, 2, 3, 4}
