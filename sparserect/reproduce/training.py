@@ -219,7 +219,8 @@ def train_configuration(
         `average_sparsity`, `layer_sparsity`, `dead_units`, `dead_fraction`
         (on the test set; `None` and empty without hidden layers),
         `best_epoch`, `epochs_run`, `pretraining_loss`, `pretraining_noise`,
-        `wall_time` (seconds); with `rating_values`, also `test_rmse`, and
+        `pretraining_scale` (the divisors of strategy 2's rescaling, see
+        `pretrain_stack`), `wall_time` (seconds); with `rating_values`, also `test_rmse`, and
         `validation_error` is the validation RMSE.
     """
     if not learning_rates:
