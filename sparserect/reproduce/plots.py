@@ -107,7 +107,8 @@ def plot_ratings(summary, dataset, path):
     axis.set_xticks(positions, labels, fontsize=8, rotation=30, ha="right")
     axis.set_ylabel("RMSE of the expected rating")
     axis.set_title("Rating prediction from the bag-of-words")
-    axis.legend()
+    axis.set_ylim(0, 1.25 * float((summary["rmse_mean"] + summary["rmse_std"]).max()))
+    axis.legend(loc="upper left", ncol=2)
     _save(figure, path)
 
 
