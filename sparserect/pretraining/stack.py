@@ -62,8 +62,8 @@ def is_positively_homogeneous(activation):
     return isinstance(activation, (keras.layers.LeakyReLU, keras.layers.PReLU))
 
 
-def _fold_unit_scale(block, inputs):
-    """Divides a block's Dense weights by its largest activation on `inputs`.
+def _fold_unit_scale(block, activations):
+    """Divides a block's Dense weights by its largest activation, `activations` being its outputs.
 
     Strategy 2 trains the decoder on codes divided by their largest value,
     and with tied weights the cross-entropy keeps rewarding a larger kernel,
@@ -71,12 +71,13 @@ def _fold_unit_scale(block, inputs):
     and saturate the softmax of fine-tuning. For a positively homogeneous
     activation, dividing the kernel and bias by the largest activation is the
     same network up to that scale, with activations in [0, 1], as the decoder
-    saw them. Returns the divisor.
+    saw them. Returns the divisor (1 when every activation is 0).
     """
-    largest = float(np.abs(_forward(block, inputs)).max())
-    if largest > 0:
-        for weight in (block.dense.kernel, block.dense.bias):
-            weight.assign(keras.ops.convert_to_numpy(weight) / largest)
+    largest = float(np.abs(activations).max())
+    if largest == 0:
+        return 1.0
+    for weight in (block.dense.kernel, block.dense.bias):
+        weight.assign(keras.ops.convert_to_numpy(weight) / largest)
     return largest
 
 
@@ -232,10 +233,12 @@ def pretrain_stack(
             verbose=verbose,
         )
         result = {"layer": block.name, "reconstruction": choice, "loss": history.history["loss"]}
-        if choice == "sigmoid_cross_entropy" and is_positively_homogeneous(block.activation):
-            result["scale"] = _fold_unit_scale(block, _signed(inputs, below))
-        results.append(result)
         # The next block's inputs: this block's activations, sign trick undone.
-        inputs = _forward(block, _signed(inputs, below))
+        activations = _forward(block, _signed(inputs, below))
+        if choice == "sigmoid_cross_entropy" and is_positively_homogeneous(block.activation):
+            result["scale"] = _fold_unit_scale(block, activations)
+            activations = activations / result["scale"]  # what the rescaled block computes
+        results.append(result)
+        inputs = activations
         below = block.sign_flip
     return results
