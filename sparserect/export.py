@@ -19,7 +19,8 @@ Export needs the TensorFlow backend (`KERAS_BACKEND=tensorflow`, the default).
 """
 
 import keras
-import numpy as np
+
+from sparserect.layers import expected_rating
 
 
 def _require_tensorflow_backend():
@@ -46,8 +47,7 @@ def _outputs(tf, probabilities, class_values):
         "predicted_class": tf.argmax(probabilities, axis=-1),
     }
     if class_values is not None:
-        values = tf.constant(np.asarray(class_values, dtype="float32"))
-        outputs["rating"] = tf.linalg.matvec(probabilities, values)
+        outputs["rating"] = expected_rating(probabilities, class_values)
     return outputs
 
 

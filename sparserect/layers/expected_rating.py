@@ -3,12 +3,12 @@
 import keras
 from keras import ops
 
+from sparserect._checks import is_number
+
 
 def _check_rating_values(rating_values):
     values = list(rating_values) if rating_values is not None else []
-    if len(values) < 2 or not all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values
-    ):
+    if len(values) < 2 or not all(is_number(v) for v in values):
         raise ValueError(
             "`rating_values` must hold the rating of each class, at least two numbers. "
             f"Received: rating_values={rating_values!r}"

@@ -410,8 +410,8 @@ def run_polarity(sentences, models=POLARITY_MODELS, settings=SentimentSettings()
             split (e.g. `load_rt_polarity(..., max_terms=None)`).
         models, settings, directory, resume: As `run_ratings`.
     """
-    texts = np.concatenate([sentences.train.texts, sentences.validation.texts, sentences.test.texts])
-    labels = np.concatenate([sentences.train.y, sentences.validation.y, sentences.test.y])
+    pooled = _all_splits(sentences)
+    texts, labels = pooled["texts"], pooled["y"]
     train_rows = np.arange(len(sentences.train) + len(sentences.validation))
     test_rows = np.arange(len(train_rows), len(texts))
     make = _cached(lambda: bag_of_words_dataset(
