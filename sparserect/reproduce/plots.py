@@ -27,6 +27,13 @@ def plot_table1(summary, dataset, path):
         f"{a}, {'pre-trained' if p else 'no pre-training'}"
         for p, a in zip(summary["pretrained"], summary["activation"])
     ]
+    if summary["activation_l1"].nunique() > 1:
+        labels = [f"{label}, L1 {l1:g}" for label, l1 in zip(labels, summary["activation_l1"])]
+    if summary["sign_trick"].nunique() > 1:
+        labels = [
+            f"{label}{', sign trick' if sign else ''}"
+            for label, sign in zip(labels, summary["sign_trick"])
+        ]
     positions = np.arange(len(summary))
     errors.bar(positions - 0.2, 100 * summary["test_error_mean"], 0.4,
                yerr=100 * summary["test_error_std"], label="ours")

@@ -65,8 +65,9 @@ def run_table1(
             `learning_rates`, `hidden_units`, `train_size`, ...).
 
     Returns:
-        The summary `pandas.DataFrame`, one row per activation and
-        pre-training choice.
+        The summary `pandas.DataFrame`, one row per activation, pre-training
+        choice, activation L1 coefficient and sign trick (networks that
+        `resume` kept from a run with other settings get rows of their own).
     """
     settings = runner.preset(dataset, quick=quick, **preset_overrides)
     data = runner.load_dataset(dataset, data_dir, settings.train_size)
@@ -101,12 +102,17 @@ def write_table1(directory, outcomes, dataset):
         directory / "results.csv", rows.drop(columns=["candidates", "pretraining_loss"])
     )
     summary = []
-    for (pretrained, activation), group in rows.groupby(["pretrained", "activation"], sort=False):
+    settings = ["pretrained", "activation", "activation_l1", "sign_trick"]
+    for (pretrained, activation, activation_l1, sign_trick), group in rows.groupby(
+        settings, sort=False
+    ):
         layer_sparsity = pd.DataFrame(group["layer_sparsity"].tolist())
         dead = pd.DataFrame(group["dead_units"].tolist())
         summary.append({
             "pretrained": pretrained,
             "activation": activation,
+            "activation_l1": activation_l1,
+            "sign_trick": sign_trick,
             "seeds": len(group),
             "test_error_mean": group["test_error"].mean(),
             "test_error_std": group["test_error"].std(ddof=0),
@@ -144,6 +150,8 @@ def table1_markdown(summary, dataset):
     table = pd.DataFrame({
         "pre-training": summary["pretrained"].map({True: "yes", False: "no"}),
         "activation": summary["activation"],
+        "activation L1": summary["activation_l1"].map(lambda v: f"{v:g}"),
+        "sign trick": summary["sign_trick"].map({True: "yes", False: "no"}),
         "test error (%)": summary["formatted"].map(lambda f: f["test"]),
         paper_column: summary["paper_test_error"],
         "validation error (%)": summary["formatted"].map(lambda f: f["validation"]),

@@ -96,13 +96,15 @@ class ProgressLog(keras.callbacks.Callback):
         logs = logs or {}
         done = epoch + 1 - self.first_epoch
         per_epoch = (time.perf_counter() - self.start) / done
+        error = (
+            f", validation error {100 * (1 - logs['val_accuracy']):.2f}%"
+            if "val_accuracy" in logs else ""
+        )
         rmse = f", validation RMSE {logs['val_rmse']:.4f}" if "val_rmse" in logs else ""
         logger.info(
-            "%s: epoch %d/%d, loss %.4f, validation error %.2f%%%s, %.1f s/epoch, "
-            "at most %.0f s left",
-            self.label, epoch + 1, self.epochs, logs.get("loss", math.nan),
-            100 * (1 - logs.get("val_accuracy", math.nan)), rmse, per_epoch,
-            per_epoch * (self.epochs - epoch - 1),
+            "%s: epoch %d/%d, loss %.4f%s%s, %.1f s/epoch, at most %.0f s left",
+            self.label, epoch + 1, self.epochs, logs.get("loss", math.nan), error, rmse,
+            per_epoch, per_epoch * (self.epochs - epoch - 1),
         )
 
 
@@ -246,6 +248,7 @@ def train_configuration(
             model, dataset.train.x, reconstruction=reconstruction, noise=noise,
             epochs=pretraining_epochs, learning_rate=pretraining_learning_rate,
             batch_size=batch_size, seed=seed, steps_per_execution=steps_per_execution,
+            callbacks=[ProgressLog(f"{label}, pre-training", pretraining_epochs)],
         )
         reconstruction = stack[0]["reconstruction"]
         pretraining_loss = {entry["layer"]: entry["loss"] for entry in stack}

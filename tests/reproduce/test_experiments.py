@@ -84,6 +84,7 @@ def _fake_train(calls, fail_after=None):
             "test_error": error, "average_sparsity": 0.8, "layer_sparsity": [0.7, 0.9],
             "dead_units": [1, 2], "dead_fraction": 0.1, "best_epoch": 2, "epochs_run": 3,
             "pretraining_loss": None, "wall_time": 1.0,
+            "activation_l1": kwargs["activation_l1"], "sign_trick": kwargs["sign_trick"],
         }
 
     return train
@@ -108,6 +109,21 @@ def test_interrupted_table1_resumes_where_it_stopped(tmp_path, tiny_digits):
     assert "1.50 ± 0.50" in table and "2.00 ± 0.50" in table
     stored = json.loads((runs / "rectifier-prenone-seed0.json").read_text())
     assert stored["key"] == "rectifier-prenone-seed0"
+
+
+def test_networks_resumed_from_other_settings_get_their_own_rows(tmp_path, tiny_digits):
+    arguments = dict(activations=("rectifier",), pretraining=(False,), out=tmp_path, **FAST)
+    reproduce.run_table1("digits", train=_fake_train([]), seeds=(0,), **arguments)
+    summary = reproduce.run_table1(
+        "digits", train=_fake_train([]), seeds=(0, 1), activation_l1=0.0, sign_trick=True,
+        resume=True, **arguments,
+    )
+    assert summary[["activation_l1", "sign_trick", "seeds"]].values.tolist() == [
+        [0.001, False, 1], [0.0, True, 1]
+    ]
+    table = (tmp_path / "table1" / "table.md").read_text()
+    assert "| no | rectifier | 0.001 | no | 1.00 |" in table
+    assert "| no | rectifier | 0 | yes | 2.00 |" in table
 
 
 def test_without_resume_every_configuration_runs_again(tmp_path, tiny_digits):

@@ -37,6 +37,21 @@ def test_train_configuration_with_pretraining_and_a_layer_activation(tiny_datase
     assert set(result["pretraining_loss"]) == {"hidden_1", "hidden_2"}
 
 
+def test_pretraining_and_fine_tuning_epochs_are_logged(tiny_dataset, tiny_options, caplog):
+    with caplog.at_level("INFO", logger=training.logger.name):
+        training.train_configuration(
+            tiny_dataset, "rectifier", pretraining=True, learning_rates=(0.1,), seed=1,
+            **tiny_options,
+        )
+    lines = [r.getMessage() for r in caplog.records]
+    pretraining = [line for line in lines if "pre-training: epoch" in line]
+    assert len(pretraining) == 2  # one epoch for each of the two blocks
+    assert all("epoch 1/1" in line and "validation" not in line for line in pretraining)
+    fine_tuning = [line for line in lines if ", lr 0.1: epoch" in line]
+    assert [line.split(": epoch ")[1][:3] for line in fine_tuning] == ["1/2", "2/2"]
+    assert all("validation error" in line and "left" in line for line in fine_tuning)
+
+
 def test_selection_epochs_continue_the_winner_only(tiny_dataset, tiny_options):
     result = training.train_configuration(
         tiny_dataset, "tanh", learning_rates=(0.1, 0.001), selection_epochs=1,
