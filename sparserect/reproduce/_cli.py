@@ -34,7 +34,8 @@ def _run(args):
     overrides = dict(
         epochs=args.epochs, learning_rates=args.learning_rates, hidden_units=args.hidden_units,
         patience=args.patience, selection_epochs=args.selection_epochs,
-        pretraining_epochs=args.pretraining_epochs, train_size=args.train_size,
+        pretraining_epochs=args.pretraining_epochs,
+        pretraining_learning_rate=args.pretraining_learning_rate, train_size=args.train_size,
     )
     common = dict(out=args.out, resume=args.resume, data_dir=args.data_dir, quick=args.quick)
     if args.experiment == "table1":
@@ -106,6 +107,10 @@ def register(subparsers):
     )
     parser.add_argument("--hidden-units", type=_numbers(int), help="comma-separated layer widths")
     parser.add_argument("--pretraining-epochs", type=int, help="pre-training epochs per layer")
+    parser.add_argument(
+        "--pretraining-learning-rate", type=float,
+        help="SGD learning rate of pre-training (default: 0.01)",
+    )
     parser.add_argument("--train-size", type=int, help="train on a random subset of this size")
     parser.add_argument("--out", default="results", help="results folder (default: results)")
     parser.add_argument("--resume", action="store_true", help="keep the networks an interrupted run finished")

@@ -220,7 +220,8 @@ def train_configuration(
         `diverged`), `validation_error` and `test_error` (fractions),
         `average_sparsity`, `layer_sparsity`, `dead_units`, `dead_fraction`
         (on the test set; `None` and empty without hidden layers),
-        `best_epoch`, `epochs_run`, `pretraining_loss`, `pretraining_noise`,
+        `best_epoch`, `epochs_run`, `pretraining_epochs`,
+        `pretraining_learning_rate`, `pretraining_loss`, `pretraining_noise`,
         `pretraining_scale` (the divisors of strategy 2's rescaling, see
         `pretrain_stack`), `wall_time` (seconds); with `rating_values`, also `test_rmse`, and
         `validation_error` is the validation RMSE.
@@ -327,6 +328,8 @@ def train_configuration(
         **sparsity,
         "best_epoch": stopping.best_epoch,
         "epochs_run": epochs_run,
+        "pretraining_epochs": pretraining_epochs if pretraining else None,
+        "pretraining_learning_rate": pretraining_learning_rate if pretraining else None,
         "pretraining_loss": pretraining_loss,
         "pretraining_scale": pretraining_scale,
         "pretraining_noise": [

@@ -146,6 +146,18 @@ def test_reproduce_command(tmp_path, tiny_digits, capsys):
     assert "| no | rectifier |" in output and "paper (mnist)" in output
 
 
+def test_reproduce_command_records_the_pretraining_settings(tmp_path, tiny_digits):
+    status = cli.main([
+        "reproduce", "--out", str(tmp_path), "--activations", "rectifier",
+        "--pretraining", "only", "--epochs", "1", "--learning-rates", "0.1",
+        "--hidden-units", "8", "--pretraining-epochs", "2", "--pretraining-learning-rate", "0.05",
+    ])
+    assert status == 0
+    stored = json.loads((tmp_path / "table1" / "runs" / "rectifier-pretrained-seed0.json").read_text())
+    assert stored["pretraining_epochs"] == 2 and stored["pretraining_learning_rate"] == 0.05
+    assert len(stored["pretraining_loss"]["hidden_1"]) == 2
+
+
 def test_unknown_preset_is_an_error():
     with pytest.raises(ValueError, match="Received: dataset='imagenet'"):
         runner.preset("imagenet")
