@@ -132,7 +132,9 @@ def write_table1(directory, outcomes, dataset):
                 "validation": results_lib.mean_std(group["validation_error"], 100),
                 "sparsity": results_lib.mean_std(group["average_sparsity"], 100, 1),
                 "layers": " / ".join(f"{100 * v:.1f}" for v in layer_sparsity.mean()),
-                "dead": " / ".join(f"{v:g}" for v in dead.mean()),
+                "dead": " / ".join(
+                    f"{v:.0f}" if v == round(v) else f"{v:.1f}" for v in dead.mean()
+                ),
             },
         })
     summary = pd.DataFrame(summary)

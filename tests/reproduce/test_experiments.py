@@ -82,7 +82,7 @@ def _fake_train(calls, fail_after=None):
             "pretraining": "softplus_quadratic" if pretraining else None, "seed": seed,
             "learning_rate": 0.1, "candidates": {}, "validation_error": error,
             "test_error": error, "average_sparsity": 0.8, "layer_sparsity": [0.7, 0.9],
-            "dead_units": [1, 2], "dead_fraction": 0.1, "best_epoch": 2, "epochs_run": 3,
+            "dead_units": [1 + seed, 2], "dead_fraction": 0.1, "best_epoch": 2, "epochs_run": 3,
             "pretraining_loss": None, "wall_time": 1.0,
             "activation_l1": kwargs["activation_l1"], "sign_trick": kwargs["sign_trick"],
         }
@@ -107,6 +107,7 @@ def test_interrupted_table1_resumes_where_it_stopped(tmp_path, tiny_digits):
     assert summary["test_error_mean"].tolist() == pytest.approx([0.015, 0.015, 0.02, 0.02])
     table = (tmp_path / "table1" / "table.md").read_text()
     assert "1.50 ± 0.50" in table and "2.00 ± 0.50" in table
+    assert "| 1.5 / 2 |" in table  # dead units per layer, mean over the seeds
     stored = json.loads((runs / "rectifier-prenone-seed0.json").read_text())
     assert stored["key"] == "rectifier-prenone-seed0"
 
