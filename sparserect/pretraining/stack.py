@@ -180,9 +180,12 @@ def pretrain_stack(
 
     Returns:
         A list with, for each block, a dict `{"layer", "reconstruction",
-        "loss"}`: the block's name, its reconstruction and its training
-        loss per epoch (reconstruction cost plus L1 penalty); and `"scale"`,
-        the divisor, where the weights were rescaled.
+        "loss", "dead_units"}`: the block's name, its reconstruction, its
+        training loss per epoch (reconstruction cost plus L1 penalty) and
+        the number of its units that are 0 for every example of `x` after
+        its pre-training (logged as a warning: a rectifier unit that
+        pre-training kills gets no gradient in fine-tuning either); and
+        `"scale"`, the divisor, where the weights were rescaled.
     """
     blocks = _blocks_of(model_or_blocks)
     noises = per_block_noise(noise, len(blocks))
@@ -232,9 +235,19 @@ def pretrain_stack(
             callbacks=callbacks,
             verbose=verbose,
         )
-        result = {"layer": block.name, "reconstruction": choice, "loss": history.history["loss"]}
         # The next block's inputs: this block's activations, sign trick undone.
         activations = _forward(block, _signed(inputs, below))
+        dead_units = int(np.sum(np.all(activations == 0, axis=0)))
+        if dead_units:
+            logger.warning(
+                "%s: %d of %d units are dead after pre-training (0 for every input of x); "
+                "a lower learning_rate may keep them alive",
+                block.name, dead_units, activations.shape[1],
+            )
+        result = {
+            "layer": block.name, "reconstruction": choice, "loss": history.history["loss"],
+            "dead_units": dead_units,
+        }
         if choice == "sigmoid_cross_entropy" and is_positively_homogeneous(block.activation):
             result["scale"] = _fold_unit_scale(block, activations)
             activations = activations / result["scale"]  # what the rescaled block computes

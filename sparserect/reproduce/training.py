@@ -223,8 +223,10 @@ def train_configuration(
         `best_epoch`, `epochs_run`, `pretraining_epochs`,
         `pretraining_learning_rate`, `pretraining_loss`, `pretraining_noise`,
         `pretraining_scale` (the divisors of strategy 2's rescaling, see
-        `pretrain_stack`), `wall_time` (seconds); with `rating_values`, also `test_rmse`, and
-        `validation_error` is the validation RMSE.
+        `pretrain_stack`), `pretraining_dead_units` (per layer, on the
+        training set, right after pre-training), `wall_time` (seconds); with
+        `rating_values`, also `test_rmse`, and `validation_error` is the
+        validation RMSE.
     """
     if not learning_rates:
         raise ValueError(
@@ -243,7 +245,7 @@ def train_configuration(
         dataset.input_shape, dataset.num_classes, hidden_units=tuple(hidden_units),
         activation=activation, activation_l1=activation_l1, sign_trick=sign_trick, seed=seed,
     )
-    pretraining_loss = pretraining_scale = None
+    pretraining_loss = pretraining_scale = pretraining_dead_units = None
     if pretraining:
         stack = pretraining_lib.pretrain_stack(
             model, dataset.train.x, reconstruction=reconstruction, noise=noise,
@@ -254,6 +256,7 @@ def train_configuration(
         reconstruction = stack[0]["reconstruction"]
         pretraining_loss = {entry["layer"]: entry["loss"] for entry in stack}
         pretraining_scale = {entry["layer"]: entry["scale"] for entry in stack if "scale" in entry}
+        pretraining_dead_units = {entry["layer"]: entry["dead_units"] for entry in stack}
     initial_weights = model.get_weights()
     first_epochs = min(selection_epochs or epochs, epochs)
     candidates, best = {}, None
@@ -332,6 +335,7 @@ def train_configuration(
         "pretraining_learning_rate": pretraining_learning_rate if pretraining else None,
         "pretraining_loss": pretraining_loss,
         "pretraining_scale": pretraining_scale,
+        "pretraining_dead_units": pretraining_dead_units,
         "pretraining_noise": [
             pretraining_lib.describe_noise(block_noise)
             for block_noise in pretraining_lib.per_block_noise(noise, len(hidden_units))

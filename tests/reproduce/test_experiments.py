@@ -157,6 +157,7 @@ def test_reproduce_command_records_the_pretraining_settings(tmp_path, tiny_digit
     stored = json.loads((tmp_path / "table1" / "runs" / "rectifier-pretrained-seed0.json").read_text())
     assert stored["pretraining_epochs"] == 2 and stored["pretraining_learning_rate"] == 0.05
     assert len(stored["pretraining_loss"]["hidden_1"]) == 2
+    assert set(stored["pretraining_dead_units"]) == {"hidden_1"}
 
 
 def test_unknown_preset_is_an_error():

@@ -91,6 +91,19 @@ def test_pretrain_stack_accepts_a_list_of_blocks(rng):
     assert len(history) == 2 and blocks[1].dense.kernel.shape == (5, 4)
 
 
+def test_pretrain_stack_counts_and_warns_about_dead_units(rng, caplog):
+    block = layers.HiddenBlock(4, seed=0, name="hidden")
+    block.build((None, 3))
+    block.dense.bias.assign(np.array([-100.0, -100.0, 0.0, 0.0], "float32"))  # 2 dead units
+    x = rng.uniform(size=(20, 3)).astype("float32")
+    with caplog.at_level("WARNING", logger="sparserect.pretraining"):
+        history = pretraining.pretrain_stack([block], x, epochs=1, learning_rate=0.01)
+    kernel, bias = (keras.ops.convert_to_numpy(w) for w in (block.dense.kernel, block.dense.bias))
+    expected = int(np.all(np.maximum(x @ kernel + bias, 0) == 0, axis=0).sum())
+    assert history[0]["dead_units"] == expected >= 2
+    assert f"hidden: {expected} of 4 units are dead after pre-training" in caplog.text
+
+
 def test_pretrain_stack_errors():
     with pytest.raises(ValueError, match="Received: model_or_blocks="):
         pretraining.pretrain_stack([keras.layers.Dense(3)], np.ones((4, 2)))
