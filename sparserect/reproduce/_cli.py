@@ -130,8 +130,9 @@ def register(subparsers):
     )
     parser.add_argument("--sign-trick", action="store_true", help="flip the sign of half of the units")
     parser.add_argument(
-        "--activation-l1", type=float, default=0.001,
-        help="table1: the activation L1 coefficient of every network (paper: 0.001)",
+        "--activation-l1", type=float,
+        help="table1: the activation L1 coefficient of every network (default: 0.001, "
+        "or 0 for tanh: the paper's penalty is against unbounded activations)",
     )
     parser.add_argument(
         "--ensemble", action="store_true",

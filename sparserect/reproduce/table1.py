@@ -26,7 +26,7 @@ def run_table1(
     quick=False,
     reconstruction=None,
     sign_trick=False,
-    activation_l1=0.001,
+    activation_l1=None,
     train=None,
     ensemble=False,
     **preset_overrides,
@@ -55,7 +55,9 @@ def run_table1(
             `"sigmoid_cross_entropy"`); `None` for the paper's choice (tanh
             always uses cross-entropy).
         sign_trick: Whether to use the sign trick.
-        activation_l1: The activation L1 coefficient.
+        activation_l1: The activation L1 coefficient of every network, or
+            `None` for `paper.image_activation_l1`: 0.001 for the unbounded
+            activations (rectifier, softplus), 0 for tanh.
         train: Optional replacement of `train_configuration`.
         ensemble: Whether to train the networks without pre-training as
             one vectorised ensemble per activation (`--ensemble`; see
@@ -83,7 +85,11 @@ def run_table1(
                 )
                 configurations.append((key, dict(
                     activation=activation, pretraining=choice, seed=seed,
-                    sign_trick=sign_trick, activation_l1=activation_l1,
+                    sign_trick=sign_trick,
+                    activation_l1=(
+                        paper.image_activation_l1(activation) if activation_l1 is None
+                        else activation_l1
+                    ),
                     **settings.training_arguments(),
                 )))
     directory = pathlib.Path(out) / "table1"

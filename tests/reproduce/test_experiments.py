@@ -127,6 +127,20 @@ def test_networks_resumed_from_other_settings_get_their_own_rows(tmp_path, tiny_
     assert "| no | rectifier | 0 | yes | 2.00 |" in table
 
 
+def test_table1_penalises_unbounded_activations_only_by_default(tmp_path, tiny_digits):
+    summary = reproduce.run_table1(
+        "digits", train=_fake_train([]), pretraining=(False,), out=tmp_path, **FAST
+    )
+    assert dict(zip(summary["activation"], summary["activation_l1"])) == {
+        "rectifier": 0.001, "tanh": 0.0, "softplus": 0.001
+    }
+    summary = reproduce.run_table1(
+        "digits", train=_fake_train([]), activations=("tanh",), pretraining=(False,),
+        activation_l1=0.001, out=tmp_path, **FAST,
+    )
+    assert summary["activation_l1"].tolist() == [0.001]
+
+
 def test_without_resume_every_configuration_runs_again(tmp_path, tiny_digits):
     arguments = dict(activations=("rectifier",), pretraining=(False,), out=tmp_path, **FAST)
     calls = []
