@@ -33,7 +33,8 @@ def _run(args):
     seeds = tuple(range(args.seeds))
     overrides = dict(
         epochs=args.epochs, learning_rates=args.learning_rates, hidden_units=args.hidden_units,
-        patience=args.patience, selection_epochs=args.selection_epochs,
+        patience=args.patience, min_epochs=args.min_epochs,
+        selection_epochs=args.selection_epochs,
         pretraining_epochs=args.pretraining_epochs,
         pretraining_learning_rate=args.pretraining_learning_rate, train_size=args.train_size,
     )
@@ -97,6 +98,10 @@ def register(subparsers):
     parser.add_argument("--seeds", type=int, default=1, help="number of seeds, 0..N-1 (default: 1)")
     parser.add_argument("--epochs", type=int, help="most epochs of fine-tuning (default: the data set's preset)")
     parser.add_argument("--patience", type=int, help="early stopping patience in epochs")
+    parser.add_argument(
+        "--min-epochs", type=int,
+        help="epochs of fine-tuning before which early stopping does not stop (a warm-up)",
+    )
     parser.add_argument(
         "--learning-rates", type=_numbers(float),
         help="comma-separated candidate learning rates (paper: 0.1,0.01,0.001,0.0001)",

@@ -30,7 +30,8 @@ class MemberEarlyStopping(ensembles.MemberMetrics):
     At each epoch's end it measures the members on `validation_data` (as
     `MemberMetrics` does, adding `val_member_error_mean` and the like to the
     logs); a member whose error improves gets its weights copied; training
-    stops when no member has improved for `patience` epochs; at the end each
+    stops when no member has improved for `patience` epochs (and not before
+    epoch `min_epochs`, as `EarlyStoppingOnError`); at the end each
     member's best weights are put back. A member that has stopped improving
     keeps training with the others, but its result is its best epoch, as
     with `EarlyStoppingOnError` for a single network.
@@ -39,14 +40,16 @@ class MemberEarlyStopping(ensembles.MemberMetrics):
         validation_data: `(x, y)` arrays.
         patience: Int > 0, epochs without improvement before a member stops.
         batch_size: Examples per forward pass of the measurement.
+        min_epochs: Int >= 0, the epochs before which training does not stop.
     """
 
-    def __init__(self, validation_data, patience, batch_size=1000):
+    def __init__(self, validation_data, patience, batch_size=1000, min_epochs=0):
         super().__init__(
             validation_data=validation_data, validation_max_examples=None,
             batch_size=batch_size, per_member_logs=False,
         )
         self.patience = patience
+        self.min_epochs = min_epochs
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
@@ -74,7 +77,7 @@ class MemberEarlyStopping(ensembles.MemberMetrics):
             self.best_error[improved] = errors[improved]
             self.best_epoch[improved] = epoch + 1
         self.wait = np.where(improved, 0, self.wait + 1)
-        if (self.wait >= self.patience).all():
+        if (self.wait >= self.patience).all() and epoch + 1 >= self.min_epochs:
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
@@ -92,6 +95,7 @@ def train_ensemble(
     learning_rates=(0.01,),
     epochs=50,
     patience=5,
+    min_epochs=0,
     batch_size=10,
     steps_per_execution=50,
     label="ensemble",
@@ -110,8 +114,8 @@ def train_ensemble(
         seeds: One `build_network` seed per network.
         activation_l1: One L1 coefficient per network (or one for all).
         activation, hidden_units, sign_trick: As `train_configuration`.
-        learning_rates, epochs, patience, batch_size, steps_per_execution:
-            As `train_configuration`.
+        learning_rates, epochs, patience, min_epochs, batch_size,
+            steps_per_execution: As `train_configuration`.
         label: Name of the ensemble in the progress log.
 
     Returns:
@@ -133,7 +137,9 @@ def train_ensemble(
         ensembles.compile_ensemble(
             model, keras.optimizers.SGD(learning_rate), steps_per_execution=steps_per_execution
         )
-        stopping = MemberEarlyStopping((dataset.validation.x, dataset.validation.y), patience)
+        stopping = MemberEarlyStopping(
+            (dataset.validation.x, dataset.validation.y), patience, min_epochs=min_epochs
+        )
         logger.info("%s: %d networks in one fit, learning rate %g", label, size, learning_rate)
         history = model.fit(
             dataset.train.x, dataset.train.y, batch_size=batch_size, epochs=epochs,
@@ -157,7 +163,7 @@ def train_ensemble(
             "seed": int(seeds[k]), "hidden_units": list(hidden_units),
             "activation_l1": float(coefficients[k]), "sign_trick": sign_trick,
             "batch_size": batch_size, "max_epochs": epochs, "patience": patience,
-            "selection_epochs": None, "learning_rate": learning_rate,
+            "min_epochs": min_epochs, "selection_epochs": None, "learning_rate": learning_rate,
             "candidates": {
                 f"{rate:g}": {
                     "validation_error": float(fits[rate][0].best_error[k]),

@@ -105,6 +105,7 @@ class SentimentSettings:
     learning_rates: tuple = PAPER_LEARNING_RATES
     epochs: int = 50
     patience: int = 5
+    min_epochs: int = 0
     selection_epochs: int | None = None
     pretraining_epochs: int = 10
     pretraining_learning_rate: float = 0.01
@@ -135,8 +136,9 @@ def training_arguments(model, settings, density, seed):
         hidden_units=(settings.hidden_units,) * layers,
         activation_l1=(paper.TEXT_ACTIVATION_L1,) + (0.0,) * (layers - 1) if layers else 0.0,
         learning_rates=tuple(settings.learning_rates), epochs=settings.epochs,
-        patience=settings.patience, selection_epochs=settings.selection_epochs,
-        batch_size=settings.batch_size, steps_per_execution=settings.steps_per_execution,
+        patience=settings.patience, min_epochs=settings.min_epochs,
+        selection_epochs=settings.selection_epochs, batch_size=settings.batch_size,
+        steps_per_execution=settings.steps_per_execution,
         seed=seed, label=model.name,
     )
     if model.pretrained:

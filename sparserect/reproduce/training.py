@@ -17,6 +17,7 @@ import numpy as np
 
 from sparserect import layers
 from sparserect import pretraining as pretraining_lib
+from sparserect._checks import is_int
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,11 @@ PAPER_BATCH_SIZE = 10
 
 class EarlyStoppingOnError(keras.callbacks.Callback):
     """Stops when the validation error has not improved for `patience` epochs.
+
+    It never stops before epoch `min_epochs`: a warm-up for networks that
+    stay at chance level for a while before they learn (as Keras's
+    `EarlyStopping(start_from_epoch=...)`, but the best weights of the
+    warm-up count).
 
     The validation error is `1 - val_accuracy`, or the log entry named by
     `monitor` (lower is better, e.g. `"val_rmse"`). The weights of the best epoch
@@ -40,11 +46,15 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
         best: Optional `(error, weights, epoch)` to start from.
         monitor: `None` for `1 - val_accuracy`, or the name of a log entry
             to minimise.
+        min_epochs: Int >= 0, the epochs (counted from the first of the
+            whole training, `initial_epoch` included) before which it does
+            not stop.
     """
 
-    def __init__(self, patience, best=None, monitor=None):
+    def __init__(self, patience, best=None, monitor=None, min_epochs=0):
         super().__init__()
         self.patience = patience
+        self.min_epochs = min_epochs
         self.monitor = monitor
         self.best_error, self.best_weights, self.best_epoch = best or (math.inf, None, 0)
         self.wait = 0
@@ -64,7 +74,7 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
             self.best_weights = self.model.get_weights()
         else:
             self.wait += 1
-            if self.wait >= self.patience:
+            if self.wait >= self.patience and epoch + 1 >= self.min_epochs:
                 self.model.stop_training = True
 
     def on_train_end(self, logs=None):
@@ -110,7 +120,7 @@ class ProgressLog(keras.callbacks.Callback):
 
 def _fit(model, dataset, learning_rate, epochs, patience, batch_size,
          steps_per_execution, label, initial_epoch=0, best=None, callbacks=(),
-         rating_values=None):
+         rating_values=None, min_epochs=0):
     metrics = ["accuracy"]
     if rating_values is not None:
         metrics.append(layers.ExpectedRatingRMSE(rating_values))
@@ -121,7 +131,8 @@ def _fit(model, dataset, learning_rate, epochs, patience, batch_size,
         steps_per_execution=steps_per_execution,
     )
     stopping = EarlyStoppingOnError(
-        patience, best=best, monitor=None if rating_values is None else "val_rmse"
+        patience, best=best, monitor=None if rating_values is None else "val_rmse",
+        min_epochs=min_epochs,
     )
     model.fit(
         dataset.train.x,
@@ -157,6 +168,7 @@ def train_configuration(
     learning_rates=PAPER_LEARNING_RATES,
     epochs=50,
     patience=5,
+    min_epochs=0,
     selection_epochs=None,
     batch_size=PAPER_BATCH_SIZE,
     pretraining_epochs=10,
@@ -195,6 +207,8 @@ def train_configuration(
         epochs: Int > 0, the most epochs of fine-tuning.
         patience: Int > 0, epochs without a better validation error before
             stopping.
+        min_epochs: Int >= 0, the epochs of fine-tuning before which early
+            stopping does not stop (a warm-up; see `EarlyStoppingOnError`).
         selection_epochs: Int or `None`; see above.
         batch_size: Examples per SGD step (paper: 10).
         pretraining_epochs: Epochs per layer of pre-training.
@@ -232,6 +246,8 @@ def train_configuration(
         raise ValueError(
             f"Give at least one learning rate. Received: learning_rates={learning_rates!r}"
         )
+    if not is_int(min_epochs) or min_epochs < 0:
+        raise ValueError(f"`min_epochs` must be an int >= 0. Received: min_epochs={min_epochs!r}")
     if pretraining is True:
         reconstruction = None
     elif pretraining:
@@ -266,7 +282,7 @@ def train_configuration(
         stopping = _fit(
             model, dataset, learning_rate, first_epochs, patience, batch_size,
             steps_per_execution, f"{label}, lr {learning_rate:g}", callbacks=callbacks,
-            rating_values=rating_values,
+            rating_values=rating_values, min_epochs=min_epochs,
         )
         candidates[f"{learning_rate:g}"] = {
             "validation_error": stopping.best_error, "best_epoch": stopping.best_epoch,
@@ -289,7 +305,7 @@ def train_configuration(
             model, dataset, learning_rate, epochs, patience, batch_size, steps_per_execution,
             f"{label}, lr {learning_rate:g}", initial_epoch=first_epochs,
             best=(stopping.best_error, stopping.best_weights, stopping.best_epoch),
-            callbacks=callbacks, rating_values=rating_values,
+            callbacks=callbacks, rating_values=rating_values, min_epochs=min_epochs,
         )
         candidates[f"{learning_rate:g}"]["validation_errors"] += continued.errors
         epochs_run += len(continued.errors)
@@ -322,6 +338,7 @@ def train_configuration(
         "batch_size": batch_size,
         "max_epochs": epochs,
         "patience": patience,
+        "min_epochs": min_epochs,
         "selection_epochs": selection_epochs,
         "learning_rate": learning_rate,
         "candidates": candidates,

@@ -174,6 +174,19 @@ def test_reproduce_command_records_the_pretraining_settings(tmp_path, tiny_digit
     assert set(stored["pretraining_dead_units"]) == {"hidden_1"}
 
 
+def test_reproduce_command_min_epochs(tmp_path, tiny_digits):
+    # At learning rate 0 nothing improves: patience 1 alone ends the run at epoch 3.
+    arguments = [
+        "reproduce", "--activations", "tanh", "--pretraining", "none", "--learning-rates", "0",
+        "--hidden-units", "8", "--epochs", "6", "--patience", "1",
+    ]
+    for min_epochs, expected in (("0", 3), ("5", 5)):
+        out = tmp_path / min_epochs
+        assert cli.main([*arguments, "--min-epochs", min_epochs, "--out", str(out)]) == 0
+        stored = json.loads((out / "table1" / "runs" / "tanh-prenone-seed0.json").read_text())
+        assert (stored["min_epochs"], stored["epochs_run"]) == (int(min_epochs), expected)
+
+
 def test_unknown_preset_is_an_error():
     with pytest.raises(ValueError, match="Received: dataset='imagenet'"):
         runner.preset("imagenet")

@@ -88,6 +88,21 @@ def test_early_stopping_restores_the_best_epoch_and_stops_on_patience():
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(model.get_layer("dense").kernel), 1.0)
 
 
+def test_early_stopping_does_not_stop_before_min_epochs():
+    accuracies = [0.1, 0.1, 0.1, 0.1, 0.9, 0.9, 0.9, 0.9]  # at chance for 4 epochs, then learns
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, name="dense")])
+    model.compile("sgd", "mse")
+    ran = {}
+    for min_epochs in (0, 5):
+        stopping = training.EarlyStoppingOnError(patience=2, min_epochs=min_epochs)
+        stopping.set_model(model)
+        scripted = _Scripted(stopping, accuracies)
+        model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=8, verbose=0, callbacks=[scripted])
+        ran[min_epochs] = (len(stopping.errors), stopping.best_epoch)
+    assert ran[0] == (3, 1)  # stopped inside the stall
+    assert ran[5] == (7, 5)  # past the stall, then stopped by patience
+
+
 def test_early_stopping_stops_at_once_on_nan():
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     stopping = training.EarlyStoppingOnError(patience=3)
@@ -99,6 +114,28 @@ def test_early_stopping_stops_at_once_on_nan():
 def test_every_learning_rate_diverging_is_an_error(tiny_dataset, tiny_options):
     with pytest.raises(FloatingPointError, match="Received: learning_rates="):
         training.train_configuration(tiny_dataset, "rectifier", learning_rates=(1e12,), **tiny_options)
+
+
+def test_min_epochs_of_train_configuration_and_of_an_ensemble(tiny_dataset, tiny_options):
+    from sparserect.reproduce import ensemble_training
+
+    # At learning rate 0 the validation error never improves: patience 1
+    # alone stops after 2 epochs, `min_epochs` keeps training up to it.
+    options = {**tiny_options, "epochs": 5, "patience": 1, "learning_rates": (0.0,)}
+    for min_epochs, expected in ((0, 2), (4, 4)):
+        alone = training.train_configuration(tiny_dataset, min_epochs=min_epochs, **options)
+        members = ensemble_training.train_ensemble(
+            tiny_dataset, seeds=[0, 1], activation_l1=0.001, min_epochs=min_epochs,
+            **{k: v for k, v in options.items() if k != "pretraining_epochs"},
+        )
+        assert alone["epochs_run"] == expected and alone["min_epochs"] == min_epochs
+        assert [m["epochs_run"] for m in members] == [expected, expected]
+        assert all(m["min_epochs"] == min_epochs for m in members)
+
+
+def test_negative_min_epochs_is_an_error(tiny_dataset):
+    with pytest.raises(ValueError, match="Received: min_epochs=-1"):
+        training.train_configuration(tiny_dataset, min_epochs=-1)
 
 
 def test_no_learning_rate_is_an_error(tiny_dataset, tiny_options):
