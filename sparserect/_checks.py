@@ -21,3 +21,9 @@ def check_positive_int(name, value, allow_none=False):
         return
     if not is_int(value) or value <= 0:
         raise ValueError(f"`{name}` must be an int > 0. Received: {name}={value!r}")
+
+
+def check_non_negative_int(name, value):
+    """Raises a `ValueError` unless `value` is an int >= 0."""
+    if not is_int(value) or value < 0:
+        raise ValueError(f"`{name}` must be an int >= 0. Received: {name}={value!r}")

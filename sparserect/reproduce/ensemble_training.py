@@ -20,6 +20,7 @@ import keras
 import numpy as np
 
 from sparserect import ensembles
+from sparserect._checks import check_non_negative_int
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +124,7 @@ def train_ensemble(
         keys of `train_configuration`'s result (`wall_time` is the whole
         ensemble's, and `ensemble_size` says how many networks shared it).
     """
+    check_non_negative_int("min_epochs", min_epochs)
     size = len(seeds)
     coefficients = np.broadcast_to(np.asarray(activation_l1, dtype=float), (size,))
     start = time.perf_counter()

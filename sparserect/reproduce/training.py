@@ -17,7 +17,7 @@ import numpy as np
 
 from sparserect import layers
 from sparserect import pretraining as pretraining_lib
-from sparserect._checks import is_int
+from sparserect._checks import check_non_negative_int
 
 logger = logging.getLogger(__name__)
 
@@ -246,8 +246,7 @@ def train_configuration(
         raise ValueError(
             f"Give at least one learning rate. Received: learning_rates={learning_rates!r}"
         )
-    if not is_int(min_epochs) or min_epochs < 0:
-        raise ValueError(f"`min_epochs` must be an int >= 0. Received: min_epochs={min_epochs!r}")
+    check_non_negative_int("min_epochs", min_epochs)
     if pretraining is True:
         reconstruction = None
     elif pretraining:

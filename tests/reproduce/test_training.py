@@ -134,8 +134,12 @@ def test_min_epochs_of_train_configuration_and_of_an_ensemble(tiny_dataset, tiny
 
 
 def test_negative_min_epochs_is_an_error(tiny_dataset):
+    from sparserect.reproduce import ensemble_training
+
     with pytest.raises(ValueError, match="Received: min_epochs=-1"):
         training.train_configuration(tiny_dataset, min_epochs=-1)
+    with pytest.raises(ValueError, match="Received: min_epochs=2.5"):
+        ensemble_training.train_ensemble(tiny_dataset, seeds=[0], activation_l1=0.0, min_epochs=2.5)
 
 
 def test_no_learning_rate_is_an_error(tiny_dataset, tiny_options):
