@@ -1,6 +1,7 @@
 """Greedy layer-wise pre-training of a stack of `HiddenBlock`s as denoising auto-encoders."""
 
 import logging
+import math
 
 import keras
 import numpy as np
@@ -8,6 +9,7 @@ import numpy as np
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.pretraining import autoencoder
 from sparserect.pretraining.salt_and_pepper import SaltAndPepperNoise
+from sparserect._checks import check_positive_int
 from sparserect._checks import is_int
 from sparserect._checks import is_number
 
@@ -110,6 +112,59 @@ def describe_noise(noise):
     return f"masking {noise:g}"
 
 
+def _learning_rate_candidates(learning_rate):
+    """Returns `learning_rate` as a tuple of candidates, each checked to be a number > 0."""
+    rates = tuple(learning_rate) if isinstance(learning_rate, (list, tuple)) else (learning_rate,)
+    if not rates or not all(is_number(rate) and rate > 0 for rate in rates):
+        raise ValueError(
+            "`learning_rate` must be a number > 0 or a non-empty sequence of them. "
+            f"Received: learning_rate={learning_rate!r}"
+        )
+    return tuple(float(rate) for rate in rates)
+
+
+def _reconstruction_cost(model, inputs, targets, reconstruction, batch_size=1000):
+    """Mean reconstruction cost of the clean `inputs`: no corruption, no L1 penalty."""
+    loss = autoencoder.reconstruction_loss(reconstruction)
+    total = 0.0
+    for start in range(0, len(inputs), batch_size):
+        stop = start + batch_size
+        z = model(inputs[start:stop], training=False)
+        total += float(keras.ops.convert_to_numpy(keras.ops.sum(loss(targets[start:stop], z))))
+    return total / len(inputs)
+
+
+def _select_learning_rate(block, learning_rates, build, fit, cost):
+    """Trains `block` once per learning rate from the same weights; keeps the lowest `cost`.
+
+    Returns `(learning_rate, model, loss, selection)`: the winner, its
+    auto-encoder (ready to go on training), its losses so far, and each
+    candidate's cost (`None` where it diverged). The block is left with the
+    winner's weights.
+    """
+    start = block.get_weights()
+    trials = []
+    for rate in learning_rates:
+        block.set_weights(start)
+        model = build(rate)
+        loss = fit(model)
+        value = cost(model)
+        logger.info("%s: learning rate %g, reconstruction cost %.4g", block.name, rate, value)
+        trials.append((value if math.isfinite(value) else math.inf, rate, model, loss,
+                       block.get_weights()))
+    value, rate, model, loss, weights = min(trials, key=lambda trial: trial[0])
+    if value == math.inf:
+        raise FloatingPointError(
+            f"Pre-training {block.name} diverged at every learning rate. "
+            f"Received: learning_rate={learning_rates!r}"
+        )
+    block.set_weights(weights)
+    selection = {
+        f"{trial[1]:g}": None if trial[0] == math.inf else trial[0] for trial in trials
+    }
+    return rate, model, loss, selection
+
+
 def pretrain_stack(
     model_or_blocks,
     x,
@@ -122,6 +177,7 @@ def pretrain_stack(
     steps_per_execution=1,
     callbacks=None,
     verbose=0,
+    selection_epochs=None,
 ):
     """Pre-trains hidden blocks greedily, bottom up, as denoising auto-encoders.
 
@@ -161,8 +217,12 @@ def pretrain_stack(
             `(SaltAndPepperNoise(0.7, salt_probability), 0.5, 0.3)`:
             salt-and-pepper noise on the binary inputs, masking above.
         epochs: Int > 0, epochs per block. The paper does not state it.
-        learning_rate: Float > 0, the constant SGD learning rate. The paper
-            picks it in {0.1, 0.01, 0.001, 0.0001} by reconstruction error.
+        learning_rate: Float > 0, the constant SGD learning rate; or a
+            sequence of candidates, as the paper picks it in {0.1, 0.01,
+            0.001, 0.0001} by reconstruction error: each block then trains
+            once per candidate from the same weights, and keeps the one
+            with the lowest reconstruction cost of the clean `x` (no
+            corruption, no L1 penalty).
         batch_size: Int > 0. Defaults to the paper's `10`.
         seed: Int or `None`, seeds the masking noise (block `i` uses
             `seed + i`; a corruption layer keeps its own seed) and the
@@ -171,6 +231,9 @@ def pretrain_stack(
             per compiled call, much faster at batch 10.
         callbacks: Optional list of Keras callbacks for each block's `fit`.
         verbose: Verbosity of `fit`.
+        selection_epochs: `None` (every candidate learning rate trains
+            for `epochs`), or an int > 0: the candidates are compared after
+            that many epochs, and the winner alone goes on up to `epochs`.
 
     With strategy 2 (`"sigmoid_cross_entropy"`) and a rectifier (or leaky
     or parametric rectifier), each block's Dense weights are divided, after
@@ -184,18 +247,19 @@ def pretrain_stack(
         training loss per epoch (reconstruction cost plus L1 penalty) and
         the number of its units that are 0 for every example of `x` after
         its pre-training (logged as a warning: a rectifier unit that
-        pre-training kills gets no gradient in fine-tuning either); and
-        `"scale"`, the divisor, where the weights were rescaled.
+        pre-training kills gets no gradient in fine-tuning either);
+        `"learning_rate"`, the one the block trained with; with several
+        candidates, `"selection"`, the reconstruction cost of each after
+        `selection_epochs` (`None` where it diverged); and `"scale"`, the
+        divisor, where the weights were rescaled.
     """
     blocks = _blocks_of(model_or_blocks)
     noises = per_block_noise(noise, len(blocks))
     for name, value in (("epochs", epochs), ("batch_size", batch_size)):
         if not is_int(value) or value <= 0:
             raise ValueError(f"`{name}` must be an int > 0. Received: {name}={value!r}")
-    if not learning_rate > 0:
-        raise ValueError(
-            f"`learning_rate` must be > 0. Received: learning_rate={learning_rate!r}"
-        )
+    learning_rates = _learning_rate_candidates(learning_rate)
+    check_positive_int("selection_epochs", selection_epochs, allow_none=True)
     if reconstruction is not None:
         autoencoder.check_reconstruction(reconstruction)
     if seed is not None:
@@ -208,33 +272,53 @@ def pretrain_stack(
             block.build((None, inputs.shape[1]))
         choice = reconstruction or autoencoder.default_reconstruction(block.activation)
         targets = inputs if choice == "softplus_quadratic" else unit_interval_targets(inputs)
-        model = autoencoder.build_denoising_autoencoder(
-            block,
-            inputs.shape[1],
-            noise=block_noise,
-            reconstruction=choice,
-            input_sign_flip=below,
-            seed=None if seed is None else seed + index,
-        )
-        model.compile(
-            keras.optimizers.SGD(learning_rate),
-            loss=autoencoder.reconstruction_loss(choice),
-            steps_per_execution=steps_per_execution,
-        )
         logger.info(
-            "pre-training %s (%d/%d): %s, noise %s, %d epochs, learning rate %g",
+            "pre-training %s (%d/%d): %s, noise %s, %d epochs, learning rate %s",
             block.name, index + 1, len(blocks), choice, describe_noise(block_noise),
-            epochs, learning_rate,
+            epochs, ", ".join(f"{rate:g}" for rate in learning_rates),
         )
-        history = model.fit(
-            inputs,
-            targets,
-            batch_size=batch_size,
-            epochs=epochs,
-            shuffle=True,
-            callbacks=callbacks,
-            verbose=verbose,
-        )
+
+        def build(rate):
+            model = autoencoder.build_denoising_autoencoder(
+                block,
+                inputs.shape[1],
+                noise=block_noise,
+                reconstruction=choice,
+                input_sign_flip=below,
+                seed=None if seed is None else seed + index,
+            )
+            model.compile(
+                keras.optimizers.SGD(rate),
+                loss=autoencoder.reconstruction_loss(choice),
+                steps_per_execution=steps_per_execution,
+            )
+            return model
+
+        def fit(model, first_epoch, last_epoch):
+            return model.fit(
+                inputs,
+                targets,
+                batch_size=batch_size,
+                initial_epoch=first_epoch,
+                epochs=last_epoch,
+                shuffle=True,
+                callbacks=callbacks,
+                verbose=verbose,
+            ).history["loss"]
+
+        # `build` and `fit` act on this block only, and are called in this iteration.
+        result = {"layer": block.name, "reconstruction": choice}
+        if len(learning_rates) == 1:
+            result["learning_rate"] = learning_rates[0]
+            result["loss"] = fit(build(learning_rates[0]), 0, epochs)
+        else:
+            first_epochs = min(selection_epochs or epochs, epochs)
+            rate, model, loss, result["selection"] = _select_learning_rate(
+                block, learning_rates, build, lambda model: fit(model, 0, first_epochs),
+                lambda model: _reconstruction_cost(model, inputs, targets, choice),
+            )
+            result["learning_rate"] = rate
+            result["loss"] = loss + (fit(model, first_epochs, epochs) if first_epochs < epochs else [])
         # The next block's inputs: this block's activations, sign trick undone.
         activations = _forward(block, _signed(inputs, below))
         dead_units = int(np.sum(np.all(activations == 0, axis=0)))
@@ -244,10 +328,7 @@ def pretrain_stack(
                 "a lower learning_rate may keep them alive",
                 block.name, dead_units, activations.shape[1],
             )
-        result = {
-            "layer": block.name, "reconstruction": choice, "loss": history.history["loss"],
-            "dead_units": dead_units,
-        }
+        result["dead_units"] = dead_units
         if choice == "sigmoid_cross_entropy" and is_positively_homogeneous(block.activation):
             result["scale"] = _fold_unit_scale(block, activations)
             activations = activations / result["scale"]  # what the rescaled block computes

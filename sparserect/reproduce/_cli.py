@@ -113,8 +113,9 @@ def register(subparsers):
     parser.add_argument("--hidden-units", type=_numbers(int), help="comma-separated layer widths")
     parser.add_argument("--pretraining-epochs", type=int, help="pre-training epochs per layer")
     parser.add_argument(
-        "--pretraining-learning-rate", type=float,
-        help="SGD learning rate of pre-training (default: 0.01)",
+        "--pretraining-learning-rate", type=_numbers(float),
+        help="SGD learning rate of pre-training, or comma-separated candidates that each "
+        "layer chooses from by reconstruction cost (default: 0.01)",
     )
     parser.add_argument("--train-size", type=int, help="train on a random subset of this size")
     parser.add_argument("--out", default="results", help="results folder (default: results)")

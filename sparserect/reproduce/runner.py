@@ -39,7 +39,7 @@ class Preset:
     min_epochs: int = 0
     selection_epochs: int | None = None
     pretraining_epochs: int = 10
-    pretraining_learning_rate: float = 0.01
+    pretraining_learning_rate: float | tuple = 0.01
     train_size: int | None = None
 
     def training_arguments(self):

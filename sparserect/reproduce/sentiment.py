@@ -108,7 +108,7 @@ class SentimentSettings:
     min_epochs: int = 0
     selection_epochs: int | None = None
     pretraining_epochs: int = 10
-    pretraining_learning_rate: float = 0.01
+    pretraining_learning_rate: float | tuple = 0.01
     batch_size: int = 10
     steps_per_execution: int = 50
     seed: int = 0

@@ -149,6 +149,13 @@ def _fit(model, dataset, learning_rate, epochs, patience, batch_size,
     return stopping
 
 
+def _plain(learning_rate):
+    """A learning rate, or a list of candidates, as JSON writes it: a float or a list."""
+    if isinstance(learning_rate, (list, tuple)):
+        return learning_rate[0] if len(learning_rate) == 1 else list(learning_rate)
+    return learning_rate
+
+
 def activation_label(activation):
     """Returns a short name for an activation given by name or as a layer."""
     if isinstance(activation, str):
@@ -190,7 +197,9 @@ def train_configuration(
     (restoring the best epoch's weights), and keep the learning rate with the
     lowest validation error. With `selection_epochs`, the candidates are
     compared after that many epochs only, and the winner alone goes on up to
-    `epochs` (a cheaper selection, for long runs on small machines).
+    `epochs` (a cheaper selection, for long runs on small machines). Several
+    pre-training learning rates are chosen the same way, per layer, by
+    reconstruction cost (see `pretrain_stack`).
 
     Args:
         dataset: A `sparserect.datasets.Dataset` (train, validation, test).
@@ -212,7 +221,9 @@ def train_configuration(
         selection_epochs: Int or `None`; see above.
         batch_size: Examples per SGD step (paper: 10).
         pretraining_epochs: Epochs per layer of pre-training.
-        pretraining_learning_rate: SGD learning rate of pre-training.
+        pretraining_learning_rate: SGD learning rate of pre-training, or a
+            sequence of candidates among which each layer takes the one
+            with the lowest reconstruction cost.
         noise: Corruption of pre-training: a masking noise rate (paper:
             0.25), or per block (see `sparserect.pretraining.pretrain_stack`).
         seed: Int, seeds the weights, sign masks, noise and shuffling.
@@ -235,7 +246,10 @@ def train_configuration(
         `average_sparsity`, `layer_sparsity`, `dead_units`, `dead_fraction`
         (on the test set; `None` and empty without hidden layers),
         `best_epoch`, `epochs_run`, `pretraining_epochs`,
-        `pretraining_learning_rate`, `pretraining_loss`, `pretraining_noise`,
+        `pretraining_learning_rate` (as given), `pretraining_learning_rates`
+        (per layer, the one it trained with), `pretraining_selection` (per
+        layer, each candidate's reconstruction cost, with several
+        candidates), `pretraining_loss`, `pretraining_noise`,
         `pretraining_scale` (the divisors of strategy 2's rescaling, see
         `pretrain_stack`), `pretraining_dead_units` (per layer, on the
         training set, right after pre-training), `wall_time` (seconds); with
@@ -261,14 +275,19 @@ def train_configuration(
         activation=activation, activation_l1=activation_l1, sign_trick=sign_trick, seed=seed,
     )
     pretraining_loss = pretraining_scale = pretraining_dead_units = None
+    pretraining_learning_rates = pretraining_selection = None
     if pretraining:
         stack = pretraining_lib.pretrain_stack(
             model, dataset.train.x, reconstruction=reconstruction, noise=noise,
             epochs=pretraining_epochs, learning_rate=pretraining_learning_rate,
             batch_size=batch_size, seed=seed, steps_per_execution=steps_per_execution,
             callbacks=[ProgressLog(f"{label}, pre-training", pretraining_epochs)],
+            selection_epochs=selection_epochs,
         )
         reconstruction = stack[0]["reconstruction"]
+        pretraining_learning_rates = {entry["layer"]: entry["learning_rate"] for entry in stack}
+        if "selection" in stack[0]:
+            pretraining_selection = {entry["layer"]: entry["selection"] for entry in stack}
         pretraining_loss = {entry["layer"]: entry["loss"] for entry in stack}
         pretraining_scale = {entry["layer"]: entry["scale"] for entry in stack if "scale" in entry}
         pretraining_dead_units = {entry["layer"]: entry["dead_units"] for entry in stack}
@@ -348,7 +367,11 @@ def train_configuration(
         "best_epoch": stopping.best_epoch,
         "epochs_run": epochs_run,
         "pretraining_epochs": pretraining_epochs if pretraining else None,
-        "pretraining_learning_rate": pretraining_learning_rate if pretraining else None,
+        "pretraining_learning_rate": (
+            _plain(pretraining_learning_rate) if pretraining else None
+        ),
+        "pretraining_learning_rates": pretraining_learning_rates,
+        "pretraining_selection": pretraining_selection,
         "pretraining_loss": pretraining_loss,
         "pretraining_scale": pretraining_scale,
         "pretraining_dead_units": pretraining_dead_units,

@@ -172,6 +172,25 @@ def test_reproduce_command_records_the_pretraining_settings(tmp_path, tiny_digit
     assert stored["pretraining_epochs"] == 2 and stored["pretraining_learning_rate"] == 0.05
     assert len(stored["pretraining_loss"]["hidden_1"]) == 2
     assert set(stored["pretraining_dead_units"]) == {"hidden_1"}
+    assert stored["pretraining_learning_rates"] == {"hidden_1": 0.05}
+    assert stored["pretraining_selection"] is None
+
+
+def test_reproduce_command_chooses_the_pretraining_learning_rate_per_layer(tmp_path, tiny_digits):
+    status = cli.main([
+        "reproduce", "--out", str(tmp_path), "--activations", "tanh", "--pretraining", "only",
+        "--epochs", "1", "--learning-rates", "0.1", "--hidden-units", "8,6",
+        "--pretraining-epochs", "3", "--selection-epochs", "1",
+        "--pretraining-learning-rate", "0.05,0.000001",
+    ])
+    assert status == 0
+    stored = json.loads((tmp_path / "table1" / "runs" / "tanh-pretrained-seed0.json").read_text())
+    assert stored["pretraining_learning_rate"] == [0.05, 0.000001]
+    for layer in ("hidden_1", "hidden_2"):
+        costs = stored["pretraining_selection"][layer]
+        assert set(costs) == {"0.05", "1e-06"}
+        assert stored["pretraining_learning_rates"][layer] == float(min(costs, key=costs.get))
+        assert len(stored["pretraining_loss"][layer]) == 3  # 1 to compare, then 2 more
 
 
 def test_reproduce_command_min_epochs(tmp_path, tiny_digits):

@@ -104,6 +104,66 @@ def test_pretrain_stack_counts_and_warns_about_dead_units(rng, caplog):
     assert f"hidden: {expected} of 4 units are dead after pre-training" in caplog.text
 
 
+def _first_block_weights(model):
+    return [keras.ops.convert_to_numpy(w) for w in model.weights if "hidden_1" in w.path]
+
+
+def test_pretrain_stack_picks_each_blocks_learning_rate_by_reconstruction_cost(rng):
+    x = rng.uniform(0, 1, size=(60, 6)).astype("float32")
+
+    def pretrained(learning_rate):
+        model = layers.build_network((6,), 2, hidden_units=(5, 4), seed=0)
+        history = pretraining.pretrain_stack(
+            model, x, epochs=5, learning_rate=learning_rate, seed=1
+        )
+        return model, history
+
+    # 1e-9 trains after 0.05 and leaves the block at its initial weights, so the block
+    # must get 0.05's weights back.
+    chosen, history = pretrained((0.05, 1e-9))
+    alone, alone_history = pretrained(0.05)
+    for entry, alone_entry in zip(history, alone_history):
+        assert entry["learning_rate"] == 0.05 == alone_entry["learning_rate"]
+        costs = entry["selection"]
+        assert np.isfinite(costs["0.05"])
+        assert costs["0.05"] < costs["1e-09"]
+        assert "selection" not in alone_entry
+    # Block 1 trains exactly as with 0.05 alone (block 2 does not: the other candidate's
+    # fit advanced the shuffling's random state).
+    np.testing.assert_allclose(history[0]["loss"], alone_history[0]["loss"], rtol=1e-6)
+    for weight, alone_weight in zip(_first_block_weights(chosen), _first_block_weights(alone)):
+        np.testing.assert_allclose(weight, alone_weight, rtol=1e-5, atol=1e-6)
+
+
+def test_pretrain_stack_selection_cost_is_the_clean_reconstruction_cost(rng):
+    x = rng.uniform(0, 1, size=(50, 6)).astype("float32")
+    block = layers.HiddenBlock(4, activation="softplus", activation_l1=0.5, seed=0)
+    (entry,) = pretraining.pretrain_stack([block], x, epochs=1, learning_rate=(1e-9, 2e-9), seed=0)
+    # At a learning rate of ~0 the weights stay at their start: the cost is that of the
+    # initial auto-encoder, computed here with numpy (softplus reconstruction, quadratic
+    # cost, tied weights, zero decoder bias), without noise and without the L1 penalty.
+    kernel, bias = (keras.ops.convert_to_numpy(w) for w in (block.dense.kernel, block.dense.bias))
+    code = np.logaddexp(0, x @ kernel + bias)
+    reconstruction = np.logaddexp(0, code @ kernel.T)
+    expected = np.mean(np.sum((reconstruction - x) ** 2, axis=1))
+    assert entry["learning_rate"] in (1e-9, 2e-9)
+    for cost in entry["selection"].values():
+        np.testing.assert_allclose(cost, expected, rtol=1e-4)
+
+
+def test_pretrain_stack_compares_after_selection_epochs_then_goes_on(rng):
+    x = rng.uniform(0, 1, size=(30, 6)).astype("float32")
+    model = layers.build_network((6,), 2, hidden_units=(5, 4), seed=0)
+    history = pretraining.pretrain_stack(
+        model, x, epochs=3, learning_rate=(0.05, 0.01), selection_epochs=1, seed=1
+    )
+    assert all(len(entry["loss"]) == 3 for entry in history)
+    assert all(set(entry["selection"]) == {"0.05", "0.01"} for entry in history)
+    for entry in history:
+        costs = entry["selection"]
+        assert entry["learning_rate"] == float(min(costs, key=costs.get))
+
+
 def test_pretrain_stack_errors():
     with pytest.raises(ValueError, match="Received: model_or_blocks="):
         pretraining.pretrain_stack([keras.layers.Dense(3)], np.ones((4, 2)))
@@ -111,6 +171,19 @@ def test_pretrain_stack_errors():
         pretraining.pretrain_stack([layers.HiddenBlock(3)], np.ones((4, 2)), reconstruction="linear")
     with pytest.raises(ValueError, match="Received: epochs="):
         pretraining.pretrain_stack([layers.HiddenBlock(3)], np.ones((4, 2)), epochs=0)
+    for learning_rate in (0, -0.1, (), (0.1, "0.01"), True):
+        with pytest.raises(ValueError, match="Received: learning_rate="):
+            pretraining.pretrain_stack(
+                [layers.HiddenBlock(3)], np.ones((4, 2)), learning_rate=learning_rate
+            )
+    with pytest.raises(ValueError, match="Received: selection_epochs=0"):
+        pretraining.pretrain_stack(
+            [layers.HiddenBlock(3)], np.ones((4, 2)), learning_rate=(0.1, 0.01), selection_epochs=0
+        )
+    with pytest.raises(FloatingPointError, match="diverged at every learning rate"):
+        pretraining.pretrain_stack(
+            [layers.HiddenBlock(3, seed=0)], np.full((4, 2), 1e3), learning_rate=(1e30, 1e35)
+        )
 
 
 def test_salt_and_pepper_noise_statistics(rng):
