@@ -10,7 +10,6 @@ from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.pretraining import autoencoder
 from sparserect.pretraining.salt_and_pepper import SaltAndPepperNoise
 from sparserect._checks import check_positive_int
-from sparserect._checks import is_int
 from sparserect._checks import is_number
 
 logger = logging.getLogger(__name__)
@@ -255,9 +254,8 @@ def pretrain_stack(
     """
     blocks = _blocks_of(model_or_blocks)
     noises = per_block_noise(noise, len(blocks))
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if not is_int(value) or value <= 0:
-            raise ValueError(f"`{name}` must be an int > 0. Received: {name}={value!r}")
+    check_positive_int("epochs", epochs)
+    check_positive_int("batch_size", batch_size)
     learning_rates = _learning_rate_candidates(learning_rate)
     check_positive_int("selection_epochs", selection_epochs, allow_none=True)
     if reconstruction is not None:
