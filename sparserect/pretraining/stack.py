@@ -276,6 +276,7 @@ def pretrain_stack(
             epochs, ", ".join(f"{rate:g}" for rate in learning_rates),
         )
 
+        # `build` and `fit` act on this block only, and are called in this iteration.
         def build(rate):
             model = autoencoder.build_denoising_autoencoder(
                 block,
@@ -304,7 +305,6 @@ def pretrain_stack(
                 verbose=verbose,
             ).history["loss"]
 
-        # `build` and `fit` act on this block only, and are called in this iteration.
         result = {"layer": block.name, "reconstruction": choice}
         if len(learning_rates) == 1:
             result["learning_rate"] = learning_rates[0]
