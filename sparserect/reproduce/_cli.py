@@ -37,6 +37,7 @@ def _run(args):
         selection_epochs=args.selection_epochs,
         pretraining_epochs=args.pretraining_epochs,
         pretraining_learning_rate=args.pretraining_learning_rate, train_size=args.train_size,
+        weight_decay=args.weight_decay,
     )
     common = dict(out=args.out, resume=args.resume, data_dir=args.data_dir, quick=args.quick)
     if args.experiment == "table1":
@@ -55,6 +56,11 @@ def _run(args):
         )
         folder = "sparsity"
     elif args.experiment == "sentiment":
+        if args.weight_decay is not None:
+            raise SystemExit(
+                "sentiment: --weight-decay is for the image experiments (table1, sparsity, "
+                f"softplus-sharpness). Received: --weight-decay {args.weight_decay:g}"
+            )
         if args.hidden_units is not None and len(set(args.hidden_units)) != 1:
             raise SystemExit(
                 "sentiment: --hidden-units is the width of every hidden layer, one number "
@@ -64,7 +70,10 @@ def _run(args):
             tasks=args.tasks, ratings_dataset=args.ratings_dataset, models=args.models,
             folds=args.folds, max_terms=args.max_terms,
             hidden_units=args.hidden_units and args.hidden_units[0],
-            **common, **{k: v for k, v in overrides.items() if k not in ("hidden_units", "train_size")},
+            **common, **{
+                k: v for k, v in overrides.items()
+                if k not in ("hidden_units", "train_size", "weight_decay")
+            },
         )
         folder = "sentiment"
     else:
@@ -135,6 +144,11 @@ def register(subparsers):
         "(default: softplus_quadratic, the paper's strategy 1)",
     )
     parser.add_argument("--sign-trick", action="store_true", help="flip the sign of half of the units")
+    parser.add_argument(
+        "--weight-decay", type=float,
+        help="decay of the weight matrices in fine-tuning, an L2 penalty of weight_decay / 2 "
+        "* sum(W ** 2) (default: 0, as the paper)",
+    )
     parser.add_argument(
         "--activation-l1", type=float,
         help="table1: the activation L1 coefficient of every network (default: 0.001, "

@@ -21,6 +21,8 @@ import numpy as np
 
 from sparserect import ensembles
 from sparserect._checks import check_non_negative_int
+from sparserect._checks import check_non_negative_number
+from sparserect.reproduce.training import plain_sgd
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +95,7 @@ def train_ensemble(
     activation="rectifier",
     hidden_units=(1000, 1000, 1000),
     sign_trick=False,
+    weight_decay=0.0,
     learning_rates=(0.01,),
     epochs=50,
     patience=5,
@@ -114,7 +117,8 @@ def train_ensemble(
         dataset: A `sparserect.datasets.Dataset`.
         seeds: One `build_network` seed per network.
         activation_l1: One L1 coefficient per network (or one for all).
-        activation, hidden_units, sign_trick: As `train_configuration`.
+        activation, hidden_units, sign_trick, weight_decay: As
+            `train_configuration`.
         learning_rates, epochs, patience, min_epochs, batch_size,
             steps_per_execution: As `train_configuration`.
         label: Name of the ensemble in the progress log.
@@ -125,6 +129,7 @@ def train_ensemble(
         ensemble's, and `ensemble_size` says how many networks shared it).
     """
     check_non_negative_int("min_epochs", min_epochs)
+    check_non_negative_number("weight_decay", weight_decay)
     size = len(seeds)
     coefficients = np.broadcast_to(np.asarray(activation_l1, dtype=float), (size,))
     start = time.perf_counter()
@@ -137,7 +142,8 @@ def train_ensemble(
             sign_trick=sign_trick, seeds=[int(s) for s in seeds],
         )
         ensembles.compile_ensemble(
-            model, keras.optimizers.SGD(learning_rate), steps_per_execution=steps_per_execution
+            model, plain_sgd(model, learning_rate, weight_decay),
+            steps_per_execution=steps_per_execution,
         )
         stopping = MemberEarlyStopping(
             (dataset.validation.x, dataset.validation.y), patience, min_epochs=min_epochs
@@ -164,7 +170,8 @@ def train_ensemble(
             "dataset": dataset.name, "activation": activation, "pretraining": None,
             "seed": int(seeds[k]), "hidden_units": list(hidden_units),
             "activation_l1": float(coefficients[k]), "sign_trick": sign_trick,
-            "batch_size": batch_size, "max_epochs": epochs, "patience": patience,
+            "weight_decay": weight_decay, "batch_size": batch_size, "max_epochs": epochs,
+            "patience": patience,
             "min_epochs": min_epochs, "selection_epochs": None, "learning_rate": learning_rate,
             "candidates": {
                 f"{rate:g}": {

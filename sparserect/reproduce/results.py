@@ -113,3 +113,16 @@ def mean_std(values, scale=1.0, digits=2):
     if values.size == 1:
         return f"{mean:.{digits}f}"
     return f"{mean:.{digits}f} ± {scale * values.std():.{digits}f}"
+
+
+def weight_decay_note(frame):
+    """A line under a table saying the weight decay of its networks, empty when none had any."""
+    if "weight_decay" not in frame:
+        return ""
+    decays = sorted({float(v) for v in frame["weight_decay"].fillna(0.0) if v})
+    if not decays:
+        return ""
+    return (
+        f"\nWeight decay of the weight matrices: {', '.join(f'{v:g}' for v in decays)} "
+        "(the paper: none).\n"
+    )

@@ -40,6 +40,7 @@ class Preset:
     selection_epochs: int | None = None
     pretraining_epochs: int = 10
     pretraining_learning_rate: float | tuple = 0.01
+    weight_decay: float = 0.0
     train_size: int | None = None
 
     def training_arguments(self):
@@ -117,8 +118,8 @@ def load_dataset(name, data_dir=None, train_size=None, seed=0):
 # The arguments that the members of one ensemble share (they differ in seed
 # and activation L1 coefficient only).
 ENSEMBLE_SHARED_ARGUMENTS = (
-    "activation", "hidden_units", "sign_trick", "learning_rates", "epochs", "patience",
-    "min_epochs", "batch_size", "steps_per_execution",
+    "activation", "hidden_units", "sign_trick", "weight_decay", "learning_rates", "epochs",
+    "patience", "min_epochs", "batch_size", "steps_per_execution",
 )
 
 

@@ -90,6 +90,9 @@ def run_softplus_sharpness(
         "exact zeros (%)": 100 * summary["average_sparsity_mean"],
         "seeds": summary["seeds"],
     })
-    results_lib.write_text(directory / "table.md", results_lib.markdown_table(table))
+    results_lib.write_text(
+        directory / "table.md",
+        results_lib.markdown_table(table) + results_lib.weight_decay_note(frame),
+    )
     plots.plot_softplus_sharpness(summary, dataset, directory / "softplus_sharpness.png")
     return summary

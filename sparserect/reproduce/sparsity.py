@@ -90,6 +90,9 @@ def run_sparsity(
         f"\nThe paper ({paper.FIGURE3_NETWORKS} networks on MNIST): accuracy does not "
         f"suffer until about {100 * paper.FIGURE3_SPARSITY_MARK:.0f}% exact zeros.\n"
     )
-    results_lib.write_text(directory / "table.md", results_lib.markdown_table(table) + note)
+    results_lib.write_text(
+        directory / "table.md",
+        results_lib.markdown_table(table) + note + results_lib.weight_decay_note(frame),
+    )
     plots.plot_figure3(frame, dataset, directory / "figure3.png")
     return frame

@@ -68,7 +68,7 @@ def run_table1(
 
     Returns:
         The summary `pandas.DataFrame`, one row per activation, pre-training
-        choice, activation L1 coefficient and sign trick (networks that
+        choice, activation L1 coefficient, sign trick and weight decay (networks that
         `resume` kept from a run with other settings get rows of their own).
     """
     settings = runner.preset(dataset, quick=quick, **preset_overrides)
@@ -107,9 +107,11 @@ def write_table1(directory, outcomes, dataset):
     results_lib.write_csv(
         directory / "results.csv", rows.drop(columns=["candidates", "pretraining_loss"])
     )
+    # Results stored before weight decay existed had none.
+    rows["weight_decay"] = rows.get("weight_decay", pd.Series(0.0, index=rows.index)).fillna(0.0)
     summary = []
-    settings = ["pretrained", "activation", "activation_l1", "sign_trick"]
-    for (pretrained, activation, activation_l1, sign_trick), group in rows.groupby(
+    settings = ["pretrained", "activation", "activation_l1", "sign_trick", "weight_decay"]
+    for (pretrained, activation, activation_l1, sign_trick, weight_decay), group in rows.groupby(
         settings, sort=False
     ):
         layer_sparsity = pd.DataFrame(group["layer_sparsity"].tolist())
@@ -119,6 +121,7 @@ def write_table1(directory, outcomes, dataset):
             "activation": activation,
             "activation_l1": activation_l1,
             "sign_trick": sign_trick,
+            "weight_decay": weight_decay,
             "seeds": len(group),
             "test_error_mean": group["test_error"].mean(),
             "test_error_std": group["test_error"].std(ddof=0),
@@ -180,4 +183,6 @@ def table1_markdown(summary, dataset):
             f"\nThe paper's rectifier networks on {reference}: "
             f"{100 * paper.RECTIFIER_SPARSITY[reference]:.1f}% exact zeros.\n"
         )
+    if (summary["weight_decay"] > 0).any():
+        table.insert(4, "weight decay", summary["weight_decay"].map(lambda v: f"{v:g}"))
     return results_lib.markdown_table(table) + note

@@ -18,6 +18,7 @@ import numpy as np
 from sparserect import layers
 from sparserect import pretraining as pretraining_lib
 from sparserect._checks import check_non_negative_int
+from sparserect._checks import check_non_negative_number
 
 logger = logging.getLogger(__name__)
 
@@ -118,14 +119,31 @@ class ProgressLog(keras.callbacks.Callback):
         )
 
 
+def plain_sgd(model, learning_rate, weight_decay=0.0):
+    """The paper's optimizer: SGD at a constant learning rate, no momentum.
+
+    With `weight_decay > 0`, each step also shrinks the model's weight
+    matrices (variables named `kernel`; not biases, sign masks or activation
+    parameters) by `learning_rate * weight_decay`, which for plain SGD is an
+    L2 penalty of `weight_decay / 2 * sum(W ** 2)` on the loss. The paper
+    uses none; the authors' code has such a penalty as an option.
+    """
+    optimizer = keras.optimizers.SGD(learning_rate, weight_decay=weight_decay or None)
+    if weight_decay:
+        optimizer.exclude_from_weight_decay(
+            var_list=[v for v in model.trainable_variables if v.name != "kernel"]
+        )
+    return optimizer
+
+
 def _fit(model, dataset, learning_rate, epochs, patience, batch_size,
          steps_per_execution, label, initial_epoch=0, best=None, callbacks=(),
-         rating_values=None, min_epochs=0):
+         rating_values=None, min_epochs=0, weight_decay=0.0):
     metrics = ["accuracy"]
     if rating_values is not None:
         metrics.append(layers.ExpectedRatingRMSE(rating_values))
     model.compile(
-        keras.optimizers.SGD(learning_rate),
+        plain_sgd(model, learning_rate, weight_decay),
         "sparse_categorical_crossentropy",
         metrics=metrics,
         steps_per_execution=steps_per_execution,
@@ -172,6 +190,7 @@ def train_configuration(
     hidden_units=(1000, 1000, 1000),
     activation_l1=0.001,
     sign_trick=False,
+    weight_decay=0.0,
     learning_rates=PAPER_LEARNING_RATES,
     epochs=50,
     patience=5,
@@ -211,6 +230,8 @@ def train_configuration(
         hidden_units: Widths of the hidden layers.
         activation_l1: The activation L1 coefficient (paper: 0.001).
         sign_trick: Whether to flip the sign of half of the units.
+        weight_decay: Float >= 0, weight decay of the weight matrices in
+            fine-tuning (see `plain_sgd`; the paper: none).
         learning_rates: Candidate constant learning rates (paper:
             0.1, 0.01, 0.001, 0.0001).
         epochs: Int > 0, the most epochs of fine-tuning.
@@ -240,7 +261,7 @@ def train_configuration(
 
     Returns:
         A dict: the configuration (`activation`, `pretraining`, `seed`,
-        `hidden_units`, ...), `learning_rate` (chosen), `candidates` (per
+        `hidden_units`, `weight_decay`, ...), `learning_rate` (chosen), `candidates` (per
         learning rate: `validation_error`, `best_epoch`, `epochs_run`,
         `diverged`), `validation_error` and `test_error` (fractions),
         `average_sparsity`, `layer_sparsity`, `dead_units`, `dead_fraction`
@@ -261,6 +282,7 @@ def train_configuration(
             f"Give at least one learning rate. Received: learning_rates={learning_rates!r}"
         )
     check_non_negative_int("min_epochs", min_epochs)
+    check_non_negative_number("weight_decay", weight_decay)
     if pretraining is True:
         reconstruction = None
     elif pretraining:
@@ -300,7 +322,7 @@ def train_configuration(
         stopping = _fit(
             model, dataset, learning_rate, first_epochs, patience, batch_size,
             steps_per_execution, f"{label}, lr {learning_rate:g}", callbacks=callbacks,
-            rating_values=rating_values, min_epochs=min_epochs,
+            rating_values=rating_values, min_epochs=min_epochs, weight_decay=weight_decay,
         )
         candidates[f"{learning_rate:g}"] = {
             "validation_error": stopping.best_error, "best_epoch": stopping.best_epoch,
@@ -324,6 +346,7 @@ def train_configuration(
             f"{label}, lr {learning_rate:g}", initial_epoch=first_epochs,
             best=(stopping.best_error, stopping.best_weights, stopping.best_epoch),
             callbacks=callbacks, rating_values=rating_values, min_epochs=min_epochs,
+            weight_decay=weight_decay,
         )
         candidates[f"{learning_rate:g}"]["validation_errors"] += continued.errors
         epochs_run += len(continued.errors)
@@ -353,6 +376,7 @@ def train_configuration(
         "hidden_units": list(hidden_units),
         "activation_l1": activation_l1,
         "sign_trick": sign_trick,
+        "weight_decay": weight_decay,
         "batch_size": batch_size,
         "max_epochs": epochs,
         "patience": patience,

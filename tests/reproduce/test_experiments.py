@@ -40,14 +40,19 @@ def test_sparsity_end_to_end(tmp_path, tiny_digits):
     frame = reproduce.run_sparsity("mnist", networks=2, out=tmp_path, **FAST)
     assert sorted(frame["activation_l1"]) == [0.0, 0.01]
     assert (tmp_path / "sparsity" / "figure3.png").stat().st_size > 0
-    assert "85% exact zeros" in (tmp_path / "sparsity" / "table.md").read_text()
+    table = (tmp_path / "sparsity" / "table.md").read_text()
+    assert "85% exact zeros" in table and "Weight decay" not in table
 
 
 @pytest.mark.backend
 def test_softplus_sharpness_end_to_end(tmp_path, tiny_digits):
-    summary = reproduce.run_softplus_sharpness("norb", sharpness=(6.0,), out=tmp_path, **FAST)
+    summary = reproduce.run_softplus_sharpness(
+        "norb", sharpness=(6.0,), out=tmp_path, weight_decay=0.001, **FAST
+    )
     assert list(summary["activation"]) == ["softplus_a6", "rectifier"]
     assert list(summary["paper_test_error"]) == [16.54, 16.40]
+    table = (tmp_path / "softplus-sharpness" / "table.md").read_text()
+    assert "Weight decay of the weight matrices: 0.001 (the paper: none)." in table
     assert (tmp_path / "softplus-sharpness" / "softplus_sharpness.png").stat().st_size > 0
 
 
@@ -127,6 +132,26 @@ def test_networks_resumed_from_other_settings_get_their_own_rows(tmp_path, tiny_
     assert "| no | rectifier | 0 | yes | 2.00 |" in table
 
 
+def test_networks_with_weight_decay_get_their_own_rows_and_column(tmp_path, tiny_digits):
+    arguments = dict(activations=("rectifier",), pretraining=(False,), out=tmp_path, **FAST)
+    calls = []
+    without_key = _fake_train(calls)  # as results stored before weight decay existed
+
+    def with_key(dataset, **kwargs):
+        return {**without_key(dataset, **kwargs), "weight_decay": kwargs["weight_decay"]}
+
+    reproduce.run_table1("digits", train=without_key, **arguments)
+    assert "weight decay" not in (tmp_path / "table1" / "table.md").read_text()
+    summary = reproduce.run_table1(
+        "digits", train=with_key, seeds=(0, 1), weight_decay=0.002, resume=True, **arguments
+    )
+    assert calls == [("rectifier", False, 0), ("rectifier", False, 1)]
+    assert summary[["weight_decay", "seeds"]].values.tolist() == [[0.0, 1], [0.002, 1]]
+    table = (tmp_path / "table1" / "table.md").read_text()
+    assert "| sign trick | weight decay | test error (%) |" in table
+    assert "| no | 0 | 1.00 |" in table and "| no | 0.002 | 2.00 |" in table
+
+
 def test_table1_penalises_unbounded_activations_only_by_default(tmp_path, tiny_digits):
     summary = reproduce.run_table1(
         "digits", train=_fake_train([]), pretraining=(False,), out=tmp_path, **FAST
@@ -154,11 +179,14 @@ def test_reproduce_command(tmp_path, tiny_digits, capsys):
     status = cli.main([
         "reproduce", "--out", str(tmp_path), "--activations", "rectifier",
         "--pretraining", "none", "--epochs", "1", "--learning-rates", "0.1",
-        "--hidden-units", "8", "--seeds", "2",
+        "--hidden-units", "8", "--seeds", "2", "--weight-decay", "0.01",
     ])
     assert status == 0
     output = capsys.readouterr().out
     assert "| no | rectifier |" in output and "paper (mnist)" in output
+    assert "| weight decay |" in output
+    stored = json.loads((tmp_path / "table1" / "runs" / "rectifier-prenone-seed1.json").read_text())
+    assert stored["weight_decay"] == 0.01
 
 
 def test_reproduce_command_records_the_pretraining_settings(tmp_path, tiny_digits):

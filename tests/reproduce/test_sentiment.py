@@ -142,6 +142,8 @@ def test_sentiment_command(tmp_path, review_files, monkeypatch, capsys):
     assert "## Polarity: rt-polarity test accuracy" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="one number"):
         cli.main(["reproduce", "sentiment", "--hidden-units", "5,6", "--out", str(tmp_path)])
+    with pytest.raises(SystemExit, match="Received: --weight-decay 0.001"):
+        cli.main(["reproduce", "sentiment", "--weight-decay", "0.001", "--out", str(tmp_path)])
 
 
 def test_unknown_task_is_an_error():

@@ -142,16 +142,50 @@ def test_negative_min_epochs_is_an_error(tiny_dataset):
         ensemble_training.train_ensemble(tiny_dataset, seeds=[0], activation_l1=0.0, min_epochs=2.5)
 
 
+def test_weight_decay_is_an_l2_penalty_on_the_weight_matrices_only():
+    # One SGD step with decay, against the same step without: the kernels
+    # differ by learning_rate * weight_decay * W (the gradient of
+    # weight_decay / 2 * sum(W ** 2)); the biases do not differ.
+    x = np.random.default_rng(0).normal(size=(10, 6)).astype("float32")
+    y = np.arange(10) % 3
+    steps = {}
+    for weight_decay in (0.0, 0.5):
+        model = layers.build_network(
+            (6,), 3, hidden_units=(5,), activation="prelu", sign_trick=True, seed=0
+        )
+        names = [v.name for v in model.trainable_variables]
+        before = [keras.ops.convert_to_numpy(v) for v in model.trainable_variables]
+        model.compile(training.plain_sgd(model, 0.1, weight_decay), "sparse_categorical_crossentropy")
+        model.train_on_batch(x, y)
+        steps[weight_decay] = [keras.ops.convert_to_numpy(v) for v in model.trainable_variables]
+    assert set(names) == {"kernel", "bias", "alpha"}
+    for name, start, decayed, plain in zip(names, before, steps[0.5], steps[0.0]):
+        expected = -0.1 * 0.5 * start if name == "kernel" else np.zeros_like(start)
+        np.testing.assert_allclose(decayed - plain, expected, atol=1e-6)
+
+
+def test_negative_weight_decay_is_an_error(tiny_dataset):
+    from sparserect.reproduce import ensemble_training
+
+    with pytest.raises(ValueError, match="Received: weight_decay=-0.1"):
+        training.train_configuration(tiny_dataset, weight_decay=-0.1)
+    with pytest.raises(ValueError, match="Received: weight_decay=inf"):
+        ensemble_training.train_ensemble(
+            tiny_dataset, seeds=[0], activation_l1=0.0, weight_decay=float("inf")
+        )
+
+
 def test_no_learning_rate_is_an_error(tiny_dataset, tiny_options):
     with pytest.raises(ValueError, match="Received: learning_rates="):
         training.train_configuration(tiny_dataset, learning_rates=())
 
 
-def test_ensemble_member_matches_its_network_trained_alone(tiny_dataset):
+@pytest.mark.parametrize("weight_decay", [0.0, 0.05])
+def test_ensemble_member_matches_its_network_trained_alone(tiny_dataset, weight_decay):
     from sparserect.reproduce import ensemble_training
 
     options = dict(hidden_units=(16, 16), epochs=3, patience=2, learning_rates=(0.1,),
-                   steps_per_execution=10)
+                   steps_per_execution=10, weight_decay=weight_decay)
     alone = training.train_configuration(tiny_dataset, seed=0, activation_l1=0.001, **options)
     members = ensemble_training.train_ensemble(
         tiny_dataset, seeds=[0, 1], activation_l1=[0.001, 0.0], **options
@@ -168,3 +202,4 @@ def test_ensemble_member_matches_its_network_trained_alone(tiny_dataset):
         alone["candidates"]["0.1"]["validation_errors"], abs=1e-6
     )
     assert all(m["ensemble_size"] == 2 for m in members)
+    assert first["weight_decay"] == alone["weight_decay"] == weight_decay
