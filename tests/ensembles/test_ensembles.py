@@ -217,7 +217,10 @@ def test_keras_file_round_trip_of_a_compiled_ensemble(data, tmp_path):
     path = tmp_path / "ensemble.keras"
     model.save(path)
     loaded = keras.models.load_model(path)
-    np.testing.assert_array_equal(numpy_of(loaded(x)), numpy_of(model(x)))
+    for restored, original in zip(loaded.weights, model.weights, strict=True):
+        np.testing.assert_array_equal(numpy_of(restored), numpy_of(original))
+    # Outputs of separately compiled functions may differ in the last bit.
+    np.testing.assert_allclose(numpy_of(loaded(x)), numpy_of(model(x)), rtol=1e-6, atol=1e-7)
     assert loaded.get_layer("hidden_1").sharpness == [1.0, 2.0]
     assert loaded.get_layer("hidden_2").seeds == model.get_layer("hidden_2").seeds
     assert isinstance(loaded.loss, EnsembleSparseCategoricalCrossentropy)
@@ -226,8 +229,9 @@ def test_keras_file_round_trip_of_a_compiled_ensemble(data, tmp_path):
         model.evaluate(x, y, verbose=0, return_dict=True)["loss"],
         rtol=1e-5,
     )
-    np.testing.assert_array_equal(
-        numpy_of(extract_member(loaded, 1)(x)), numpy_of(extract_member(model, 1)(x))
+    np.testing.assert_allclose(
+        numpy_of(extract_member(loaded, 1)(x)), numpy_of(extract_member(model, 1)(x)),
+        rtol=1e-6, atol=1e-7,
     )
 
 
