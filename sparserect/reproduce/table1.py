@@ -68,8 +68,9 @@ def run_table1(
 
     Returns:
         The summary `pandas.DataFrame`, one row per activation, pre-training
-        choice, activation L1 coefficient, sign trick and weight decay (networks that
-        `resume` kept from a run with other settings get rows of their own).
+        choice, activation L1 coefficient, sign trick and weight decay
+        (networks that `resume` kept from a run with other settings get rows
+        of their own).
     """
     settings = runner.preset(dataset, quick=quick, **preset_overrides)
     data = runner.load_dataset(dataset, data_dir, settings.train_size)

@@ -261,9 +261,9 @@ def train_configuration(
 
     Returns:
         A dict: the configuration (`activation`, `pretraining`, `seed`,
-        `hidden_units`, `weight_decay`, ...), `learning_rate` (chosen), `candidates` (per
-        learning rate: `validation_error`, `best_epoch`, `epochs_run`,
-        `diverged`), `validation_error` and `test_error` (fractions),
+        `hidden_units`, `weight_decay`, ...), `learning_rate` (chosen),
+        `candidates` (per learning rate: `validation_error`, `best_epoch`,
+        `epochs_run`, `diverged`), `validation_error` and `test_error` (fractions),
         `average_sparsity`, `layer_sparsity`, `dead_units`, `dead_fraction`
         (on the test set; `None` and empty without hidden layers),
         `best_epoch`, `epochs_run`, `pretraining_epochs`,
