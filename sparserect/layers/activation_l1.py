@@ -1,9 +1,9 @@
 """The paper's L1 penalty on activation values, as a Keras activity regularizer."""
 
-import math
-
 import keras
 from keras import ops
+
+from sparserect._checks import check_non_negative_number
 
 
 @keras.saving.register_keras_serializable(package="sparserect")
@@ -34,21 +34,12 @@ class ActivationL1(keras.regularizers.Regularizer):
     ```
 
     Args:
-        coefficient: Float >= 0, the weight of the penalty. The paper uses
+        coefficient: Finite float >= 0 (a Python or NumPy number), the weight of the penalty. The paper uses
             `0.001`, the default.
     """
 
     def __init__(self, coefficient=0.001):
-        if (
-            isinstance(coefficient, bool)
-            or not isinstance(coefficient, (int, float))
-            or not math.isfinite(coefficient)
-            or coefficient < 0
-        ):
-            raise ValueError(
-                "The coefficient of ActivationL1 must be a finite float >= 0. "
-                f"Received: coefficient={coefficient}"
-            )
+        check_non_negative_number("coefficient", coefficient)
         self.coefficient = float(coefficient)
 
     def __call__(self, x):

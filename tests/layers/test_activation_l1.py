@@ -1,3 +1,5 @@
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -77,7 +79,14 @@ def test_config_round_trip():
     assert restored.get_config() == {"coefficient": 0.02}
 
 
-@pytest.mark.parametrize("coefficient", [-0.1, float("nan"), "0.1", None])
+@pytest.mark.parametrize("coefficient", [-0.1, float("nan"), float("inf"), "0.1", None, True])
 def test_rejects_bad_coefficient(coefficient):
-    with pytest.raises(ValueError, match=f"Received: coefficient={coefficient}"):
+    with pytest.raises(ValueError, match=re.escape(f"Received: coefficient={coefficient!r}")):
         ActivationL1(coefficient)
+
+
+def test_accepts_numpy_coefficients():
+    """A coefficient from a NumPy grid, such as `np.float32(0.001)`, is stored as a float."""
+    regularizer = ActivationL1(np.float32(0.001))
+    assert isinstance(regularizer.coefficient, float)
+    assert regularizer.get_config() == {"coefficient": pytest.approx(0.001)}
