@@ -34,8 +34,8 @@ class ActivationL1(keras.regularizers.Regularizer):
     ```
 
     Args:
-        coefficient: Finite float >= 0 (a Python or NumPy number), the weight of the penalty. The paper uses
-            `0.001`, the default.
+        coefficient: Finite float >= 0 (a Python or NumPy number), the
+            weight of the penalty. The paper uses `0.001`, the default.
     """
 
     def __init__(self, coefficient=0.001):
