@@ -18,6 +18,7 @@ import math
 import keras
 import keras_tuner
 
+from sparserect._checks import check_non_negative_number
 from sparserect.tuning import _trials
 
 CONSTRAINED_SPARSITY = "val_constrained_sparsity"
@@ -150,15 +151,7 @@ class ConstrainedSparsity(keras.callbacks.Callback):
         self, points=1.0, project_dir=None, accuracy="val_accuracy", sparsity="val_sparsity"
     ):
         super().__init__()
-        if (
-            isinstance(points, bool)
-            or not isinstance(points, (int, float))
-            or not math.isfinite(points)
-            or points < 0
-        ):
-            raise ValueError(
-                f"`points` must be a finite number >= 0. Received: points={points!r}"
-            )
+        check_non_negative_number("points", points)
         self.points = float(points)
         self.project_dir = None if project_dir is None else str(project_dir)
         self.accuracy = accuracy
