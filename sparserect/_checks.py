@@ -20,16 +20,26 @@ def check_positive_int(name, value, allow_none=False):
     if value is None and allow_none:
         return
     if not is_int(value) or value <= 0:
-        raise ValueError(f"`{name}` must be an int > 0. Received: {name}={value!r}")
+        or_none = " or None" if allow_none else ""
+        raise ValueError(f"`{name}` must be an int > 0{or_none}. Received: {name}={value!r}")
 
 
-def check_non_negative_int(name, value):
-    """Raises a `ValueError` unless `value` is an int >= 0."""
+def check_non_negative_int(name, value, allow_none=False):
+    """Raises a `ValueError` unless `value` is an int >= 0 (or `None`, if allowed)."""
+    if value is None and allow_none:
+        return
     if not is_int(value) or value < 0:
-        raise ValueError(f"`{name}` must be an int >= 0. Received: {name}={value!r}")
+        or_none = " or None" if allow_none else ""
+        raise ValueError(f"`{name}` must be an int >= 0{or_none}. Received: {name}={value!r}")
 
 
 def check_non_negative_number(name, value):
     """Raises a `ValueError` unless `value` is a finite real number >= 0."""
     if not is_number(value) or not value >= 0 or value == float("inf"):
         raise ValueError(f"`{name}` must be a finite number >= 0. Received: {name}={value!r}")
+
+
+def check_positive_number(name, value):
+    """Raises a `ValueError` unless `value` is a finite real number > 0."""
+    if not is_number(value) or not value > 0 or value == float("inf"):
+        raise ValueError(f"`{name}` must be a finite number > 0. Received: {name}={value!r}")

@@ -20,6 +20,7 @@ import json
 import unicodedata
 
 import numpy as np
+from sparserect._checks import check_positive_int
 
 # The same token definition as a RE2 pattern, for TensorFlow.
 TF_SEPARATOR_PATTERN = r"[^\p{L}\p{M}\p{N}]+"
@@ -76,10 +77,10 @@ class BinaryBagOfWords:
     """
 
     def __init__(self, max_terms=5000, min_count=1):
-        if max_terms < 1:
-            raise ValueError(f"max_terms must be at least 1, got {max_terms}.")
-        self.max_terms = max_terms
-        self.min_count = min_count
+        check_positive_int("max_terms", max_terms)
+        check_positive_int("min_count", min_count)
+        self.max_terms = int(max_terms)
+        self.min_count = int(min_count)
         self.vocabulary = None
         self._index = None
 

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 
 from sparserect.ensembles import _validation
-from sparserect._checks import is_int
+from sparserect._checks import check_non_negative_int
+from sparserect._checks import check_positive_int
 
 
 class MemberBatches(keras.utils.PyDataset):
@@ -51,10 +52,8 @@ class MemberBatches(keras.utils.PyDataset):
 
     def __init__(self, x, y, batch_size, ensemble_size, shuffle=True, seed=0, **kwargs):
         super().__init__(**kwargs)
-        if not is_int(batch_size) or batch_size <= 0:
-            raise ValueError(f"`batch_size` must be an int > 0. Received: batch_size={batch_size!r}")
-        if not is_int(seed) or seed < 0:
-            raise ValueError(f"`seed` must be an int >= 0. Received: seed={seed!r}")
+        check_positive_int("batch_size", batch_size)
+        check_non_negative_int("seed", seed)
         if len(x) != len(y) or len(x) == 0:
             raise ValueError(
                 "`x` and `y` must have the same, non-zero number of examples. "

@@ -18,7 +18,7 @@ from sparserect.ensembles import _validation
 from sparserect.layers import activations
 from sparserect.layers.scaled_softplus import ScaledSoftplus
 from sparserect.layers.sign_flip import sign_mask
-from sparserect._checks import is_int
+from sparserect._checks import check_positive_int
 
 
 def member_initializer(initializer, identifier, seed):
@@ -231,8 +231,7 @@ class EnsembleDense(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if not is_int(units) or units <= 0:
-            raise ValueError(f"`units` must be an int > 0. Received: units={units!r}")
+        check_positive_int("units", units)
         self.units = units
         self.ensemble_size = _validation.check_size(ensemble_size)
         seeds = _validation.per_member_seeds(seeds, ensemble_size)
@@ -396,8 +395,7 @@ class EnsembleHiddenBlock(keras.layers.Layer):
                 "`activation_l1`. Received: activity_regularizer="
                 f"{kwargs['activity_regularizer']!r}"
             )
-        if not is_int(units) or units <= 0:
-            raise ValueError(f"`units` must be an int > 0. Received: units={units!r}")
+        check_positive_int("units", units)
         ensemble_size = _validation.check_size(ensemble_size)
         l1 = _validation.per_member_floats(
             "activation_l1", activation_l1, ensemble_size, minimum=0.0

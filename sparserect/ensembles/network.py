@@ -17,6 +17,7 @@ from sparserect.layers.network import (
     check_network_arguments,
 )
 from sparserect.layers.scaled_softplus import ScaledSoftplus
+from sparserect._checks import check_non_negative_int
 from sparserect._checks import is_int
 
 
@@ -31,8 +32,7 @@ def member_seeds(seed, ensemble_size, hidden_units=PAPER_HIDDEN_UNITS):
     `k + 1`).
     """
     _validation.check_size(ensemble_size)
-    if not is_int(seed) or seed < 0:
-        raise ValueError(f"`seed` must be an int >= 0. Received: seed={seed!r}")
+    check_non_negative_int("seed", seed)
     stride = len(hidden_units) + 1
     return [seed + k * stride for k in range(ensemble_size)]
 

@@ -5,7 +5,8 @@ import keras
 from sparserect.layers import activations
 from sparserect.layers.activation_l1 import ActivationL1
 from sparserect.layers.sign_flip import SignFlip
-from sparserect._checks import is_int
+from sparserect._checks import check_non_negative_int
+from sparserect._checks import check_positive_int
 
 
 def _seeded(initializer, identifier, seed):
@@ -81,16 +82,8 @@ class HiddenBlock(keras.layers.Layer):
                 "`activation_l1`. Received: activity_regularizer="
                 f"{kwargs['activity_regularizer']!r}"
             )
-        if not is_int(units) or units <= 0:
-            raise ValueError(
-                f"`units` must be an int > 0. Received: units={units!r}"
-            )
-        if seed is not None and (
-            not is_int(seed) or seed < 0
-        ):
-            raise ValueError(
-                f"`seed` must be an int >= 0 or None. Received: seed={seed!r}"
-            )
+        check_positive_int("units", units)
+        check_non_negative_int("seed", seed, allow_none=True)
         regularizer = ActivationL1(activation_l1) if activation_l1 else None
         super().__init__(activity_regularizer=regularizer, **kwargs)
         self.units = units

@@ -1,9 +1,8 @@
 """The rescaled softplus of the paper's NORB experiment: (1/a) * softplus(a * x)."""
 
-import math
-
 import keras
 from keras import ops
+from sparserect._checks import check_positive_number
 
 
 def scaled_softplus(x, sharpness=1.0):
@@ -54,16 +53,7 @@ class ScaledSoftplus(keras.layers.Layer):
 
     def __init__(self, sharpness=1.0, **kwargs):
         super().__init__(**kwargs)
-        if (
-            isinstance(sharpness, bool)
-            or not isinstance(sharpness, (int, float))
-            or not math.isfinite(sharpness)
-            or sharpness <= 0
-        ):
-            raise ValueError(
-                "The sharpness of a ScaledSoftplus layer must be a finite "
-                f"float > 0. Received: sharpness={sharpness}"
-            )
+        check_positive_number("sharpness", sharpness)
         self.sharpness = float(sharpness)
         self.supports_masking = True
         self._build_at_init()

@@ -5,7 +5,7 @@ import random
 import keras
 import numpy as np
 from keras import ops
-from sparserect._checks import is_int
+from sparserect._checks import check_non_negative_int
 
 
 def sign_mask(units, seed):
@@ -50,13 +50,8 @@ class SignFlip(keras.layers.Layer):
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if seed is None:
-            seed = random.randrange(2**31)
-        if not is_int(seed) or seed < 0:
-            raise ValueError(
-                f"The seed of SignFlip must be an int >= 0 or None. Received: seed={seed!r}"
-            )
-        self.seed = seed
+        check_non_negative_int("seed", seed, allow_none=True)
+        self.seed = random.randrange(2**31) if seed is None else seed
         self.supports_masking = True
 
     def build(self, input_shape):

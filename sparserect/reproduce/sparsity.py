@@ -9,7 +9,7 @@ from sparserect.reproduce import paper
 from sparserect.reproduce import plots
 from sparserect.reproduce import results as results_lib
 from sparserect.reproduce import runner
-from sparserect._checks import is_int
+from sparserect._checks import check_positive_int
 
 
 def run_sparsity(
@@ -55,8 +55,7 @@ def run_sparsity(
         A `pandas.DataFrame` with `activation_l1`, `seed`, `test_error`,
         `validation_error`, `average_sparsity`, `dead_fraction`, ...
     """
-    if not is_int(networks) or networks <= 0:
-        raise ValueError(f"`networks` must be an int > 0. Received: networks={networks!r}")
+    check_positive_int("networks", networks)
     settings = runner.preset(dataset, quick=quick, **preset_overrides)
     data = runner.load_dataset(dataset, data_dir, settings.train_size)
     coefficients = np.linspace(*l1_range, networks) if networks > 1 else np.array([l1_range[1]])

@@ -30,7 +30,7 @@ import numpy as np
 from sparserect.tuning import objectives as objectives_module
 from sparserect.tuning import pareto
 from sparserect.tuning.hypermodel import SparseNetworkHyperModel
-from sparserect._checks import is_int
+from sparserect._checks import check_positive_int
 
 logger = logging.getLogger(__name__)
 
@@ -128,8 +128,7 @@ def make_tuner(
         raise ValueError(
             f"Unknown tuner: expected one of {sorted(TUNERS)}. Received: tuner={tuner!r}"
         )
-    if not is_int(max_trials) or max_trials < 1:
-        raise ValueError(f"`max_trials` must be an int > 0. Received: max_trials={max_trials!r}")
+    check_positive_int("max_trials", max_trials)
     common = dict(
         hypermodel=hypermodel,
         objective=objectives_module.get(objective),

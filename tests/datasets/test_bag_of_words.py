@@ -48,8 +48,10 @@ def test_errors():
         BinaryBagOfWords().transform(["text"])
     with pytest.raises(ValueError, match="no token"):
         BinaryBagOfWords().fit(["", "!!!"])
-    with pytest.raises(ValueError, match="max_terms must be at least 1"):
+    with pytest.raises(ValueError, match="Received: max_terms=0"):
         BinaryBagOfWords(max_terms=0)
+    with pytest.raises(ValueError, match="Received: min_count=1.5"):
+        BinaryBagOfWords(min_count=1.5)
 
 
 @pytest.mark.tensorflow_only

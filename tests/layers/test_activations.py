@@ -1,3 +1,5 @@
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -80,7 +82,12 @@ def test_scaled_softplus_tends_to_the_rectifier():
     assert errors[2] < np.log(2) / 100 + 1e-6  # the gap is log(2)/a, at x = 0
 
 
-@pytest.mark.parametrize("sharpness", [0, -1.0, float("inf"), "2", True])
+@pytest.mark.parametrize("sharpness", [0, -1.0, float("inf"), float("nan"), "2", True, None])
 def test_scaled_softplus_rejects_bad_sharpness(sharpness):
-    with pytest.raises(ValueError, match=f"Received: sharpness={sharpness}"):
+    with pytest.raises(ValueError, match=re.escape(f"Received: sharpness={sharpness!r}")):
         layers.ScaledSoftplus(sharpness)
+
+
+def test_scaled_softplus_accepts_numpy_sharpness():
+    layer = layers.ScaledSoftplus(np.float32(6.0))
+    assert type(layer.sharpness) is float and layer.get_config()["sharpness"] == 6.0
