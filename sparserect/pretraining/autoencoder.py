@@ -13,7 +13,8 @@ the batch as in the authors' code (`deepANN/Reconstruction_cost.py`):
 
 | name | decoder | cost | paper |
 |---|---|---|---|
-| `"cross_entropy"` | sigmoid | `-sum(t log s(z) + (1-t) log(1-s(z)))` | tanh networks |
+| `"cross_entropy"` | sigmoid | `-sum(t log s(z) + (1-t) log(1-s(z)))` | tanh networks (the default) |
+| `"tanh_cross_entropy"` | `(tanh(z) + 1) / 2`, i.e. `s(2z)` | `-sum(t log s(2z) + (1-t) log(1-s(2z)))` | tanh networks, the decoder of the authors' code |
 | `"softplus_quadratic"` | softplus | `sum((softplus(z) - t)^2)` | strategy 1, rectifier and softplus on images |
 | `"sigmoid_cross_entropy"` | code scaled to [0, 1], sigmoid | cross-entropy | strategy 2, rectifier and softplus on text |
 
@@ -28,7 +29,13 @@ from keras import ops
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.pretraining.masking_noise import MaskingNoise
 
-RECONSTRUCTIONS = ("cross_entropy", "softplus_quadratic", "sigmoid_cross_entropy")
+RECONSTRUCTIONS = (
+    "cross_entropy", "softplus_quadratic", "sigmoid_cross_entropy", "tanh_cross_entropy"
+)
+
+# The decoder's output is sigmoid(scale * z): a tanh decoder rescaled to [0, 1],
+# (tanh(z) + 1) / 2, is sigmoid(2 z).
+_LOGIT_SCALE = {"tanh_cross_entropy": 2.0, "cross_entropy": 1.0, "sigmoid_cross_entropy": 1.0}
 
 
 def default_reconstruction(activation):
@@ -145,12 +152,15 @@ def reconstruction_loss(reconstruction):
 
         return softplus_quadratic
 
-    def sigmoid_cross_entropy(target, z):
+    scale = _LOGIT_SCALE[reconstruction]
+
+    def cross_entropy(target, z):
         return ops.sum(
-            ops.binary_crossentropy(target, z, from_logits=True), axis=-1
+            ops.binary_crossentropy(target, scale * z, from_logits=True), axis=-1
         )
 
-    return sigmoid_cross_entropy
+    cross_entropy.__name__ = reconstruction
+    return cross_entropy
 
 
 def build_denoising_autoencoder(

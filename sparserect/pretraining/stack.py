@@ -205,10 +205,12 @@ def pretrain_stack(
             that are applied one after the other to the flattened `x`.
         x: Numpy array of training inputs (labels are not used); each
             example is flattened.
-        reconstruction: One of `"cross_entropy"`, `"softplus_quadratic"`
-            (the paper's strategy 1), `"sigmoid_cross_entropy"` (strategy 2),
-            or `None` for the paper's choice per block: cross-entropy for
-            tanh, softplus-quadratic otherwise.
+        reconstruction: One of `"cross_entropy"` (sigmoid decoder),
+            `"tanh_cross_entropy"` (tanh decoder, as the authors' code has
+            for tanh networks), `"softplus_quadratic"` (the paper's strategy
+            1), `"sigmoid_cross_entropy"` (strategy 2), or `None` for the
+            paper's choice per block: `"cross_entropy"` for tanh,
+            softplus-quadratic otherwise.
         noise: The corruption of every block's inputs: a float in [0, 1),
             the masking noise rate (default `0.25`, the paper's images), a
             corruption layer, or a sequence with one of those per block.

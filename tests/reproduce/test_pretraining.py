@@ -39,6 +39,31 @@ def test_unit_interval_targets():
     np.testing.assert_allclose(pretraining.unit_interval_targets(np.array([0.0, 4.0])), [0, 1])
 
 
+@pytest.mark.parametrize(
+    "reconstruction, decode",
+    [
+        ("tanh_cross_entropy", lambda z: (np.tanh(z) + 1) / 2),
+        ("cross_entropy", lambda z: 1 / (1 + np.exp(-z))),
+        ("sigmoid_cross_entropy", lambda z: 1 / (1 + np.exp(-z))),
+    ],
+)
+def test_cross_entropy_reconstructions_match_numpy(rng, reconstruction, decode):
+    target = rng.uniform(0, 1, size=(4, 6)).astype("float32")
+    z = rng.normal(0, 2, size=(4, 6)).astype("float32")
+    output = decode(z.astype("float64"))
+    expected = -np.sum(target * np.log(output) + (1 - target) * np.log(1 - output), axis=-1)
+    cost = pretraining.reconstruction_loss(reconstruction)(target, z)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(cost), expected, rtol=1e-4)
+
+
+def test_softplus_quadratic_reconstruction_matches_numpy(rng):
+    target = rng.uniform(0, 1, size=(4, 6)).astype("float32")
+    z = rng.normal(0, 2, size=(4, 6)).astype("float32")
+    expected = np.sum((np.log1p(np.exp(z.astype("float64"))) - target) ** 2, axis=-1)
+    cost = pretraining.reconstruction_loss("softplus_quadratic")(target, z)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(cost), expected, rtol=1e-4)
+
+
 def test_default_reconstruction_follows_the_paper():
     assert pretraining.default_reconstruction(layers.tanh()) == "cross_entropy"
     assert pretraining.default_reconstruction(layers.rectifier()) == "softplus_quadratic"
@@ -62,6 +87,7 @@ def test_autoencoder_ties_decoder_to_the_block_and_keeps_the_l1_penalty():
         ("rectifier", "sigmoid_cross_entropy", True),
         ("softplus", "softplus_quadratic", True),
         ("tanh", None, False),
+        ("tanh", "tanh_cross_entropy", False),
     ],
 )
 def test_pretrain_stack_trains_every_block_in_place(rng, activation, reconstruction, sign_trick):
