@@ -44,7 +44,8 @@ def _run(args):
         pretraining = {"both": (False, True), "none": (False,), "only": (True,)}[args.pretraining]
         reproduce.run_table1(
             args.dataset or "digits", activations=args.activations, pretraining=pretraining,
-            seeds=seeds, reconstruction=args.reconstruction, sign_trick=args.sign_trick,
+            seeds=seeds, reconstruction=args.reconstruction,
+            tanh_reconstruction=args.tanh_reconstruction, sign_trick=args.sign_trick,
             activation_l1=args.activation_l1, ensemble=args.ensemble,
             **common, **overrides,
         )
@@ -142,6 +143,12 @@ def register(subparsers):
         "--reconstruction", choices=("softplus_quadratic", "sigmoid_cross_entropy"),
         help="table1: pre-training reconstruction of rectifier and softplus "
         "(default: softplus_quadratic, the paper's strategy 1)",
+    )
+    parser.add_argument(
+        "--tanh-reconstruction", choices=("cross_entropy", "tanh_cross_entropy"),
+        default="cross_entropy",
+        help="table1: pre-training reconstruction of tanh (default: cross_entropy, a sigmoid "
+        "decoder; tanh_cross_entropy is the tanh decoder of the authors' code)",
     )
     parser.add_argument("--sign-trick", action="store_true", help="flip the sign of half of the units")
     parser.add_argument(

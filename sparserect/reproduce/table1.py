@@ -5,6 +5,8 @@ import pathlib
 
 import pandas as pd
 
+from sparserect.layers import activations
+from sparserect.pretraining import autoencoder
 from sparserect.reproduce import paper
 from sparserect.reproduce import plots
 from sparserect.reproduce import results as results_lib
@@ -25,6 +27,7 @@ def run_table1(
     data_dir=None,
     quick=False,
     reconstruction=None,
+    tanh_reconstruction="cross_entropy",
     sign_trick=False,
     activation_l1=None,
     train=None,
@@ -52,8 +55,10 @@ def run_table1(
         quick: Whether to use the `--quick` preset.
         reconstruction: Pre-training reconstruction of the rectifier and
             softplus networks (`"softplus_quadratic"` or
-            `"sigmoid_cross_entropy"`); `None` for the paper's choice (tanh
-            always uses cross-entropy).
+            `"sigmoid_cross_entropy"`); `None` for the paper's choice.
+        tanh_reconstruction: Pre-training reconstruction of the tanh
+            networks: `"cross_entropy"` (a sigmoid decoder, the default) or
+            `"tanh_cross_entropy"` (the authors' tanh decoder).
         sign_trick: Whether to use the sign trick.
         activation_l1: The activation L1 coefficient of every network, or
             `None` for `paper.image_activation_l1`: 0.001 for the unbounded
@@ -72,6 +77,9 @@ def run_table1(
         (networks that `resume` kept from a run with other settings get rows
         of their own).
     """
+    for name in (reconstruction, tanh_reconstruction):
+        if name is not None:
+            autoencoder.check_reconstruction(name)
     settings = runner.preset(dataset, quick=quick, **preset_overrides)
     data = runner.load_dataset(dataset, data_dir, settings.train_size)
     configurations = []
@@ -79,7 +87,9 @@ def run_table1(
         for activation in activations:
             choice = False
             if pretrained:
-                choice = "cross_entropy" if activation == "tanh" else (reconstruction or True)
+                choice = tanh_reconstruction if activation == "tanh" else (
+                    reconstruction or paper_reconstruction(activation)
+                )
             for seed in seeds:
                 key = results_lib.run_key(
                     **{"": activation}, pre="trained" if pretrained else "none", seed=seed
@@ -110,15 +120,19 @@ def write_table1(directory, outcomes, dataset):
     )
     # Results stored before weight decay existed had none.
     rows["weight_decay"] = rows.get("weight_decay", pd.Series(0.0, index=rows.index)).fillna(0.0)
+    rows["reconstruction"] = rows["pretraining"].fillna("")
     summary = []
-    settings = ["pretrained", "activation", "activation_l1", "sign_trick", "weight_decay"]
-    for (pretrained, activation, activation_l1, sign_trick, weight_decay), group in rows.groupby(
-        settings, sort=False
-    ):
+    settings = [
+        "pretrained", "reconstruction", "activation", "activation_l1", "sign_trick", "weight_decay"
+    ]
+    for (
+        pretrained, reconstruction, activation, activation_l1, sign_trick, weight_decay
+    ), group in rows.groupby(settings, sort=False):
         layer_sparsity = pd.DataFrame(group["layer_sparsity"].tolist())
         dead = pd.DataFrame(group["dead_units"].tolist())
         summary.append({
             "pretrained": pretrained,
+            "reconstruction": reconstruction,
             "activation": activation,
             "activation_l1": activation_l1,
             "sign_trick": sign_trick,
@@ -155,6 +169,11 @@ def write_table1(directory, outcomes, dataset):
     return summary
 
 
+def paper_reconstruction(activation):
+    """The paper's pre-training reconstruction for an activation name of `sparserect.layers`."""
+    return autoencoder.default_reconstruction(activations.get(activation))
+
+
 def table1_markdown(summary, dataset):
     """Returns Table 1 as Markdown, our mean ± std over seeds beside the paper's error."""
     reference = paper.REFERENCE_DATASET.get(dataset, dataset)
@@ -186,4 +205,7 @@ def table1_markdown(summary, dataset):
         )
     if (summary["weight_decay"] > 0).any():
         table.insert(4, "weight decay", summary["weight_decay"].map(lambda v: f"{v:g}"))
+    paper_choice = summary["activation"].map(paper_reconstruction).where(summary["pretrained"], "")
+    if (summary["reconstruction"] != paper_choice).any():
+        table.insert(1, "reconstruction", summary["reconstruction"])
     return results_lib.markdown_table(table) + note

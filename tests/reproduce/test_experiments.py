@@ -84,7 +84,7 @@ def _fake_train(calls, fail_after=None):
         error = 0.01 * (1 + seed) + (0.005 if pretraining else 0)
         return {
             "dataset": "digits", "activation": activation,
-            "pretraining": "softplus_quadratic" if pretraining else None, "seed": seed,
+            "pretraining": pretraining or None, "seed": seed,
             "learning_rate": 0.1, "candidates": {}, "validation_error": error,
             "test_error": error, "average_sparsity": 0.8, "layer_sparsity": [0.7, 0.9],
             "dead_units": [1 + seed, 2], "dead_fraction": 0.1, "best_epoch": 2, "epochs_run": 3,
@@ -130,6 +130,33 @@ def test_networks_resumed_from_other_settings_get_their_own_rows(tmp_path, tiny_
     table = (tmp_path / "table1" / "table.md").read_text()
     assert "| no | rectifier | 0.001 | no | 1.00 |" in table
     assert "| no | rectifier | 0 | yes | 2.00 |" in table
+
+
+def test_networks_with_other_reconstructions_get_their_own_rows_and_column(tmp_path, tiny_digits):
+    arguments = dict(activations=("rectifier", "tanh"), pretraining=(True,), out=tmp_path, **FAST)
+    summary = reproduce.run_table1("digits", train=_fake_train([]), **arguments)
+    assert summary["reconstruction"].tolist() == ["softplus_quadratic", "cross_entropy"]
+    assert "| reconstruction |" not in (tmp_path / "table1" / "table.md").read_text()
+    summary = reproduce.run_table1(
+        "digits", train=_fake_train([]), seeds=(0, 1), reconstruction="sigmoid_cross_entropy",
+        tanh_reconstruction="tanh_cross_entropy", resume=True, **arguments,
+    )
+    assert summary[["reconstruction", "activation", "seeds"]].values.tolist() == [
+        ["softplus_quadratic", "rectifier", 1], ["sigmoid_cross_entropy", "rectifier", 1],
+        ["cross_entropy", "tanh", 1], ["tanh_cross_entropy", "tanh", 1],
+    ]
+    table = (tmp_path / "table1" / "table.md").read_text()
+    assert "| pre-training | reconstruction | activation |" in table
+    assert "| yes | tanh_cross_entropy | tanh | 0 | no | 2.50 |" in table
+
+
+def test_unknown_reconstruction_is_an_error(tmp_path, tiny_digits):
+    calls = []
+    with pytest.raises(ValueError, match="Received: reconstruction='linear'"):
+        reproduce.run_table1(
+            "digits", train=_fake_train(calls), tanh_reconstruction="linear", out=tmp_path, **FAST
+        )
+    assert calls == []
 
 
 def test_networks_with_weight_decay_get_their_own_rows_and_column(tmp_path, tiny_digits):
@@ -202,6 +229,19 @@ def test_reproduce_command_records_the_pretraining_settings(tmp_path, tiny_digit
     assert set(stored["pretraining_dead_units"]) == {"hidden_1"}
     assert stored["pretraining_learning_rates"] == {"hidden_1": 0.05}
     assert stored["pretraining_selection"] is None
+
+
+@pytest.mark.backend
+def test_reproduce_command_pretrains_tanh_with_the_authors_decoder(tmp_path, tiny_digits):
+    status = cli.main([
+        "reproduce", "--out", str(tmp_path), "--activations", "tanh", "--pretraining", "only",
+        "--epochs", "1", "--learning-rates", "0.1", "--hidden-units", "8",
+        "--pretraining-epochs", "1", "--tanh-reconstruction", "tanh_cross_entropy",
+    ])
+    assert status == 0
+    stored = json.loads((tmp_path / "table1" / "runs" / "tanh-pretrained-seed0.json").read_text())
+    assert stored["pretraining"] == "tanh_cross_entropy"
+    assert "| yes | tanh_cross_entropy | tanh |" in (tmp_path / "table1" / "table.md").read_text()
 
 
 def test_reproduce_command_chooses_the_pretraining_learning_rate_per_layer(tmp_path, tiny_digits):
