@@ -53,6 +53,7 @@ def _run(args):
     elif args.experiment == "sparsity":
         reproduce.run_sparsity(
             args.dataset or "mnist", networks=args.networks, sign_trick=args.sign_trick,
+            **({} if args.l1_range is None else {"l1_range": args.l1_range}),
             ensemble=args.ensemble, **common, **overrides,
         )
         folder = "sparsity"
@@ -167,6 +168,10 @@ def register(subparsers):
         "seed and L1 coefficient as one vectorised ensemble (one fit; fast on a GPU)",
     )
     parser.add_argument("--networks", type=int, default=10, help="sparsity: number of networks (paper: 200)")
+    parser.add_argument(
+        "--l1-range", type=_numbers(float), metavar="LOW,HIGH",
+        help="sparsity: the range of the networks' L1 coefficients (default: the paper's 0,0.01)",
+    )
     parser.add_argument(
         "--sharpness", type=_numbers(float), default=(1.0, 1.3, 2.0, 3.0, 6.0),
         help="softplus-sharpness: comma-separated values of a",

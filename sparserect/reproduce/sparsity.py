@@ -9,6 +9,7 @@ from sparserect.reproduce import paper
 from sparserect.reproduce import plots
 from sparserect.reproduce import results as results_lib
 from sparserect.reproduce import runner
+from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
 
 
@@ -38,7 +39,8 @@ def run_sparsity(
     Args:
         dataset: Data set name (the paper: `"mnist"`).
         networks: Int > 0, the number of networks (paper: 200).
-        l1_range: `(low, high)` of the L1 coefficients.
+        l1_range: `(low, high)`, finite numbers with `0 <= low <= high`:
+            the range of the L1 coefficients (paper: `(0, 0.01)`).
         out: The results folder.
         resume: Whether to keep the networks already in `runs/`.
         data_dir: Folder of the data files.
@@ -56,6 +58,7 @@ def run_sparsity(
         `validation_error`, `average_sparsity`, `dead_fraction`, ...
     """
     check_positive_int("networks", networks)
+    check_l1_range(l1_range)
     settings = runner.preset(dataset, quick=quick, **preset_overrides)
     data = runner.load_dataset(dataset, data_dir, settings.train_size)
     coefficients = np.linspace(*l1_range, networks) if networks > 1 else np.array([l1_range[1]])
@@ -95,3 +98,17 @@ def run_sparsity(
     )
     plots.plot_figure3(frame, dataset, directory / "figure3.png")
     return frame
+
+
+def check_l1_range(l1_range):
+    """Raises a `ValueError` unless `l1_range` is `(low, high)` with `0 <= low <= high`."""
+    if not isinstance(l1_range, (tuple, list)) or len(l1_range) != 2:
+        raise ValueError(
+            f"`l1_range` must be a pair (low, high). Received: l1_range={l1_range!r}"
+        )
+    for bound in l1_range:
+        check_non_negative_number("l1_range", bound)
+    if l1_range[0] > l1_range[1]:
+        raise ValueError(
+            f"`l1_range` must have low <= high. Received: l1_range={tuple(l1_range)!r}"
+        )

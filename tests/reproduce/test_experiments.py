@@ -44,6 +44,27 @@ def test_sparsity_end_to_end(tmp_path, tiny_digits):
     assert "85% exact zeros" in table and "Weight decay" not in table
 
 
+def test_sparsity_spreads_the_coefficients_over_the_given_range(tmp_path, tiny_digits):
+    calls = []
+    frame = reproduce.run_sparsity(
+        "mnist", networks=3, l1_range=(0.0, 0.002), out=tmp_path, train=_fake_train(calls), **FAST
+    )
+    assert sorted(frame["activation_l1"]) == pytest.approx([0.0, 0.001, 0.002])
+    assert [seed for _, _, seed in calls] == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "l1_range", [(0.01, 0.0), (-0.001, 0.01), (0.0,), (0.0, float("inf")), "0,0.01"]
+)
+def test_bad_l1_range_is_an_error(tmp_path, tiny_digits, l1_range):
+    calls = []
+    with pytest.raises(ValueError, match="Received: l1_range="):
+        reproduce.run_sparsity(
+            "mnist", networks=2, l1_range=l1_range, out=tmp_path, train=_fake_train(calls), **FAST
+        )
+    assert calls == []
+
+
 @pytest.mark.backend
 def test_softplus_sharpness_end_to_end(tmp_path, tiny_digits):
     summary = reproduce.run_softplus_sharpness(
@@ -229,6 +250,18 @@ def test_reproduce_command_records_the_pretraining_settings(tmp_path, tiny_digit
     assert set(stored["pretraining_dead_units"]) == {"hidden_1"}
     assert stored["pretraining_learning_rates"] == {"hidden_1": 0.05}
     assert stored["pretraining_selection"] is None
+
+
+@pytest.mark.backend
+def test_reproduce_command_sparsity_over_a_chosen_l1_range(tmp_path, tiny_digits):
+    status = cli.main([
+        "reproduce", "sparsity", "--out", str(tmp_path), "--networks", "2",
+        "--l1-range", "0.001,0.003", "--epochs", "1", "--learning-rates", "0.1",
+        "--hidden-units", "8",
+    ])
+    assert status == 0
+    frame = pd.read_csv(tmp_path / "sparsity" / "results.csv")
+    assert sorted(frame["activation_l1"]) == pytest.approx([0.001, 0.003])
 
 
 @pytest.mark.backend
