@@ -205,7 +205,10 @@ def table1_markdown(summary, dataset):
         )
     if (summary["weight_decay"] > 0).any():
         table.insert(4, "weight decay", summary["weight_decay"].map(lambda v: f"{v:g}"))
-    paper_choice = summary["activation"].map(paper_reconstruction).where(summary["pretrained"], "")
-    if (summary["reconstruction"] != paper_choice).any():
+    pretrained = summary[summary["pretrained"]]
+    if any(
+        reconstruction != paper_reconstruction(activation)
+        for activation, reconstruction in zip(pretrained["activation"], pretrained["reconstruction"])
+    ):
         table.insert(1, "reconstruction", summary["reconstruction"])
     return results_lib.markdown_table(table) + note
