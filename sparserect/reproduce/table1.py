@@ -122,12 +122,11 @@ def write_table1(directory, outcomes, dataset):
     rows["weight_decay"] = rows.get("weight_decay", pd.Series(0.0, index=rows.index)).fillna(0.0)
     rows["reconstruction"] = rows["pretraining"].fillna("")
     summary = []
-    settings = [
-        "pretrained", "reconstruction", "activation", "activation_l1", "sign_trick", "weight_decay"
-    ]
-    for (
-        pretrained, reconstruction, activation, activation_l1, sign_trick, weight_decay
-    ), group in rows.groupby(settings, sort=False):
+    settings = ["reconstruction", "activation", "activation_l1", "sign_trick", "weight_decay"]
+    for (reconstruction, activation, activation_l1, sign_trick, weight_decay), group in rows.groupby(
+        settings, sort=False
+    ):
+        pretrained = reconstruction != ""
         layer_sparsity = pd.DataFrame(group["layer_sparsity"].tolist())
         dead = pd.DataFrame(group["dead_units"].tolist())
         summary.append({
