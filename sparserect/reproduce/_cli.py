@@ -30,7 +30,12 @@ def _run(args):
     logging.getLogger("sparserect").setLevel(logging.INFO)
     # TensorFlow warns when each configuration compiles its own functions.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    seeds = tuple(range(args.seeds))
+    if args.seeds < 1 or args.first_seed < 0:
+        raise SystemExit(
+            "--seeds is a number of seeds, at least 1, and --first-seed a seed, at least 0. "
+            f"Received: --seeds {args.seeds} --first-seed {args.first_seed}"
+        )
+    seeds = tuple(range(args.first_seed, args.first_seed + args.seeds))
     overrides = dict(
         epochs=args.epochs, learning_rates=args.learning_rates, hidden_units=args.hidden_units,
         patience=args.patience, min_epochs=args.min_epochs,
@@ -106,7 +111,15 @@ def register(subparsers):
         help="data set (default: digits for table1, mnist for sparsity, norb for softplus-sharpness)",
     )
     parser.add_argument("--data-dir", help="folder of the data set's files")
-    parser.add_argument("--seeds", type=int, default=1, help="number of seeds, 0..N-1 (default: 1)")
+    parser.add_argument(
+        "--seeds", type=int, default=1,
+        help="number of seeds, FIRST..FIRST+N-1 (table1, softplus-sharpness; default: 1)",
+    )
+    parser.add_argument(
+        "--first-seed", type=int, default=0,
+        help="the first seed (default: 0); e.g. --first-seed 3 --seeds 2 runs seeds 3 and 4, "
+        "to share seeds between machines, then --seeds 5 --resume in one folder tabulates all",
+    )
     parser.add_argument("--epochs", type=int, help="most epochs of fine-tuning (default: the data set's preset)")
     parser.add_argument("--patience", type=int, help="early stopping patience in epochs")
     parser.add_argument(

@@ -237,6 +237,27 @@ def test_reproduce_command(tmp_path, tiny_digits, capsys):
     assert stored["weight_decay"] == 0.01
 
 
+def test_reproduce_command_runs_the_seeds_from_the_first_seed(tmp_path, tiny_digits, capsys):
+    arguments = [
+        "reproduce", "--out", str(tmp_path), "--activations", "rectifier", "--pretraining", "none",
+        "--epochs", "1", "--learning-rates", "0.1", "--hidden-units", "8",
+    ]
+    assert cli.main([*arguments, "--first-seed", "2", "--seeds", "2"]) == 0
+    runs = tmp_path / "table1" / "runs"
+    assert sorted(path.name for path in runs.glob("*.json")) == [
+        "rectifier-prenone-seed2.json", "rectifier-prenone-seed3.json"
+    ]
+    assert json.loads((runs / "rectifier-prenone-seed3.json").read_text())["seed"] == 3
+    [row] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| no |")]
+    assert row.endswith("| 2 |")  # the seeds column
+
+
+@pytest.mark.parametrize("seeds, first_seed", [("0", "0"), ("2", "-1")])
+def test_reproduce_command_rejects_bad_seeds(seeds, first_seed):
+    with pytest.raises(SystemExit, match=f"Received: --seeds {seeds} --first-seed {first_seed}"):
+        cli.main(["reproduce", "--seeds", seeds, "--first-seed", first_seed])
+
+
 def test_reproduce_command_records_the_pretraining_settings(tmp_path, tiny_digits):
     status = cli.main([
         "reproduce", "--out", str(tmp_path), "--activations", "rectifier",
