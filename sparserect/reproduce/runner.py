@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+from sparserect import _checks
 from sparserect import datasets
 from sparserect.reproduce import ensemble_training
 from sparserect.reproduce import results as results_lib
@@ -95,6 +96,14 @@ def preset(dataset, quick=False, **overrides):
         chosen = dataclasses.replace(chosen, **QUICK)
     overrides = {name: value for name, value in overrides.items() if value is not None}
     return dataclasses.replace(chosen, **overrides)
+
+
+def check_seeds(seeds):
+    """Returns `seeds` as a tuple; a `ValueError` unless it holds ints >= 0, at least one."""
+    seeds = tuple(seeds)
+    if not seeds or not all(_checks.is_int(seed) and seed >= 0 for seed in seeds):
+        raise ValueError(f"`seeds` must hold one or more ints >= 0. Received: seeds={seeds!r}")
+    return seeds
 
 
 def load_dataset(name, data_dir=None, train_size=None, seed=0):

@@ -36,7 +36,8 @@ def run_softplus_sharpness(
         dataset: Data set name (the paper: `"norb"`).
         sharpness: The values of `a` (paper: 1, 1.3, 2, 3, 6).
         include_rectifier: Whether to add the rectifier network.
-        seeds: Seeds; each gives one network per activation.
+        seeds: Seeds, ints >= 0 (at least one); each gives one network per
+            activation.
         out: The results folder.
         resume: Whether to keep the networks already in `runs/`.
         data_dir: Folder of the data files.
@@ -47,6 +48,7 @@ def run_softplus_sharpness(
     Returns:
         The summary `pandas.DataFrame`, one row per activation.
     """
+    seeds = runner.check_seeds(seeds)
     settings = runner.preset(dataset, quick=quick, **preset_overrides)
     data = runner.load_dataset(dataset, data_dir, settings.train_size)
     choices = [float(a) for a in sharpness] + ([None] if include_rectifier else [])

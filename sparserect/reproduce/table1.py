@@ -48,7 +48,8 @@ def run_table1(
             `"norb"`, `"nistp"`, `"mnist-p"`).
         activations: Activation names of `sparserect.layers`.
         pretraining: Booleans: which of without / with pre-training to run.
-        seeds: Seeds; each gives one network per configuration.
+        seeds: Seeds, ints >= 0 (at least one); each gives one network per
+            configuration.
         out: The results folder.
         resume: Whether to keep the networks already in `runs/`.
         data_dir: Folder of the data files.
@@ -77,6 +78,7 @@ def run_table1(
         (networks that `resume` kept from a run with other settings get rows
         of their own).
     """
+    seeds = runner.check_seeds(seeds)
     for name in (reconstruction, tanh_reconstruction):
         if name is not None:
             autoencoder.check_reconstruction(name)

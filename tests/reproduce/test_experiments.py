@@ -1,6 +1,7 @@
 """End-to-end runs of every experiment on tiny data, and resuming an interrupted run."""
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -256,6 +257,15 @@ def test_reproduce_command_runs_the_seeds_from_the_first_seed(tmp_path, tiny_dig
 def test_reproduce_command_rejects_bad_seeds(seeds, first_seed):
     with pytest.raises(SystemExit, match=f"Received: --seeds {seeds} --first-seed {first_seed}"):
         cli.main(["reproduce", "--seeds", seeds, "--first-seed", first_seed])
+
+
+@pytest.mark.parametrize("seeds", [(), (-1,), (0, 1.5)])
+@pytest.mark.parametrize("experiment", [reproduce.run_table1, reproduce.run_softplus_sharpness])
+def test_experiments_reject_bad_seeds_before_training(tmp_path, experiment, seeds):
+    calls = []
+    with pytest.raises(ValueError, match=re.escape(f"Received: seeds={seeds!r}")):
+        experiment("digits", seeds=seeds, out=tmp_path, train=_fake_train(calls))
+    assert calls == []
 
 
 def test_reproduce_command_records_the_pretraining_settings(tmp_path, tiny_digits):
