@@ -100,10 +100,13 @@ def preset(dataset, quick=False, **overrides):
 
 def check_seeds(seeds):
     """Returns `seeds` as a tuple; a `ValueError` unless it holds ints >= 0, at least one."""
-    seeds = tuple(seeds)
-    if not seeds or not all(_checks.is_int(seed) and seed >= 0 for seed in seeds):
-        raise ValueError(f"`seeds` must hold one or more ints >= 0. Received: seeds={seeds!r}")
-    return seeds
+    valid = isinstance(seeds, (list, tuple, range)) and len(seeds) > 0
+    if not valid or not all(_checks.is_int(seed) and seed >= 0 for seed in seeds):
+        raise ValueError(
+            "`seeds` must be a sequence of one or more ints >= 0, e.g. `range(3)`. "
+            f"Received: seeds={seeds!r}"
+        )
+    return tuple(seeds)
 
 
 def load_dataset(name, data_dir=None, train_size=None, seed=0):

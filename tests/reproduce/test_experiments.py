@@ -259,7 +259,7 @@ def test_reproduce_command_rejects_bad_seeds(seeds, first_seed):
         cli.main(["reproduce", "--seeds", seeds, "--first-seed", first_seed])
 
 
-@pytest.mark.parametrize("seeds", [(), (-1,), (0, 1.5)])
+@pytest.mark.parametrize("seeds", [(), (-1,), (0, 1.5), 3])
 @pytest.mark.parametrize("experiment", [reproduce.run_table1, reproduce.run_softplus_sharpness])
 def test_experiments_reject_bad_seeds_before_training(tmp_path, experiment, seeds):
     calls = []
