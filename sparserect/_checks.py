@@ -8,6 +8,11 @@ def is_int(value):
     )
 
 
+def is_seed(value):
+    """Whether `value` can seed a random generator: an int >= 0 (Python or numpy), not a bool."""
+    return is_int(value) and value >= 0
+
+
 def is_number(value):
     """Whether `value` is a real number (Python or numpy), and not a bool."""
     return (isinstance(value, (int, float)) and not isinstance(value, bool)) or (

@@ -2,7 +2,7 @@
 
 import math
 
-from sparserect._checks import is_int, is_number
+from sparserect._checks import is_int, is_number, is_seed
 
 
 def check_size(ensemble_size):
@@ -56,7 +56,7 @@ def per_member_seeds(seeds, ensemble_size):
     if (
         values is None
         or len(values) != ensemble_size
-        or not all(is_int(s) and s >= 0 for s in values)
+        or not all(is_seed(s) for s in values)
     ):
         raise ValueError(
             f"`seeds` must be None or a sequence of {ensemble_size} ints >= 0 "

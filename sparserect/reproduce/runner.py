@@ -101,7 +101,7 @@ def preset(dataset, quick=False, **overrides):
 def check_seeds(seeds):
     """Returns `seeds` as a tuple; a `ValueError` unless it holds ints >= 0, at least one."""
     valid = isinstance(seeds, (list, tuple, range)) and len(seeds) > 0
-    if not valid or not all(_checks.is_int(seed) and seed >= 0 for seed in seeds):
+    if not valid or not all(_checks.is_seed(seed) for seed in seeds):
         raise ValueError(
             "`seeds` must be a sequence of one or more ints >= 0, e.g. `range(3)`. "
             f"Received: seeds={seeds!r}"
