@@ -1,14 +1,17 @@
 """Greedy layer-wise pre-training of a stack of `HiddenBlock`s as denoising auto-encoders."""
 
+import contextlib
 import logging
 import math
 
 import keras
 import numpy as np
 
+from sparserect.layers.activation_l1 import ActivationL1
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.pretraining import autoencoder
 from sparserect.pretraining.salt_and_pepper import SaltAndPepperNoise
+from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
 from sparserect._checks import is_number
 
@@ -26,6 +29,27 @@ def _blocks_of(model_or_blocks):
             f"`HiddenBlock`s. Received: model_or_blocks={model_or_blocks!r}"
         )
     return blocks
+
+
+@contextlib.contextmanager
+def _activation_penalty(blocks, coefficient):
+    """Gives every block the activation L1 `coefficient` inside the block, its own afterwards.
+
+    `None` leaves the blocks as they are. Keras applies a layer's activity
+    regularizer when the layer is called, so the auto-encoders traced inside
+    see this penalty and a model compiled afterwards sees the block's own.
+    """
+    if coefficient is None:
+        yield
+        return
+    own = [block.activity_regularizer for block in blocks]
+    try:
+        for block in blocks:
+            block.activity_regularizer = ActivationL1(coefficient) if coefficient else None
+        yield
+    finally:
+        for block, regularizer in zip(blocks, own):
+            block.activity_regularizer = regularizer
 
 
 def _forward(block, x, batch_size=1000):
@@ -177,6 +201,7 @@ def pretrain_stack(
     callbacks=None,
     verbose=0,
     selection_epochs=None,
+    activation_l1=None,
 ):
     """Pre-trains hidden blocks greedily, bottom up, as denoising auto-encoders.
 
@@ -186,7 +211,8 @@ def pretrain_stack(
     do before fine-tuning. The blocks' Dense weights are updated in place:
     after the call, the model is ready for supervised fine-tuning of the
     whole stack (compile it and `fit` it as usual). The activation L1 penalty
-    of each block applies during its pre-training.
+    of each block applies during its pre-training, as in the paper, unless
+    `activation_l1` gives pre-training a coefficient of its own.
 
     Example:
 
@@ -235,6 +261,10 @@ def pretrain_stack(
         selection_epochs: `None` (every candidate learning rate trains
             for `epochs`), or an int > 0: the candidates are compared after
             that many epochs, and the winner alone goes on up to `epochs`.
+        activation_l1: `None` (default) for each block's own activation L1
+            penalty, or a float >= 0 that replaces it during pre-training
+            only: e.g. `0` pre-trains without the penalty that fine-tuning
+            then applies. The blocks keep their own coefficient afterwards.
 
     With strategy 2 (`"sigmoid_cross_entropy"`) and a rectifier (or leaky
     or parametric rectifier), each block's Dense weights are divided, after
@@ -260,6 +290,8 @@ def pretrain_stack(
     check_positive_int("batch_size", batch_size)
     learning_rates = _learning_rate_candidates(learning_rate)
     check_positive_int("selection_epochs", selection_epochs, allow_none=True)
+    if activation_l1 is not None:
+        check_non_negative_number("activation_l1", activation_l1)
     if reconstruction is not None:
         autoencoder.check_reconstruction(reconstruction)
     if seed is not None:
@@ -267,72 +299,75 @@ def pretrain_stack(
     inputs = np.asarray(x, dtype="float32").reshape(len(x), -1)
     below = None  # the SignFlip of the previous block
     results = []
-    for index, (block, block_noise) in enumerate(zip(blocks, noises)):
-        if not block.built:
-            block.build((None, inputs.shape[1]))
-        choice = reconstruction or autoencoder.default_reconstruction(block.activation)
-        targets = inputs if choice == "softplus_quadratic" else unit_interval_targets(inputs)
-        logger.info(
-            "pre-training %s (%d/%d): %s, noise %s, %d epochs, learning rate %s",
-            block.name, index + 1, len(blocks), choice, describe_noise(block_noise),
-            epochs, ", ".join(f"{rate:g}" for rate in learning_rates),
-        )
+    with _activation_penalty(blocks, activation_l1):
+        for index, (block, block_noise) in enumerate(zip(blocks, noises)):
+            if not block.built:
+                block.build((None, inputs.shape[1]))
+            choice = reconstruction or autoencoder.default_reconstruction(block.activation)
+            targets = inputs if choice == "softplus_quadratic" else unit_interval_targets(inputs)
+            logger.info(
+                "pre-training %s (%d/%d): %s, noise %s, %d epochs, learning rate %s",
+                block.name, index + 1, len(blocks), choice, describe_noise(block_noise),
+                epochs, ", ".join(f"{rate:g}" for rate in learning_rates),
+            )
 
-        # `build` and `fit` act on this block only, and are called in this iteration.
-        def build(rate):
-            model = autoencoder.build_denoising_autoencoder(
-                block,
-                inputs.shape[1],
-                noise=block_noise,
-                reconstruction=choice,
-                input_sign_flip=below,
-                seed=None if seed is None else seed + index,
-            )
-            model.compile(
-                keras.optimizers.SGD(rate),
-                loss=autoencoder.reconstruction_loss(choice),
-                steps_per_execution=steps_per_execution,
-            )
-            return model
+            # `build` and `fit` act on this block only, and are called in this iteration.
+            def build(rate):
+                model = autoencoder.build_denoising_autoencoder(
+                    block,
+                    inputs.shape[1],
+                    noise=block_noise,
+                    reconstruction=choice,
+                    input_sign_flip=below,
+                    seed=None if seed is None else seed + index,
+                )
+                model.compile(
+                    keras.optimizers.SGD(rate),
+                    loss=autoencoder.reconstruction_loss(choice),
+                    steps_per_execution=steps_per_execution,
+                )
+                return model
 
-        def fit(model, first_epoch, last_epoch):
-            return model.fit(
-                inputs,
-                targets,
-                batch_size=batch_size,
-                initial_epoch=first_epoch,
-                epochs=last_epoch,
-                shuffle=True,
-                callbacks=callbacks,
-                verbose=verbose,
-            ).history["loss"]
+            def fit(model, first_epoch, last_epoch):
+                return model.fit(
+                    inputs,
+                    targets,
+                    batch_size=batch_size,
+                    initial_epoch=first_epoch,
+                    epochs=last_epoch,
+                    shuffle=True,
+                    callbacks=callbacks,
+                    verbose=verbose,
+                ).history["loss"]
 
-        result = {"layer": block.name, "reconstruction": choice}
-        if len(learning_rates) == 1:
-            result["learning_rate"] = learning_rates[0]
-            result["loss"] = fit(build(learning_rates[0]), 0, epochs)
-        else:
-            first_epochs = min(selection_epochs or epochs, epochs)
-            rate, model, loss, result["selection"] = _select_learning_rate(
-                block, learning_rates, build, lambda model: fit(model, 0, first_epochs),
-                lambda model: _reconstruction_cost(model, inputs, targets, choice),
-            )
-            result["learning_rate"] = rate
-            result["loss"] = loss + (fit(model, first_epochs, epochs) if first_epochs < epochs else [])
-        # The next block's inputs: this block's activations, sign trick undone.
-        activations = _forward(block, _signed(inputs, below))
-        dead_units = int(np.sum(np.all(activations == 0, axis=0)))
-        if dead_units:
-            logger.warning(
-                "%s: %d of %d units are dead after pre-training (0 for every input of x); "
-                "a lower learning_rate may keep them alive",
-                block.name, dead_units, activations.shape[1],
-            )
-        result["dead_units"] = dead_units
-        if choice == "sigmoid_cross_entropy" and is_positively_homogeneous(block.activation):
-            result["scale"] = _fold_unit_scale(block, activations)
-            activations = activations / result["scale"]  # what the rescaled block computes
-        results.append(result)
-        inputs = activations
-        below = block.sign_flip
+            result = {"layer": block.name, "reconstruction": choice}
+            if len(learning_rates) == 1:
+                result["learning_rate"] = learning_rates[0]
+                result["loss"] = fit(build(learning_rates[0]), 0, epochs)
+            else:
+                first_epochs = min(selection_epochs or epochs, epochs)
+                rate, model, loss, result["selection"] = _select_learning_rate(
+                    block, learning_rates, build, lambda model: fit(model, 0, first_epochs),
+                    lambda model: _reconstruction_cost(model, inputs, targets, choice),
+                )
+                result["learning_rate"] = rate
+                if first_epochs < epochs:
+                    loss = loss + fit(model, first_epochs, epochs)
+                result["loss"] = loss
+            # The next block's inputs: this block's activations, sign trick undone.
+            activations = _forward(block, _signed(inputs, below))
+            dead_units = int(np.sum(np.all(activations == 0, axis=0)))
+            if dead_units:
+                logger.warning(
+                    "%s: %d of %d units are dead after pre-training (0 for every input of x); "
+                    "a lower learning_rate may keep them alive",
+                    block.name, dead_units, activations.shape[1],
+                )
+            result["dead_units"] = dead_units
+            if choice == "sigmoid_cross_entropy" and is_positively_homogeneous(block.activation):
+                result["scale"] = _fold_unit_scale(block, activations)
+                activations = activations / result["scale"]  # what the rescaled block computes
+            results.append(result)
+            inputs = activations
+            below = block.sign_flip
     return results

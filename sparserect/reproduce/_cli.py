@@ -51,7 +51,8 @@ def _run(args):
             args.dataset or "digits", activations=args.activations, pretraining=pretraining,
             seeds=seeds, reconstruction=args.reconstruction,
             tanh_reconstruction=args.tanh_reconstruction, sign_trick=args.sign_trick,
-            activation_l1=args.activation_l1, ensemble=args.ensemble,
+            activation_l1=args.activation_l1,
+            pretraining_activation_l1=args.pretraining_activation_l1, ensemble=args.ensemble,
             **common, **overrides,
         )
         folder = "table1"
@@ -174,6 +175,11 @@ def register(subparsers):
         "--activation-l1", type=float,
         help="table1: the activation L1 coefficient of every network (default: 0.001, "
         "or 0 for tanh: the paper's penalty is against unbounded activations)",
+    )
+    parser.add_argument(
+        "--pretraining-activation-l1", type=float,
+        help="table1: the activation L1 coefficient of pre-training alone (default: the "
+        "same as fine-tuning, as the paper does)",
     )
     parser.add_argument(
         "--ensemble", action="store_true",

@@ -5,6 +5,7 @@ import pathlib
 
 import pandas as pd
 
+from sparserect._checks import check_non_negative_number
 from sparserect.layers import activations
 from sparserect.pretraining import autoencoder
 from sparserect.reproduce import paper
@@ -30,6 +31,7 @@ def run_table1(
     tanh_reconstruction="cross_entropy",
     sign_trick=False,
     activation_l1=None,
+    pretraining_activation_l1=None,
     train=None,
     ensemble=False,
     **preset_overrides,
@@ -64,6 +66,8 @@ def run_table1(
         activation_l1: The activation L1 coefficient of every network, or
             `None` for `paper.image_activation_l1`: 0.001 for the unbounded
             activations (rectifier, softplus), 0 for tanh.
+        pretraining_activation_l1: `None` for the same coefficient in
+            pre-training (the paper), or a float >= 0 for pre-training alone.
         train: Optional replacement of `train_configuration`.
         ensemble: Whether to train the networks without pre-training as
             one vectorised ensemble per activation (`--ensemble`; see
@@ -74,11 +78,13 @@ def run_table1(
 
     Returns:
         The summary `pandas.DataFrame`, one row per activation, pre-training
-        choice, activation L1 coefficient, sign trick and weight decay
-        (networks that `resume` kept from a run with other settings get rows
+        choice, activation L1 coefficient (of fine-tuning and of
+        pre-training), sign trick and weight decay (networks that `resume` kept from a run with other settings get rows
         of their own).
     """
     seeds = runner.check_seeds(seeds)
+    if pretraining_activation_l1 is not None:
+        check_non_negative_number("pretraining_activation_l1", pretraining_activation_l1)
     for name in (reconstruction, tanh_reconstruction):
         if name is not None:
             autoencoder.check_reconstruction(name)
@@ -103,6 +109,9 @@ def run_table1(
                         paper.image_activation_l1(activation) if activation_l1 is None
                         else activation_l1
                     ),
+                    **({} if pretraining_activation_l1 is None or not pretrained else {
+                        "pretraining_activation_l1": pretraining_activation_l1
+                    }),
                     **settings.training_arguments(),
                 )))
     directory = pathlib.Path(out) / "table1"
@@ -123,11 +132,19 @@ def write_table1(directory, outcomes, dataset):
     # Results stored before weight decay existed had none.
     rows["weight_decay"] = rows.get("weight_decay", pd.Series(0.0, index=rows.index)).fillna(0.0)
     rows["reconstruction"] = rows["pretraining"].fillna("")
+    # Without pre-training, or stored before it could differ: the fine-tuning coefficient.
+    rows["pretraining_activation_l1"] = rows.get(
+        "pretraining_activation_l1", pd.Series(index=rows.index, dtype=float)
+    ).fillna(rows["activation_l1"])
     summary = []
-    settings = ["reconstruction", "activation", "activation_l1", "sign_trick", "weight_decay"]
-    for (reconstruction, activation, activation_l1, sign_trick, weight_decay), group in rows.groupby(
-        settings, sort=False
-    ):
+    settings = [
+        "reconstruction", "activation", "activation_l1", "pretraining_activation_l1",
+        "sign_trick", "weight_decay",
+    ]
+    for (
+        reconstruction, activation, activation_l1, pretraining_activation_l1, sign_trick,
+        weight_decay,
+    ), group in rows.groupby(settings, sort=False):
         pretrained = reconstruction != ""
         layer_sparsity = pd.DataFrame(group["layer_sparsity"].tolist())
         dead = pd.DataFrame(group["dead_units"].tolist())
@@ -136,6 +153,7 @@ def write_table1(directory, outcomes, dataset):
             "reconstruction": reconstruction,
             "activation": activation,
             "activation_l1": activation_l1,
+            "pretraining_activation_l1": pretraining_activation_l1,
             "sign_trick": sign_trick,
             "weight_decay": weight_decay,
             "seeds": len(group),
@@ -206,6 +224,11 @@ def table1_markdown(summary, dataset):
         )
     if (summary["weight_decay"] > 0).any():
         table.insert(4, "weight decay", summary["weight_decay"].map(lambda v: f"{v:g}"))
+    if (summary["pretraining_activation_l1"] != summary["activation_l1"]).any():
+        table.insert(3, "pre-training L1", [
+            f"{pre:g}" if pretrained else ""
+            for pre, pretrained in zip(summary["pretraining_activation_l1"], summary["pretrained"])
+        ])
     pretrained = summary[summary["pretrained"]]
     if any(
         reconstruction != paper_reconstruction(activation)

@@ -199,6 +199,7 @@ def train_configuration(
     batch_size=PAPER_BATCH_SIZE,
     pretraining_epochs=10,
     pretraining_learning_rate=0.01,
+    pretraining_activation_l1=None,
     noise=0.25,
     seed=0,
     steps_per_execution=50,
@@ -245,6 +246,9 @@ def train_configuration(
         pretraining_learning_rate: SGD learning rate of pre-training, or a
             sequence of candidates among which each layer takes the one
             with the lowest reconstruction cost.
+        pretraining_activation_l1: `None` for `activation_l1` in
+            pre-training too, as the paper does; or a float >= 0, the
+            coefficient of pre-training alone.
         noise: Corruption of pre-training: a masking noise rate (paper:
             0.25), or per block (see `sparserect.pretraining.pretrain_stack`).
         seed: Int, seeds the weights, sign masks, noise and shuffling.
@@ -267,6 +271,7 @@ def train_configuration(
         `average_sparsity`, `layer_sparsity`, `dead_units`, `dead_fraction`
         (on the test set; `None` and empty without hidden layers),
         `best_epoch`, `epochs_run`, `pretraining_epochs`,
+        `pretraining_activation_l1` (the coefficient pre-training used),
         `pretraining_learning_rate` (as given), `pretraining_learning_rates`
         (per layer, the one it trained with), `pretraining_selection` (per
         layer, each candidate's reconstruction cost, with several
@@ -304,7 +309,7 @@ def train_configuration(
             epochs=pretraining_epochs, learning_rate=pretraining_learning_rate,
             batch_size=batch_size, seed=seed, steps_per_execution=steps_per_execution,
             callbacks=[ProgressLog(f"{label}, pre-training", pretraining_epochs)],
-            selection_epochs=selection_epochs,
+            selection_epochs=selection_epochs, activation_l1=pretraining_activation_l1,
         )
         reconstruction = stack[0]["reconstruction"]
         pretraining_learning_rates = {entry["layer"]: entry["learning_rate"] for entry in stack}
@@ -391,6 +396,9 @@ def train_configuration(
         "best_epoch": stopping.best_epoch,
         "epochs_run": epochs_run,
         "pretraining_epochs": pretraining_epochs if pretraining else None,
+        "pretraining_activation_l1": None if not pretraining else (
+            activation_l1 if pretraining_activation_l1 is None else pretraining_activation_l1
+        ),
         "pretraining_learning_rate": (
             _plain(pretraining_learning_rate) if pretraining else None
         ),

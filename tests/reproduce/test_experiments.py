@@ -281,6 +281,34 @@ def test_reproduce_command_records_the_pretraining_settings(tmp_path, tiny_digit
     assert set(stored["pretraining_dead_units"]) == {"hidden_1"}
     assert stored["pretraining_learning_rates"] == {"hidden_1": 0.05}
     assert stored["pretraining_selection"] is None
+    assert stored["pretraining_activation_l1"] == stored["activation_l1"] == 0.001
+
+
+def test_reproduce_command_gives_pretraining_its_own_activation_l1(tmp_path, tiny_digits, capsys):
+    status = cli.main([
+        "reproduce", "--out", str(tmp_path), "--activations", "softplus", "--epochs", "1",
+        "--learning-rates", "0.1", "--hidden-units", "8", "--pretraining-epochs", "1",
+        "--activation-l1", "0.0001", "--pretraining-activation-l1", "0",
+    ])
+    assert status == 0
+    runs = tmp_path / "table1" / "runs"
+    pretrained = json.loads((runs / "softplus-pretrained-seed0.json").read_text())
+    assert (pretrained["activation_l1"], pretrained["pretraining_activation_l1"]) == (0.0001, 0.0)
+    assert json.loads((runs / "softplus-prenone-seed0.json").read_text())[
+        "pretraining_activation_l1"
+    ] is None
+    output = capsys.readouterr().out
+    assert "| activation L1 | pre-training L1 | sign trick |" in output
+    assert "| softplus | 0.0001 |  | no |" in output and "| softplus | 0.0001 | 0 | no |" in output
+
+
+def test_negative_pretraining_activation_l1_is_an_error_before_training(tmp_path):
+    calls = []
+    with pytest.raises(ValueError, match="Received: pretraining_activation_l1=-0.001"):
+        reproduce.run_table1(
+            "digits", pretraining_activation_l1=-0.001, out=tmp_path, train=_fake_train(calls)
+        )
+    assert calls == []
 
 
 @pytest.mark.backend

@@ -190,6 +190,39 @@ def test_pretrain_stack_compares_after_selection_epochs_then_goes_on(rng):
         assert entry["learning_rate"] == float(min(costs, key=costs.get))
 
 
+def _pretrained_blocks(x, block_l1, pretraining_l1):
+    blocks = [
+        layers.HiddenBlock(5, activation="softplus", activation_l1=block_l1, seed=0),
+        layers.HiddenBlock(4, activation="softplus", activation_l1=block_l1, seed=1),
+    ]
+    history = pretraining.pretrain_stack(
+        blocks, x, epochs=2, learning_rate=0.05, seed=3, activation_l1=pretraining_l1
+    )
+    return blocks, history
+
+
+@pytest.mark.parametrize("block_l1, pretraining_l1", [(0.5, 0.0), (0.0, 0.5), (0.5, 0.1)])
+def test_pretrain_stack_activation_l1_replaces_the_blocks_penalty_in_pretraining_only(
+    rng, block_l1, pretraining_l1
+):
+    x = rng.uniform(0, 1, size=(30, 6)).astype("float32")
+    blocks, history = _pretrained_blocks(x, block_l1, pretraining_l1)
+    # The same as blocks that carry the pre-training coefficient themselves.
+    reference, reference_history = _pretrained_blocks(x, pretraining_l1, None)
+    for entry, reference_entry in zip(history, reference_history):
+        np.testing.assert_allclose(entry["loss"], reference_entry["loss"], rtol=1e-5)
+    inputs = x
+    for block, reference_block in zip(blocks, reference):
+        for weight, reference_weight in zip(block.get_weights(), reference_block.get_weights()):
+            np.testing.assert_allclose(weight, reference_weight, rtol=1e-5, atol=1e-7)
+        # Afterwards each block has its own penalty again, for fine-tuning.
+        h = keras.ops.convert_to_numpy(block(inputs))
+        expected = block_l1 * np.sum(np.abs(h)) / len(x)
+        penalty = sum(keras.ops.convert_to_numpy(loss) for loss in block.losses)
+        np.testing.assert_allclose(penalty, expected, rtol=1e-5)
+        inputs = h
+
+
 def test_pretrain_stack_errors():
     with pytest.raises(ValueError, match="Received: model_or_blocks="):
         pretraining.pretrain_stack([keras.layers.Dense(3)], np.ones((4, 2)))
@@ -206,6 +239,8 @@ def test_pretrain_stack_errors():
         pretraining.pretrain_stack(
             [layers.HiddenBlock(3)], np.ones((4, 2)), learning_rate=(0.1, 0.01), selection_epochs=0
         )
+    with pytest.raises(ValueError, match="Received: activation_l1=-0.1"):
+        pretraining.pretrain_stack([layers.HiddenBlock(3)], np.ones((4, 2)), activation_l1=-0.1)
     with pytest.raises(FloatingPointError, match="diverged at every learning rate"):
         pretraining.pretrain_stack(
             [layers.HiddenBlock(3, seed=0)], np.full((4, 2), 1e3), learning_rate=(1e30, 1e35)
