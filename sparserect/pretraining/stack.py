@@ -33,7 +33,7 @@ def _blocks_of(model_or_blocks):
 
 @contextlib.contextmanager
 def _activation_penalty(blocks, coefficient):
-    """Gives every block the activation L1 `coefficient` inside the block, its own afterwards.
+    """Gives every block the activation L1 `coefficient` in the `with` body, its own after it.
 
     `None` leaves the blocks as they are. Keras applies a layer's activity
     regularizer when the layer is called, so the auto-encoders traced inside

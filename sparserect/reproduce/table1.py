@@ -79,8 +79,8 @@ def run_table1(
     Returns:
         The summary `pandas.DataFrame`, one row per activation, pre-training
         choice, activation L1 coefficient (of fine-tuning and of
-        pre-training), sign trick and weight decay (networks that `resume` kept from a run with other settings get rows
-        of their own).
+        pre-training), sign trick and weight decay (networks that `resume`
+        kept from a run with other settings get rows of their own).
     """
     seeds = runner.check_seeds(seeds)
     if pretraining_activation_l1 is not None:
