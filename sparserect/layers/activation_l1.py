@@ -47,3 +47,8 @@ class ActivationL1(keras.regularizers.Regularizer):
 
     def get_config(self):
         return {"coefficient": self.coefficient}
+
+
+def activation_l1_regularizer(coefficient):
+    """Returns `ActivationL1(coefficient)`, or `None` for 0: no penalty adds no loss term."""
+    return ActivationL1(coefficient) if coefficient else None

@@ -3,7 +3,7 @@
 import keras
 
 from sparserect.layers import activations
-from sparserect.layers.activation_l1 import ActivationL1
+from sparserect.layers.activation_l1 import activation_l1_regularizer
 from sparserect.layers.sign_flip import SignFlip
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_positive_int
@@ -84,8 +84,7 @@ class HiddenBlock(keras.layers.Layer):
             )
         check_positive_int("units", units)
         check_non_negative_int("seed", seed, allow_none=True)
-        regularizer = ActivationL1(activation_l1) if activation_l1 else None
-        super().__init__(activity_regularizer=regularizer, **kwargs)
+        super().__init__(activity_regularizer=activation_l1_regularizer(activation_l1), **kwargs)
         self.units = units
         self.activation_l1 = float(activation_l1)
         self.sign_trick = bool(sign_trick)

@@ -7,7 +7,7 @@ import math
 import keras
 import numpy as np
 
-from sparserect.layers.activation_l1 import ActivationL1
+from sparserect.layers.activation_l1 import activation_l1_regularizer
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.pretraining import autoencoder
 from sparserect.pretraining.salt_and_pepper import SaltAndPepperNoise
@@ -45,7 +45,7 @@ def _activation_penalty(blocks, coefficient):
     own = [block.activity_regularizer for block in blocks]
     try:
         for block in blocks:
-            block.activity_regularizer = ActivationL1(coefficient) if coefficient else None
+            block.activity_regularizer = activation_l1_regularizer(coefficient)
         yield
     finally:
         for block, regularizer in zip(blocks, own):

@@ -109,9 +109,7 @@ def run_table1(
                         paper.image_activation_l1(activation) if activation_l1 is None
                         else activation_l1
                     ),
-                    **({} if pretraining_activation_l1 is None or not pretrained else {
-                        "pretraining_activation_l1": pretraining_activation_l1
-                    }),
+                    pretraining_activation_l1=pretraining_activation_l1,
                     **settings.training_arguments(),
                 )))
     directory = pathlib.Path(out) / "table1"
