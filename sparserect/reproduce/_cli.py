@@ -13,6 +13,35 @@ reviews, Amazon in-domain and cross-domain accuracy, rt-polarity).
 import argparse
 
 DATASETS = ("digits", "mnist", "cifar10", "norb", "nistp", "mnist-p")
+IMAGE_EXPERIMENTS = ("table1", "sparsity", "softplus-sharpness")
+
+# The options that only some experiments read. The others would ignore them
+# silently, so giving one to them stops the command instead.
+OPTION_EXPERIMENTS = {
+    "--dataset": IMAGE_EXPERIMENTS,
+    "--seeds": ("table1", "softplus-sharpness"),
+    "--first-seed": ("table1", "softplus-sharpness"),
+    "--pretraining-epochs": ("table1", "sentiment"),
+    "--pretraining-learning-rate": ("table1", "sentiment"),
+    "--train-size": IMAGE_EXPERIMENTS,
+    "--weight-decay": IMAGE_EXPERIMENTS,
+    "--activations": ("table1",),
+    "--pretraining": ("table1",),
+    "--reconstruction": ("table1",),
+    "--tanh-reconstruction": ("table1",),
+    "--sign-trick": ("table1", "sparsity"),
+    "--activation-l1": ("table1",),
+    "--pretraining-activation-l1": ("table1",),
+    "--ensemble": ("table1", "sparsity"),
+    "--networks": ("sparsity",),
+    "--l1-range": ("sparsity",),
+    "--sharpness": ("softplus-sharpness",),
+    "--tasks": ("sentiment",),
+    "--models": ("sentiment",),
+    "--folds": ("sentiment",),
+    "--max-terms": ("sentiment",),
+    "--ratings-dataset": ("sentiment",),
+}
 
 
 def _numbers(kind):
@@ -22,11 +51,39 @@ def _numbers(kind):
     return parse
 
 
-def _run(args):
+def _as_typed(flag, value):
+    """`flag` with `value` as a user would type it, e.g. `--l1-range 0,0.01`."""
+    if value is True:
+        return flag
+    if isinstance(value, tuple):
+        items = (f"{item:g}" if isinstance(item, float) else str(item) for item in value)
+        return f"{flag} {','.join(items)}"
+    return f"{flag} {value:g}" if isinstance(value, float) else f"{flag} {value}"
+
+
+def _reject_ignored_options(args, parser):
+    """Stops the command when it was given an option that its experiment does not read."""
+    ignored = []
+    for flag, used_by in OPTION_EXPERIMENTS.items():
+        name = flag[2:].replace("-", "_")
+        value = getattr(args, name)
+        if args.experiment not in used_by and value != parser.get_default(name):
+            ignored.append((flag, used_by, value))
+    if ignored:
+        uses = "; ".join(f"{flag} (only {', '.join(used_by)})" for flag, used_by, _ in ignored)
+        raise SystemExit(
+            f"{args.experiment} does not use {uses}: "
+            f"leave {'it' if len(ignored) == 1 else 'them'} out. Received: "
+            + " ".join(_as_typed(flag, value) for flag, _, value in ignored)
+        )
+
+
+def _run(args, parser):
     import logging
 
     from sparserect import reproduce
 
+    _reject_ignored_options(args, parser)
     logging.getLogger("sparserect").setLevel(logging.INFO)
     # TensorFlow warns when each configuration compiles its own functions.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
@@ -64,11 +121,6 @@ def _run(args):
         )
         folder = "sparsity"
     elif args.experiment == "sentiment":
-        if args.weight_decay is not None:
-            raise SystemExit(
-                "sentiment: --weight-decay is for the image experiments (table1, sparsity, "
-                f"softplus-sharpness). Received: --weight-decay {args.weight_decay:g}"
-            )
         if args.hidden_units is not None and len(set(args.hidden_units)) != 1:
             raise SystemExit(
                 "sentiment: --hidden-units is the width of every hidden layer, one number "
@@ -136,13 +188,18 @@ def register(subparsers):
         help="compare the learning rates after this many epochs, then train the best one only",
     )
     parser.add_argument("--hidden-units", type=_numbers(int), help="comma-separated layer widths")
-    parser.add_argument("--pretraining-epochs", type=int, help="pre-training epochs per layer")
+    parser.add_argument(
+        "--pretraining-epochs", type=int, help="table1, sentiment: pre-training epochs per layer"
+    )
     parser.add_argument(
         "--pretraining-learning-rate", type=_numbers(float),
-        help="SGD learning rate of pre-training, or comma-separated candidates that each "
-        "layer chooses from by reconstruction cost (default: 0.01)",
+        help="table1, sentiment: SGD learning rate of pre-training, or comma-separated "
+        "candidates that each layer chooses from by reconstruction cost (default: 0.01)",
     )
-    parser.add_argument("--train-size", type=int, help="train on a random subset of this size")
+    parser.add_argument(
+        "--train-size", type=int,
+        help="table1, sparsity, softplus-sharpness: train on a random subset of this size",
+    )
     parser.add_argument("--out", default="results", help="results folder (default: results)")
     parser.add_argument("--resume", action="store_true", help="keep the networks an interrupted run finished")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 learning rate, 3 epochs, 5,000 images")
@@ -165,11 +222,13 @@ def register(subparsers):
         help="table1: pre-training reconstruction of tanh (default: cross_entropy, a sigmoid "
         "decoder; tanh_cross_entropy is the tanh decoder of the authors' code)",
     )
-    parser.add_argument("--sign-trick", action="store_true", help="flip the sign of half of the units")
+    parser.add_argument(
+        "--sign-trick", action="store_true", help="table1, sparsity: flip the sign of half of the units"
+    )
     parser.add_argument(
         "--weight-decay", type=float,
-        help="decay of the weight matrices in fine-tuning, an L2 penalty of weight_decay / 2 "
-        "* sum(W ** 2) (default: 0, as the paper)",
+        help="table1, sparsity, softplus-sharpness: decay of the weight matrices in fine-tuning, "
+        "an L2 penalty of weight_decay / 2 * sum(W ** 2) (default: 0, as the paper)",
     )
     parser.add_argument(
         "--activation-l1", type=float,
@@ -211,4 +270,4 @@ def register(subparsers):
         help="sentiment: the rated reviews of the ratings task (default: amazon; rated-reviews "
         "reads your own OpenTable-style reviews.csv from --data-dir)",
     )
-    parser.set_defaults(func=_run)
+    parser.set_defaults(func=lambda args: _run(args, parser))

@@ -259,6 +259,18 @@ def test_reproduce_command_rejects_bad_seeds(seeds, first_seed):
         cli.main(["reproduce", "--seeds", seeds, "--first-seed", first_seed])
 
 
+@pytest.mark.parametrize("arguments, received", [
+    (["sparsity", "--activation-l1", "0.0001"], "--activation-l1 0.0001"),
+    (["softplus-sharpness", "--sign-trick", "--l1-range", "0,0.01"], "--sign-trick --l1-range 0,0.01"),
+    (["sentiment", "--dataset", "mnist", "--seeds", "3"], "--dataset mnist --seeds 3"),
+    (["table1", "--networks", "4", "--models", "none"], "--networks 4 --models none"),
+])
+def test_reproduce_command_rejects_options_its_experiment_ignores(tmp_path, arguments, received):
+    with pytest.raises(SystemExit, match=f"does not use .*Received: {received}$"):
+        cli.main(["reproduce", *arguments, "--out", str(tmp_path)])
+    assert list(tmp_path.iterdir()) == []  # stopped before anything ran
+
+
 @pytest.mark.parametrize("seeds", [(), (-1,), (0, 1.5), 3])
 @pytest.mark.parametrize("experiment", [reproduce.run_table1, reproduce.run_softplus_sharpness])
 def test_experiments_reject_bad_seeds_before_training(tmp_path, experiment, seeds):
