@@ -50,12 +50,17 @@ def default_reconstruction(activation):
     return "cross_entropy" if name == "tanh" else "softplus_quadratic"
 
 
-def check_reconstruction(reconstruction):
-    """Raises a `ValueError` unless `reconstruction` is one of `RECONSTRUCTIONS`."""
+def check_reconstruction(reconstruction, name="reconstruction"):
+    """Raises a `ValueError` unless `reconstruction` is one of `RECONSTRUCTIONS`.
+
+    Args:
+        reconstruction: The value to check.
+        name: The argument's name in the error message.
+    """
     if reconstruction not in RECONSTRUCTIONS:
         raise ValueError(
             f"Unknown reconstruction: expected one of {RECONSTRUCTIONS}. "
-            f"Received: reconstruction={reconstruction!r}"
+            f"Received: {name}={reconstruction!r}"
         )
 
 
@@ -70,6 +75,7 @@ class _Unsign(keras.layers.Layer):
         return inputs * ops.cast(self.sign_flip.sign_mask, inputs.dtype)
 
 
+@keras.saving.register_keras_serializable(package="sparserect")
 class BatchMaxScaling(keras.layers.Layer):
     """Divides non-negative codes by their largest value in the batch: codes in [0, 1].
 
@@ -100,6 +106,9 @@ class TiedDecoder(keras.layers.Layer):
     inputs (the sign trick of the layer below), or 1: the target is that
     layer's activations before its sign flip, so that softplus and sigmoid
     reconstructions, which are non-negative, can match it.
+
+    It lives only during pre-training and is not serialized: it holds the
+    encoder layer itself, whose weights are the network's; save the network.
 
     Args:
         encoder: The encoder's `keras.layers.Dense` (built).

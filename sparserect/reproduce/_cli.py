@@ -194,14 +194,18 @@ def register(subparsers):
     parser.add_argument(
         "--pretraining-learning-rate", type=_numbers(float),
         help="table1, sentiment: SGD learning rate of pre-training, or comma-separated "
-        "candidates that each layer chooses from by reconstruction cost (default: 0.01)",
+        "candidates that each layer chooses from by reconstruction cost (default: the "
+        "data set's preset: 0.001 for digits, 0.01 for the others)",
     )
     parser.add_argument(
         "--train-size", type=int,
         help="table1, sparsity, softplus-sharpness: train on a random subset of this size",
     )
     parser.add_argument("--out", default="results", help="results folder (default: results)")
-    parser.add_argument("--resume", action="store_true", help="keep the networks an interrupted run finished")
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the networks an interrupted run finished "
+        "(with the same settings: a stored network of other settings is an error)",
+    )
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 learning rate, 3 epochs, 5,000 images")
     parser.add_argument(
         "--activations", type=_numbers(str), default=("rectifier", "tanh", "softplus"),

@@ -17,24 +17,31 @@ import numpy as np
 
 
 def _atomic_write(path, write):
+    """Writes through a temporary file on disk, then renames it: readers see all or nothing."""
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             write(file)
+            file.flush()
+            os.fsync(file.fileno())
+        # `mkstemp` makes the file private (0600); give it the mode of a plain `open`.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)
         raise
 
 
-def _plain(value):
+def plain(value):
     """Turns numpy scalars and arrays into JSON values; NaN becomes `None`."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -44,7 +51,7 @@ def _plain(value):
 
 def write_json(path, data):
     """Writes `data` as indented JSON, atomically."""
-    _atomic_write(path, lambda file: json.dump(_plain(data), file, indent=2))
+    _atomic_write(path, lambda file: json.dump(plain(data), file, indent=2))
 
 
 def write_text(path, text):

@@ -3,14 +3,17 @@
 An experiment is a list of configurations, each a key and the keyword
 arguments of `train_configuration`. `run_configurations` trains them in
 order, writes each result to `runs/<key>.json` as soon as it is finished and,
-with `resume=True`, skips the keys whose file is already there (`run_jobs`
-is that loop for any list of keyed training functions).
+with `resume=True`, skips the keys whose file is already there, provided the
+stored network was trained with the same settings (`run_jobs` is that loop
+for any list of keyed training functions).
 """
 
 import dataclasses
+import json
 import logging
 import time
 
+import keras
 import numpy as np
 
 from sparserect import _checks
@@ -95,7 +98,13 @@ def preset(dataset, quick=False, **overrides):
     if quick:
         chosen = dataclasses.replace(chosen, **QUICK)
     overrides = {name: value for name, value in overrides.items() if value is not None}
-    return dataclasses.replace(chosen, **overrides)
+    chosen = dataclasses.replace(chosen, **overrides)
+    for name in ("epochs", "patience", "pretraining_epochs"):
+        _checks.check_positive_int(name, getattr(chosen, name))
+    _checks.check_non_negative_int("min_epochs", chosen.min_epochs)
+    _checks.check_positive_int("selection_epochs", chosen.selection_epochs, allow_none=True)
+    _checks.check_positive_int("train_size", chosen.train_size, allow_none=True)
+    return chosen
 
 
 def check_seeds(seeds):
@@ -152,17 +161,87 @@ def _ensemble_groups(configurations):
     return list(groups.values())
 
 
+def resume_settings(dataset, kwargs):
+    """The settings that decide a configuration's result, as JSON values.
+
+    The data set's name and training-set size and the `train_configuration`
+    arguments, less those that cannot change the result: the speed-only
+    `steps_per_execution`, and the `pretraining_*` ones of a network
+    without pre-training.
+    """
+    settings = {"dataset": dataset.name, "train_size": len(dataset.train), **kwargs}
+    settings.pop("steps_per_execution", None)
+    if not settings.get("pretraining"):
+        settings = {
+            name: value for name, value in settings.items() if not name.startswith("pretraining_")
+        }
+    text = json.dumps(results_lib.plain(settings), default=keras.saving.serialize_keras_object)
+    return json.loads(text)
+
+
+def settings_differences(stored, settings):
+    """The settings in which a stored result differs from `settings`: `{name: (stored, now)}`.
+
+    A result stored before results recorded their settings has none to
+    compare. A different `epochs` does not count when it cannot change the
+    result: one learning rate, and early stopping ended the stored run
+    before both caps (training is deterministic for a seed).
+    """
+    recorded = stored.get("settings")
+    if recorded is None:
+        return {}
+    differences = {
+        name: (recorded.get(name), settings.get(name))
+        for name in sorted(set(recorded) | set(settings))
+        if recorded.get(name) != settings.get(name)
+    }
+    if "epochs" in differences:
+        before, now = differences["epochs"]
+        ran = stored.get("epochs_run")
+        single_rate = len(stored.get("candidates") or {}) == 1
+        if single_rate and None not in (ran, before, now) and ran < before and ran <= now:
+            del differences["epochs"]
+    return differences
+
+
+def check_resumable(store, settings):
+    """Raises a `ValueError` if a stored result of these keys was trained with other settings.
+
+    Args:
+        store: A `results.RunStore`.
+        settings: `{key: resume_settings(...)}` of the configurations to run.
+    """
+    conflicts = []
+    for key, wanted in settings.items():
+        stored = store.load(key)
+        differences = {} if stored is None else settings_differences(stored, wanted)
+        if differences:
+            described = ", ".join(
+                f"{name}={before!r} there, {now!r} now" for name, (before, now) in differences.items()
+            )
+            conflicts.append(f"{store.path(key)} ({described})")
+    if conflicts:
+        raise ValueError(
+            "`resume=True` continues a run with the same settings, but these stored networks "
+            "were trained with other ones; write to another folder (`out`, `--out`), or delete "
+            f"their files to train them again. Received: {'; '.join(conflicts)}"
+        )
+
+
 def run_configurations(
     directory, dataset, configurations, resume=False, train=train_configuration, ensemble=False
 ):
     """Trains each configuration and stores its result as soon as it is finished.
+
+    Every stored result records its settings (`resume_settings`).
 
     Args:
         directory: The experiment's output folder (`runs/` goes inside).
         dataset: The `Dataset` to train on.
         configurations: List of `(key, kwargs)`; `kwargs` go to `train`.
         resume: Whether to skip the keys already stored (from an interrupted
-            run); otherwise they are trained again and overwritten.
+            run); otherwise they are trained again and overwritten. A `ValueError`
+            (before any training) if a stored one has other settings.
         train: The function training one configuration,
             `train(dataset, **kwargs) -> dict`.
         ensemble: Whether to train the configurations without pre-training
@@ -175,8 +254,16 @@ def run_configurations(
         its `key`.
     """
     store = results_lib.RunStore(directory)
+    settings = {key: resume_settings(dataset, kwargs) for key, kwargs in configurations}
+    if resume:
+        check_resumable(store, settings)
     finished = set()
     if ensemble:
+        if any(kwargs.get("selection_epochs") for _, kwargs in configurations):
+            logger.warning(
+                "An ensemble trains every learning rate for up to `epochs` epochs: "
+                "`selection_epochs` applies to the networks trained one by one only."
+            )
         pending = [(key, kwargs) for key, kwargs in configurations if not (resume and store.load(key))]
         for shared, members in _ensemble_groups(pending):
             results = ensemble_training.train_ensemble(
@@ -187,15 +274,15 @@ def run_configurations(
                 **shared,
             )
             for (key, _), result in zip(members, results):
-                store.save(key, {"key": key, **result})
+                store.save(key, {"key": key, **result, "settings": settings[key]})
                 finished.add(key)
     jobs = [
         (key, lambda kwargs=kwargs: train(dataset, **kwargs)) for key, kwargs in configurations
     ]
-    return run_jobs(store, jobs, resume=resume, finished=finished)
+    return run_jobs(store, jobs, resume=resume, finished=finished, settings=settings)
 
 
-def run_jobs(store, jobs, resume=False, finished=()):
+def run_jobs(store, jobs, resume=False, finished=(), settings=None):
     """Runs `(key, train)` jobs in order, storing each result as soon as it is finished.
 
     Args:
@@ -204,6 +291,8 @@ def run_jobs(store, jobs, resume=False, finished=()):
         resume: Whether to keep the results already stored instead of
             training them again.
         finished: Keys stored by this run already (kept, whatever `resume`).
+        settings: Optional `{key: settings}` stored with each result under
+            `"settings"`.
 
     Returns:
         The result dicts in the order of `jobs`, each with its `key`.
@@ -223,6 +312,8 @@ def run_jobs(store, jobs, resume=False, finished=()):
         eta = f", about {elapsed / trained * remaining / 60:.1f} min left" if trained else ""
         logger.info("[%d/%d] %s%s", index, len(jobs), key, eta)
         result = {"key": key, **train()}
+        if settings is not None:
+            result["settings"] = settings[key]
         store.save(key, result)
         trained += 1
         outcomes.append(result)

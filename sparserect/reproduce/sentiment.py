@@ -219,12 +219,29 @@ def _train_text_model(model, settings, rating_values=None, measure=None):
     return train
 
 
-def _run_all(directory, jobs, resume):
-    """Runs `(key, make_dataset, train)` jobs with `runner.run_jobs`; a job's data set is built only if it trains."""
+def _run_all(directory, jobs, resume, dataset, settings):
+    """Runs `(key, model name, make_dataset, train)` jobs with `runner.run_jobs`.
+
+    A job's data set is built only if it trains. Each result records its
+    settings (`runner.resume_settings` of `dataset`, the model and
+    `settings`), and `resume` refuses stored results of other settings.
+    """
+    chosen = {
+        key: runner.resume_settings(dataset, {
+            "model": model,
+            "pretraining": model != BASELINE and TextModel.parse(model).pretrained,
+            **dataclasses.asdict(settings),
+        })
+        for key, model, _, _ in jobs
+    }
+    store = results_lib.RunStore(directory)
+    if resume:
+        runner.check_resumable(store, chosen)
     return runner.run_jobs(
-        directory,
-        [(key, lambda make=make, train=train: train(make())) for key, make, train in jobs],
+        store,
+        [(key, lambda make=make, train=train: train(make())) for key, _, make, train in jobs],
         resume=resume,
+        settings=chosen,
     )
 
 
@@ -266,7 +283,8 @@ def run_ratings(reviews, models=RATINGS_MODELS, settings=SentimentSettings(), di
         models: Model names (`TextModel`).
         settings: `SentimentSettings`.
         directory: The experiment's folder.
-        resume: Whether to keep the results stored by an interrupted run.
+        resume: Whether to keep the results stored by an interrupted run; a
+            `ValueError` if one was trained with other settings.
     """
     pooled = _all_splits(reviews)
     rating_values = tuple(float(v) for v in np.unique(pooled["ratings"]))
@@ -281,9 +299,9 @@ def run_ratings(reviews, models=RATINGS_MODELS, settings=SentimentSettings(), di
         for name in models:
             model = TextModel.parse(name)
             train = _train_text_model(model, settings, rating_values)
-            jobs.append((f"ratings-{model.name}-fold{fold}", make,
+            jobs.append((f"ratings-{model.name}-fold{fold}", model.name, make,
                          lambda dataset, train=train: train(dataset, settings.seed)))
-    outcomes = _run_all(directory, jobs, resume)
+    outcomes = _run_all(directory, jobs, resume, reviews, settings)
     frame = pd.DataFrame([{
         "model": r["model"], "fold": int(r["key"].rsplit("fold", 1)[1]), "test_rmse": r["test_rmse"],
         "test_error": r["test_error"], "validation_rmse": r["validation_error"],
@@ -344,7 +362,7 @@ def run_amazon(reviews, models=POLARITY_MODELS, settings=SentimentSettings(), di
                 settings, settings.seed,
             ))
             for name in names:
-                jobs.append((f"amazon-in-{source}-{name.replace(' ', '_')}-fold{fold}", make,
+                jobs.append((f"amazon-in-{source}-{name.replace(' ', '_')}-fold{fold}", name, make,
                              _polarity_trainer(name, settings)))
         targets = [t for t in sorted(set(domains)) if t != source]
         others = np.flatnonzero(domains != source)
@@ -353,9 +371,9 @@ def run_amazon(reviews, models=POLARITY_MODELS, settings=SentimentSettings(), di
         ))
         measure = _per_target_accuracy(labels[others], domains[others], targets)
         for name in names:
-            jobs.append((f"amazon-cross-{source}-{name.replace(' ', '_')}", make,
+            jobs.append((f"amazon-cross-{source}-{name.replace(' ', '_')}", name, make,
                          _polarity_trainer(name, settings, measure)))
-    outcomes = _run_all(directory, jobs, resume)
+    outcomes = _run_all(directory, jobs, resume, reviews, settings)
     records = []
     for result in outcomes:
         _, setting, source = result["key"].split("-")[:3]
@@ -420,8 +438,11 @@ def run_polarity(sentences, models=POLARITY_MODELS, settings=SentimentSettings()
         sentences.name, texts, labels, sentences.class_names, train_rows, test_rows, settings, settings.seed,
     ))
     names = [TextModel.parse(name).name for name in models] + [BASELINE]
-    jobs = [(f"polarity-{name.replace(' ', '_')}", make, _polarity_trainer(name, settings)) for name in names]
-    outcomes = _run_all(directory, jobs, resume)
+    jobs = [
+        (f"polarity-{name.replace(' ', '_')}", name, make, _polarity_trainer(name, settings))
+        for name in names
+    ]
+    outcomes = _run_all(directory, jobs, resume, sentences, settings)
     frame = pd.DataFrame([{
         "model": r["model"], "accuracy": 1.0 - r["test_error"],
         "sparsity": r.get("average_sparsity") if r.get("average_sparsity") is not None else r.get("input_sparsity"),
@@ -499,7 +520,8 @@ def run_sentiment(
         models: Model names for every task (`TextModel`), or `None` for
             each task's defaults (`RATINGS_MODELS`, `POLARITY_MODELS`).
         out: The results folder.
-        resume: Whether to keep the models an interrupted run finished.
+        resume: Whether to keep the models an interrupted run finished; a
+            `ValueError` if one was trained with other settings.
         data_dir: Folder holding the data sets' files (or their
             sub-folders, as `../shared/data` does).
         quick: Whether to use the small `QUICK_SETTINGS`.

@@ -39,7 +39,8 @@ def run_softplus_sharpness(
         seeds: Seeds, ints >= 0 (at least one); each gives one network per
             activation.
         out: The results folder.
-        resume: Whether to keep the networks already in `runs/`.
+        resume: Whether to keep the networks already in `runs/`; a
+            `ValueError` if one was trained with other settings.
         data_dir: Folder of the data files.
         quick: Whether to use the `--quick` preset.
         train: Optional replacement of `train_configuration`.
@@ -67,7 +68,9 @@ def run_softplus_sharpness(
         directory, data, configurations, resume=resume,
         **({} if train is None else {"train": train}),
     )
-    frame = pd.DataFrame(outcomes).drop(columns=["candidates", "pretraining_loss"])
+    frame = pd.DataFrame(outcomes).drop(
+        columns=["candidates", "pretraining_loss", "settings"], errors="ignore"
+    )
     frame["sharpness"] = [choices[i // len(seeds)] for i in range(len(frame))]
     results_lib.write_csv(directory / "results.csv", frame)
     summary = frame.groupby("activation", sort=False).agg(

@@ -32,7 +32,7 @@ def run_sparsity(
     pre-training, their activation L1 coefficient varied from 0 to 0.01.
     Here network `i` of `networks` gets the coefficient
     `linspace(*l1_range, networks)[i]` and seed `i`, so that a few networks
-    already cover the range evenly. Writes `runs/`, `results.csv`,
+    already cover the range evenly (a single network gets the high end). Writes `runs/`, `results.csv`,
     `table.md` and `figure3.png` (test error against average exact sparsity,
     with the paper's 85% mark).
 
@@ -42,7 +42,8 @@ def run_sparsity(
         l1_range: `(low, high)`, finite numbers with `0 <= low <= high`:
             the range of the L1 coefficients (paper: `(0, 0.01)`).
         out: The results folder.
-        resume: Whether to keep the networks already in `runs/`.
+        resume: Whether to keep the networks already in `runs/`; a
+            `ValueError` if one was trained with other settings.
         data_dir: Folder of the data files.
         quick: Whether to use the `--quick` preset.
         sign_trick: Whether to use the sign trick.
@@ -74,7 +75,9 @@ def run_sparsity(
         directory, data, configurations, resume=resume, ensemble=ensemble,
         **({} if train is None else {"train": train}),
     )
-    frame = pd.DataFrame(outcomes).drop(columns=["candidates", "pretraining_loss"])
+    frame = pd.DataFrame(outcomes).drop(
+        columns=["candidates", "pretraining_loss", "settings"], errors="ignore"
+    )
     frame = frame.sort_values("average_sparsity").reset_index(drop=True)
     results_lib.write_csv(directory / "results.csv", frame)
     table = pd.DataFrame({

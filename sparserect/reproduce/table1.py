@@ -1,6 +1,5 @@
 """Table 1: test error of rectifier, tanh and softplus networks, with and without pre-training."""
 
-import logging
 import pathlib
 
 import pandas as pd
@@ -12,8 +11,6 @@ from sparserect.reproduce import paper
 from sparserect.reproduce import plots
 from sparserect.reproduce import results as results_lib
 from sparserect.reproduce import runner
-
-logger = logging.getLogger(__name__)
 
 ACTIVATIONS = ("rectifier", "tanh", "softplus")
 
@@ -53,7 +50,8 @@ def run_table1(
         seeds: Seeds, ints >= 0 (at least one); each gives one network per
             configuration.
         out: The results folder.
-        resume: Whether to keep the networks already in `runs/`.
+        resume: Whether to keep the networks already in `runs/`; a
+            `ValueError` if one was trained with other settings.
         data_dir: Folder of the data files.
         quick: Whether to use the `--quick` preset.
         reconstruction: Pre-training reconstruction of the rectifier and
@@ -79,15 +77,17 @@ def run_table1(
     Returns:
         The summary `pandas.DataFrame`, one row per activation, pre-training
         choice, activation L1 coefficient (of fine-tuning and of
-        pre-training), sign trick and weight decay (networks that `resume`
-        kept from a run with other settings get rows of their own).
+        pre-training), sign trick and weight decay (`resume` refuses stored
+        networks of other settings, but files written before results
+        recorded their settings may differ in these: they get rows of their
+        own).
     """
     seeds = runner.check_seeds(seeds)
     if pretraining_activation_l1 is not None:
         check_non_negative_number("pretraining_activation_l1", pretraining_activation_l1)
-    for name in (reconstruction, tanh_reconstruction):
-        if name is not None:
-            autoencoder.check_reconstruction(name)
+    if reconstruction is not None:
+        autoencoder.check_reconstruction(reconstruction)
+    autoencoder.check_reconstruction(tanh_reconstruction, "tanh_reconstruction")
     settings = runner.preset(dataset, quick=quick, **preset_overrides)
     data = runner.load_dataset(dataset, data_dir, settings.train_size)
     configurations = []
@@ -125,7 +125,8 @@ def write_table1(directory, outcomes, dataset):
     rows = pd.DataFrame(outcomes)
     rows["pretrained"] = rows["pretraining"].notna()
     results_lib.write_csv(
-        directory / "results.csv", rows.drop(columns=["candidates", "pretraining_loss"])
+        directory / "results.csv",
+        rows.drop(columns=["candidates", "pretraining_loss", "settings"], errors="ignore"),
     )
     # Results stored before weight decay existed had none.
     rows["weight_decay"] = rows.get("weight_decay", pd.Series(0.0, index=rows.index)).fillna(0.0)

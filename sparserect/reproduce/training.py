@@ -58,8 +58,8 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
         self.min_epochs = min_epochs
         self.monitor = monitor
         self.best_error, self.best_weights, self.best_epoch = best or (math.inf, None, 0)
-        self.wait = 0
         self.diverged = False
+        self.stopped = False
         self.errors = []
 
     def on_epoch_end(self, epoch, logs=None):
@@ -71,12 +71,12 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
         error = 1.0 - logs["val_accuracy"] if self.monitor is None else float(logs[self.monitor])
         self.errors.append(error)
         if error < self.best_error:
-            self.best_error, self.best_epoch, self.wait = error, epoch + 1, 0
+            self.best_error, self.best_epoch = error, epoch + 1
             self.best_weights = self.model.get_weights()
-        else:
-            self.wait += 1
-            if self.wait >= self.patience and epoch + 1 >= self.min_epochs:
-                self.model.stop_training = True
+        # Epochs since the best one, counted over both fits when `best` continues an earlier one.
+        elif epoch + 1 - self.best_epoch >= self.patience and epoch + 1 >= self.min_epochs:
+            self.stopped = True
+            self.model.stop_training = True
 
     def on_train_end(self, logs=None):
         if self.best_weights is not None:
@@ -345,7 +345,7 @@ def train_configuration(
     learning_rate, stopping = best
     model.set_weights(stopping.best_weights)
     epochs_run = len(stopping.errors)
-    if first_epochs < epochs and epochs_run == first_epochs and not stopping.diverged:
+    if first_epochs < epochs and not (stopping.stopped or stopping.diverged):
         continued = _fit(
             model, dataset, learning_rate, epochs, patience, batch_size, steps_per_execution,
             f"{label}, lr {learning_rate:g}", initial_epoch=first_epochs,

@@ -1,8 +1,10 @@
 """End-to-end runs of every experiment on tiny data, and resuming an interrupted run."""
 
+import dataclasses
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -139,9 +141,79 @@ def test_interrupted_table1_resumes_where_it_stopped(tmp_path, tiny_digits):
     assert stored["key"] == "rectifier-prenone-seed0"
 
 
+def _forget_settings(folder):
+    """Makes the stored results look written before results recorded their settings."""
+    for path in (folder / "runs").glob("*.json"):
+        stored = json.loads(path.read_text())
+        del stored["settings"]
+        path.write_text(json.dumps(stored))
+
+
+def test_resume_refuses_networks_trained_with_other_settings(tmp_path, tiny_digits):
+    arguments = dict(activations=("rectifier",), pretraining=(False,), out=tmp_path, **FAST)
+    reproduce.run_table1("digits", train=_fake_train([]), **arguments)
+    calls = []
+    with pytest.raises(ValueError, match=r"Received: .*rectifier-prenone-seed0.json "
+                       r"\(activation_l1=0.001 there, 0.0 now\)$"):
+        reproduce.run_table1(
+            "digits", train=_fake_train(calls), seeds=(0, 1), activation_l1=0.0, resume=True,
+            **arguments,
+        )
+    assert calls == []  # refused before anything trained
+
+
+def test_resume_refuses_networks_of_another_data_set_or_training_set(
+    tmp_path, monkeypatch, tiny_dataset
+):
+    arguments = dict(
+        activations=("rectifier",), pretraining=(False,), out=tmp_path, train=_fake_train([]),
+        **FAST,
+    )
+    monkeypatch.setattr(runner, "load_dataset", lambda *args, **kwargs: tiny_dataset)
+    reproduce.run_table1("digits", **arguments)
+    other = dataclasses.replace(tiny_dataset, name="other")
+    monkeypatch.setattr(runner, "load_dataset", lambda *args, **kwargs: other)
+    with pytest.raises(ValueError, match=f"dataset={tiny_dataset.name!r} there, 'other' now"):
+        reproduce.run_table1("mnist", resume=True, **arguments)
+    subset = dataclasses.replace(tiny_dataset, train=tiny_dataset.train.take(np.arange(10)))
+    monkeypatch.setattr(runner, "load_dataset", lambda *args, **kwargs: subset)
+    size = len(tiny_dataset.train)
+    with pytest.raises(ValueError, match=f"train_size={size} there, 10 now"):
+        reproduce.run_table1("digits", resume=True, **arguments)
+
+
+def _fake_train_stopping_at(epochs_run):
+    """A one-learning-rate `_fake_train` whose run ended at epoch `epochs_run`."""
+    fake = _fake_train([])
+
+    def train(dataset, **kwargs):
+        return {**fake(dataset, **kwargs), "candidates": {"0.1": {}}, "epochs_run": epochs_run}
+
+    return train
+
+
+def test_resume_keeps_a_network_that_stopped_before_both_caps(tmp_path, tiny_digits):
+    arguments = dict(activations=("rectifier",), pretraining=(False,), out=tmp_path)
+    options = {**FAST, "epochs": 30, "patience": 5}
+    reproduce.run_table1("digits", train=_fake_train_stopping_at(21), **arguments, **options)
+    calls = []
+    summary = reproduce.run_table1(
+        "digits", train=_fake_train(calls), resume=True, **arguments, **{**options, "epochs": 60}
+    )
+    assert calls == [] and summary["epochs_run_mean"].tolist() == [21]
+    # A run that reached its cap of 30 epochs might have gone on with 60.
+    reproduce.run_table1("digits", train=_fake_train_stopping_at(30), **arguments, **options)
+    with pytest.raises(ValueError, match="epochs=30 there, 60 now"):
+        reproduce.run_table1(
+            "digits", train=_fake_train(calls), resume=True, **arguments,
+            **{**options, "epochs": 60},
+        )
+
+
 def test_networks_resumed_from_other_settings_get_their_own_rows(tmp_path, tiny_digits):
     arguments = dict(activations=("rectifier",), pretraining=(False,), out=tmp_path, **FAST)
     reproduce.run_table1("digits", train=_fake_train([]), seeds=(0,), **arguments)
+    _forget_settings(tmp_path / "table1")
     summary = reproduce.run_table1(
         "digits", train=_fake_train([]), seeds=(0, 1), activation_l1=0.0, sign_trick=True,
         resume=True, **arguments,
@@ -159,6 +231,7 @@ def test_networks_with_other_reconstructions_get_their_own_rows_and_column(tmp_p
     summary = reproduce.run_table1("digits", train=_fake_train([]), **arguments)
     assert summary["reconstruction"].tolist() == ["softplus_quadratic", "cross_entropy"]
     assert "| reconstruction |" not in (tmp_path / "table1" / "table.md").read_text()
+    _forget_settings(tmp_path / "table1")
     summary = reproduce.run_table1(
         "digits", train=_fake_train([]), seeds=(0, 1), reconstruction="sigmoid_cross_entropy",
         tanh_reconstruction="tanh_cross_entropy", resume=True, **arguments,
@@ -174,7 +247,7 @@ def test_networks_with_other_reconstructions_get_their_own_rows_and_column(tmp_p
 
 def test_unknown_reconstruction_is_an_error(tmp_path, tiny_digits):
     calls = []
-    with pytest.raises(ValueError, match="Received: reconstruction='linear'"):
+    with pytest.raises(ValueError, match="Received: tanh_reconstruction='linear'"):
         reproduce.run_table1(
             "digits", train=_fake_train(calls), tanh_reconstruction="linear", out=tmp_path, **FAST
         )
@@ -191,6 +264,7 @@ def test_networks_with_weight_decay_get_their_own_rows_and_column(tmp_path, tiny
 
     reproduce.run_table1("digits", train=without_key, **arguments)
     assert "weight decay" not in (tmp_path / "table1" / "table.md").read_text()
+    _forget_settings(tmp_path / "table1")
     summary = reproduce.run_table1(
         "digits", train=with_key, seeds=(0, 1), weight_decay=0.002, resume=True, **arguments
     )
@@ -280,6 +354,7 @@ def test_experiments_reject_bad_seeds_before_training(tmp_path, experiment, seed
     assert calls == []
 
 
+@pytest.mark.backend
 def test_reproduce_command_records_the_pretraining_settings(tmp_path, tiny_digits):
     status = cli.main([
         "reproduce", "--out", str(tmp_path), "--activations", "rectifier",
@@ -296,6 +371,7 @@ def test_reproduce_command_records_the_pretraining_settings(tmp_path, tiny_digit
     assert stored["pretraining_activation_l1"] == stored["activation_l1"] == 0.001
 
 
+@pytest.mark.backend
 def test_reproduce_command_gives_pretraining_its_own_activation_l1(tmp_path, tiny_digits, capsys):
     status = cli.main([
         "reproduce", "--out", str(tmp_path), "--activations", "softplus", "--epochs", "1",
@@ -348,6 +424,7 @@ def test_reproduce_command_pretrains_tanh_with_the_authors_decoder(tmp_path, tin
     assert "| yes | tanh_cross_entropy | tanh |" in (tmp_path / "table1" / "table.md").read_text()
 
 
+@pytest.mark.backend
 def test_reproduce_command_chooses_the_pretraining_learning_rate_per_layer(tmp_path, tiny_digits):
     status = cli.main([
         "reproduce", "--out", str(tmp_path), "--activations", "tanh", "--pretraining", "only",
@@ -365,13 +442,15 @@ def test_reproduce_command_chooses_the_pretraining_learning_rate_per_layer(tmp_p
         assert len(stored["pretraining_loss"][layer]) == 3  # 1 to compare, then 2 more
 
 
+@pytest.mark.backend
 def test_reproduce_command_min_epochs(tmp_path, tiny_digits):
-    # At learning rate 0 nothing improves: patience 1 alone ends the run at epoch 3.
+    # At learning rate 0 nothing improves: patience 1 alone ends the run at epoch 2 (inside
+    # the digits preset's 2 epochs of learning-rate selection, which it does not extend).
     arguments = [
         "reproduce", "--activations", "tanh", "--pretraining", "none", "--learning-rates", "0",
         "--hidden-units", "8", "--epochs", "6", "--patience", "1",
     ]
-    for min_epochs, expected in (("0", 3), ("5", 5)):
+    for min_epochs, expected in (("0", 2), ("5", 5)):
         out = tmp_path / min_epochs
         assert cli.main([*arguments, "--min-epochs", min_epochs, "--out", str(out)]) == 0
         stored = json.loads((out / "table1" / "runs" / "tanh-prenone-seed0.json").read_text())
@@ -382,3 +461,26 @@ def test_unknown_preset_is_an_error():
     with pytest.raises(ValueError, match="Received: dataset='imagenet'"):
         runner.preset("imagenet")
     assert runner.preset("digits", quick=True, epochs=7).epochs == 7
+
+
+@pytest.mark.parametrize("override, received", [
+    (dict(epochs=0), "epochs=0"), (dict(patience=-1), "patience=-1"),
+    (dict(train_size=0), "train_size=0"), (dict(min_epochs=-2), "min_epochs=-2"),
+    (dict(pretraining_epochs=1.5), "pretraining_epochs=1.5"),
+    (dict(selection_epochs=0), "selection_epochs=0"),
+])
+def test_bad_preset_override_is_an_error_before_loading(tmp_path, override, received):
+    calls = []
+    with pytest.raises(ValueError, match=f"Received: {re.escape(received)}$"):
+        reproduce.run_table1("digits", out=tmp_path, train=_fake_train(calls), **override)
+    assert calls == [] and list(tmp_path.iterdir()) == []
+
+
+def test_tanh_reconstruction_none_is_an_error(tmp_path, tiny_digits):
+    calls = []
+    with pytest.raises(ValueError, match="Received: tanh_reconstruction=None"):
+        reproduce.run_table1(
+            "digits", activations=("tanh",), pretraining=(True,), tanh_reconstruction=None,
+            out=tmp_path, train=_fake_train(calls),
+        )
+    assert calls == []

@@ -6,6 +6,7 @@ import pytest
 
 from sparserect import layers
 from sparserect import pretraining
+from sparserect.pretraining import autoencoder
 
 pytestmark = pytest.mark.backend
 
@@ -31,6 +32,10 @@ def test_batch_max_scaling_maps_codes_into_unit_interval(rng):
     scaled = keras.ops.convert_to_numpy(pretraining.BatchMaxScaling()(codes))
     assert scaled.min() >= 0 and scaled.max() == pytest.approx(1.0, abs=1e-5)
     np.testing.assert_allclose(scaled * codes.max(), codes, rtol=1e-5)
+    restored = keras.saving.deserialize_keras_object(
+        keras.saving.serialize_keras_object(pretraining.BatchMaxScaling())
+    )
+    assert isinstance(restored, pretraining.BatchMaxScaling)
 
 
 def test_unit_interval_targets():
@@ -272,17 +277,25 @@ def test_salt_and_pepper_noise_rejects_bad_arguments(kwargs, message):
         pretraining.SaltAndPepperNoise(**kwargs)
 
 
-def test_pretrain_stack_takes_a_corruption_per_block(rng):
+def test_pretrain_stack_takes_a_corruption_per_block(rng, monkeypatch):
     x = (rng.uniform(size=(40, 30)) < 0.1).astype("float32")
     model = layers.build_network((30,), 2, hidden_units=(8, 6, 4), seed=0)
     noise = (pretraining.SaltAndPepperNoise(0.7, salt_probability=0.1, seed=0), 0.5, 0.3)
+    used = []
+    build = autoencoder.build_denoising_autoencoder
+
+    def recording_build(block, *args, noise, **kwargs):
+        used.append((block.name, pretraining.describe_noise(noise)))
+        return build(block, *args, noise=noise, **kwargs)
+
+    monkeypatch.setattr(autoencoder, "build_denoising_autoencoder", recording_build)
     history = pretraining.pretrain_stack(
         model, x, reconstruction="sigmoid_cross_entropy", noise=noise, epochs=1, seed=0
     )
-    assert [pretraining.describe_noise(n) for n in noise] == [
-        "salt_and_pepper 0.7", "masking 0.5", "masking 0.3"
+    assert used == [
+        ("hidden_1", "salt_and_pepper 0.7"), ("hidden_2", "masking 0.5"), ("hidden_3", "masking 0.3")
     ]
-    assert len(history) == 3
+    assert [entry["layer"] for entry in history] == ["hidden_1", "hidden_2", "hidden_3"]
     with pytest.raises(ValueError, match=r"one entry per block \(3\)"):
         pretraining.pretrain_stack(model, x, noise=(0.5, 0.3))
     with pytest.raises(ValueError, match="Received: noise=1.5"):

@@ -132,6 +132,22 @@ def test_interrupted_ratings_resume_where_they_stopped(tmp_path, review_files, m
     assert len(pd.read_csv(tmp_path / "sentiment" / "ratings.csv")) == 4
 
 
+def test_resumed_ratings_refuse_other_settings_but_ignore_unused_ones(
+    tmp_path, review_files, monkeypatch
+):
+    options = dict(tasks=("ratings",), models=("none", "rectifier-3"), data_dir=review_files,
+                   out=tmp_path, quick=True)
+    calls = []
+    monkeypatch.setattr(sentiment, "train_configuration", _fake_train_configuration(calls))
+    sentiment.run_sentiment(**options)
+    # Networks without pre-training do not depend on the pre-training epochs.
+    sentiment.run_sentiment(**options, pretraining_epochs=7, resume=True)
+    assert len(calls) == 4  # the first run's networks, none trained again
+    with pytest.raises(ValueError, match=r"ratings-rectifier-3-fold0.json \(epochs=2 there, 3 now\)"):
+        sentiment.run_sentiment(**options, epochs=3, resume=True)
+    assert len(calls) == 4
+
+
 def test_sentiment_command(tmp_path, review_files, monkeypatch, capsys):
     monkeypatch.setattr(sentiment, "train_configuration", _fake_train_configuration([]))
     code = cli.main([

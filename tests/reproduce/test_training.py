@@ -88,6 +88,19 @@ def test_early_stopping_restores_the_best_epoch_and_stops_on_patience():
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(model.get_layer("dense").kernel), 1.0)
 
 
+def test_early_stopping_counts_patience_from_the_best_epoch_of_an_earlier_fit():
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, name="dense")])
+    model.compile("sgd", "mse")
+    # An earlier fit of 2 epochs had its best (error 0.1) at epoch 1.
+    stopping = training.EarlyStoppingOnError(patience=2, best=(0.1, model.get_weights(), 1))
+    stopping.set_model(model)
+    scripted = _Scripted(stopping, [None, None, 0.8, 0.8, 0.8])
+    model.fit(np.ones((4, 2)), np.ones((4, 1)), initial_epoch=2, epochs=5, verbose=0,
+              callbacks=[scripted])
+    # Epoch 3 is the second without improvement since epoch 1: stop there.
+    assert stopping.stopped and len(stopping.errors) == 1 and stopping.best_epoch == 1
+
+
 def test_early_stopping_does_not_stop_before_min_epochs():
     accuracies = [0.1, 0.1, 0.1, 0.1, 0.9, 0.9, 0.9, 0.9]  # at chance for 4 epochs, then learns
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, name="dense")])
