@@ -45,15 +45,20 @@ def plot_table1(summary, dataset, path):
     errors.set_ylabel("test error (%)")
     errors.set_title(f"Table 1 on {dataset}")
     errors.legend()
-    layers = np.array(summary["layer_sparsity_mean"].tolist())
-    width = 0.8 / layers.shape[1]
-    for index in range(layers.shape[1]):
-        sparsity.bar(positions + (index - (layers.shape[1] - 1) / 2) * width,
+    # Rows may differ in depth (or have no hidden layer): missing layers are NaN, no bar.
+    depth = max((len(values) for values in summary["layer_sparsity_mean"]), default=0)
+    layers = np.full((len(summary), depth), np.nan)
+    for row, values in enumerate(summary["layer_sparsity_mean"]):
+        layers[row, :len(values)] = values
+    for index in range(depth):
+        width = 0.8 / depth
+        sparsity.bar(positions + (index - (depth - 1) / 2) * width,
                      100 * layers[:, index], width, label=f"hidden {index + 1}")
     sparsity.set_xticks(positions, labels, fontsize=7, rotation=30, ha="right")
     sparsity.set_ylabel("exact zeros on the test set (%)")
     sparsity.set_ylim(0, 100)
-    sparsity.legend()
+    if depth:
+        sparsity.legend()
     _save(figure, path)
 
 

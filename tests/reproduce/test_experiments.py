@@ -226,6 +226,24 @@ def test_networks_resumed_from_other_settings_get_their_own_rows(tmp_path, tiny_
     assert "| no | rectifier | 0 | yes | 2.00 |" in table
 
 
+def test_table1_of_networks_of_different_depths(tmp_path, tiny_digits):
+    arguments = dict(activations=("rectifier",), pretraining=(False,), out=tmp_path)
+    calls = []
+    fake = _fake_train(calls)
+
+    def without_hidden_layers(dataset, **kwargs):
+        return {**fake(dataset, **kwargs), "layer_sparsity": [], "dead_units": []}
+
+    summary = reproduce.run_table1("digits", train=without_hidden_layers, **arguments, **FAST)
+    assert summary["layer_sparsity_mean"].tolist() == [[]]
+    _forget_settings(tmp_path / "table1")  # kept beside a deeper network, as an old file
+    summary = reproduce.run_table1(
+        "digits", train=fake, seeds=(0, 1), resume=True, sign_trick=True, **arguments, **FAST
+    )
+    assert [len(layers) for layers in summary["layer_sparsity_mean"]] == [0, 2]
+    assert (tmp_path / "table1" / "table1.png").stat().st_size > 0
+
+
 def test_networks_with_other_reconstructions_get_their_own_rows_and_column(tmp_path, tiny_digits):
     arguments = dict(activations=("rectifier", "tanh"), pretraining=(True,), out=tmp_path, **FAST)
     summary = reproduce.run_table1("digits", train=_fake_train([]), **arguments)
