@@ -50,8 +50,8 @@ def plot_table1(summary, dataset, path):
     layers = np.full((len(summary), depth), np.nan)
     for row, values in enumerate(summary["layer_sparsity_mean"]):
         layers[row, :len(values)] = values
+    width = 0.8 / max(depth, 1)
     for index in range(depth):
-        width = 0.8 / depth
         sparsity.bar(positions + (index - (depth - 1) / 2) * width,
                      100 * layers[:, index], width, label=f"hidden {index + 1}")
     sparsity.set_xticks(positions, labels, fontsize=7, rotation=30, ha="right")
