@@ -49,6 +49,14 @@ def plain(value):
     return value
 
 
+def flat_columns(frame):
+    """A results `DataFrame` without each run's nested entries, for `results.csv`.
+
+    The per-epoch histories and the recorded settings stay in `runs/<key>.json`.
+    """
+    return frame.drop(columns=["candidates", "pretraining_loss", "settings"], errors="ignore")
+
+
 def write_json(path, data):
     """Writes `data` as indented JSON, atomically."""
     _atomic_write(path, lambda file: json.dump(plain(data), file, indent=2))

@@ -68,9 +68,7 @@ def run_softplus_sharpness(
         directory, data, configurations, resume=resume,
         **({} if train is None else {"train": train}),
     )
-    frame = pd.DataFrame(outcomes).drop(
-        columns=["candidates", "pretraining_loss", "settings"], errors="ignore"
-    )
+    frame = results_lib.flat_columns(pd.DataFrame(outcomes))
     frame["sharpness"] = [choices[i // len(seeds)] for i in range(len(frame))]
     results_lib.write_csv(directory / "results.csv", frame)
     summary = frame.groupby("activation", sort=False).agg(

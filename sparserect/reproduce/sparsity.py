@@ -32,9 +32,9 @@ def run_sparsity(
     pre-training, their activation L1 coefficient varied from 0 to 0.01.
     Here network `i` of `networks` gets the coefficient
     `linspace(*l1_range, networks)[i]` and seed `i`, so that a few networks
-    already cover the range evenly (a single network gets the high end). Writes `runs/`, `results.csv`,
-    `table.md` and `figure3.png` (test error against average exact sparsity,
-    with the paper's 85% mark).
+    already cover the range evenly (a single network gets the high end).
+    Writes `runs/`, `results.csv`, `table.md` and `figure3.png` (test error
+    against average exact sparsity, with the paper's 85% mark).
 
     Args:
         dataset: Data set name (the paper: `"mnist"`).
@@ -75,9 +75,7 @@ def run_sparsity(
         directory, data, configurations, resume=resume, ensemble=ensemble,
         **({} if train is None else {"train": train}),
     )
-    frame = pd.DataFrame(outcomes).drop(
-        columns=["candidates", "pretraining_loss", "settings"], errors="ignore"
-    )
+    frame = results_lib.flat_columns(pd.DataFrame(outcomes))
     frame = frame.sort_values("average_sparsity").reset_index(drop=True)
     results_lib.write_csv(directory / "results.csv", frame)
     table = pd.DataFrame({

@@ -124,10 +124,7 @@ def write_table1(directory, outcomes, dataset):
     """Writes the CSV files, the Markdown table and the plot of Table 1 results."""
     rows = pd.DataFrame(outcomes)
     rows["pretrained"] = rows["pretraining"].notna()
-    results_lib.write_csv(
-        directory / "results.csv",
-        rows.drop(columns=["candidates", "pretraining_loss", "settings"], errors="ignore"),
-    )
+    results_lib.write_csv(directory / "results.csv", results_lib.flat_columns(rows))
     # Results stored before weight decay existed had none.
     rows["weight_decay"] = rows.get("weight_decay", pd.Series(0.0, index=rows.index)).fillna(0.0)
     rows["reconstruction"] = rows["pretraining"].fillna("")
