@@ -11,28 +11,28 @@ import math
 import os
 import pathlib
 import re
-import tempfile
+import uuid
 
 import numpy as np
 
 
 def _atomic_write(path, write):
-    """Writes through a temporary file on disk, then renames it: readers see all or nothing."""
+    """Writes through a temporary file on disk, then renames it: readers see all or nothing.
+
+    The temporary file is created with a plain exclusive `open`, so that it gets
+    the mode that the umask gives any new file (`tempfile.mkstemp` makes it 0600).
+    """
     path = pathlib.Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
+        with open(temporary, "x", encoding="utf-8", newline="") as file:
             write(file)
             file.flush()
             os.fsync(file.fileno())
-        # `mkstemp` makes the file private (0600); give it the mode of a plain `open`.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except BaseException:
-        os.unlink(temporary)
+        temporary.unlink(missing_ok=True)
         raise
 
 
