@@ -24,9 +24,10 @@ import hashlib
 import logging
 import os
 import pathlib
-import tempfile
 
 import numpy as np
+
+from sparserect._atomic import atomic_open
 
 logger = logging.getLogger(__name__)
 
@@ -230,25 +231,6 @@ def _download(remote, folder):
     return target
 
 
-@contextlib.contextmanager
-def atomic_path(path):
-    """Yields a temporary path next to `path`; renames it to `path` on success.
-
-    On an exception the temporary file is removed, so `path` is either absent
-    or complete.
-    """
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        yield pathlib.Path(temp)
-        os.replace(temp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(temp)
-
-
 def _fingerprint(paths, params):
     """A short key for parsed arrays: the sources' names, sizes and mtimes."""
     digest = hashlib.sha256(repr((_CACHE_FORMAT, sorted(params.items()))).encode())
@@ -287,9 +269,8 @@ def cached_arrays(name, sources, build, **params):
             logger.warning("Ignoring unreadable cache file %s: %s", path, error)
     arrays = build()
     try:
-        with atomic_path(path) as temp:
-            with open(temp, "wb") as stream:
-                np.savez(stream, **arrays)
+        with atomic_open(path, "wb") as stream:
+            np.savez(stream, **arrays)
     except OSError as error:
         logger.warning("Could not write the cache file %s: %s", path, error)
     return arrays

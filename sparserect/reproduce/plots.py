@@ -1,23 +1,22 @@
 """The experiments' PNG plots (matplotlib, no display needed)."""
 
-import pathlib
-
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from sparserect._atomic import atomic_open  # noqa: E402
 from sparserect.reproduce import paper  # noqa: E402
 
 
 def _save(figure, path):
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.stem}.tmp.png")
-    figure.savefig(temporary, dpi=120, bbox_inches="tight")
-    plt.close(figure)
-    temporary.replace(path)
+    """Writes `figure` as a PNG atomically and closes it."""
+    try:
+        with atomic_open(path, "wb") as file:
+            figure.savefig(file, format="png", dpi=120, bbox_inches="tight")
+    finally:
+        plt.close(figure)
 
 
 def plot_table1(summary, dataset, path):

@@ -8,32 +8,12 @@ complete files, and a run with `resume=True` skips the keys already there.
 
 import json
 import math
-import os
 import pathlib
 import re
-import uuid
 
 import numpy as np
 
-
-def _atomic_write(path, write):
-    """Writes through a temporary file on disk, then renames it: readers see all or nothing.
-
-    The temporary file is created with a plain exclusive `open`, so that it gets
-    the mode that the umask gives any new file (`tempfile.mkstemp` makes it 0600).
-    """
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
-    try:
-        with open(temporary, "x", encoding="utf-8", newline="") as file:
-            write(file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+from sparserect._atomic import atomic_open
 
 
 def plain(value):
@@ -59,17 +39,20 @@ def flat_columns(frame):
 
 def write_json(path, data):
     """Writes `data` as indented JSON, atomically."""
-    _atomic_write(path, lambda file: json.dump(plain(data), file, indent=2))
+    with atomic_open(path, "w", encoding="utf-8", newline="") as file:
+        json.dump(plain(data), file, indent=2)
 
 
 def write_text(path, text):
     """Writes a text file atomically."""
-    _atomic_write(path, lambda file: file.write(text))
+    with atomic_open(path, "w", encoding="utf-8", newline="") as file:
+        file.write(text)
 
 
 def write_csv(path, frame):
     """Writes a `pandas.DataFrame` as CSV, atomically."""
-    _atomic_write(path, lambda file: frame.to_csv(file, index=False))
+    with atomic_open(path, "w", encoding="utf-8", newline="") as file:
+        frame.to_csv(file, index=False)
 
 
 def run_key(**parts):

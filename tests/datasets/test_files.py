@@ -1,4 +1,4 @@
-"""File lookup, downloads, atomic writes and the parsed-array cache."""
+"""File lookup, downloads and the parsed-array cache."""
 
 import os
 
@@ -78,19 +78,6 @@ def test_download_is_renamed_to_the_canonical_name(tmp_path, monkeypatch, privat
     assert found["b.bin"] == private_cache / "demo" / "b.bin"
     assert found["b.bin"].read_bytes() == b"https://example.org/b.bin"
     assert sorted(p.name for p in (private_cache / "demo").iterdir()) == ["a.bin", "b.bin"]
-
-
-def test_atomic_path_removes_the_temporary_file_on_error(tmp_path):
-    target = tmp_path / "out.npz"
-    with pytest.raises(RuntimeError):
-        with _files.atomic_path(target) as temp:
-            temp.write_bytes(b"half")
-            raise RuntimeError("interrupted")
-    assert list(tmp_path.iterdir()) == []
-    with _files.atomic_path(target) as temp:
-        temp.write_bytes(b"whole")
-    assert target.read_bytes() == b"whole"
-    assert list(tmp_path.iterdir()) == [target]
 
 
 def test_cached_arrays_reuses_and_invalidates(tmp_path, private_cache):

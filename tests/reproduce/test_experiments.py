@@ -36,6 +36,8 @@ def test_table1_end_to_end(tmp_path, tiny_digits):
     ]
     for name in ("summary.csv", "summary.json", "table1.png"):
         assert (folder / name).stat().st_size > 0
+    assert (folder / "table1.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert not list(folder.glob(".*"))  # no temporary file left behind
 
 
 @pytest.mark.backend

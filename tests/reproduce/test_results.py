@@ -17,12 +17,6 @@ def test_write_json_is_atomic_and_plain(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["b.json"]  # no temporary left
 
 
-def test_written_files_get_the_mode_of_a_plain_open(tmp_path):
-    results.write_text(tmp_path / "atomic.md", "x")
-    (tmp_path / "plain.md").write_text("x")
-    assert (tmp_path / "atomic.md").stat().st_mode == (tmp_path / "plain.md").stat().st_mode
-
-
 def test_failed_write_keeps_the_old_file(tmp_path):
     path = tmp_path / "b.json"
     results.write_json(path, {"old": 1})
