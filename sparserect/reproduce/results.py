@@ -37,21 +37,26 @@ def flat_columns(frame):
     return frame.drop(columns=["candidates", "pretraining_loss", "settings"], errors="ignore")
 
 
+def _open_text(path):
+    """Opens `path` for an atomic UTF-8 text write, newlines written as given."""
+    return atomic_open(path, "w", encoding="utf-8", newline="")
+
+
 def write_json(path, data):
     """Writes `data` as indented JSON, atomically."""
-    with atomic_open(path, "w", encoding="utf-8", newline="") as file:
+    with _open_text(path) as file:
         json.dump(plain(data), file, indent=2)
 
 
 def write_text(path, text):
     """Writes a text file atomically."""
-    with atomic_open(path, "w", encoding="utf-8", newline="") as file:
+    with _open_text(path) as file:
         file.write(text)
 
 
 def write_csv(path, frame):
     """Writes a `pandas.DataFrame` as CSV, atomically."""
-    with atomic_open(path, "w", encoding="utf-8", newline="") as file:
+    with _open_text(path) as file:
         frame.to_csv(file, index=False)
 
 
