@@ -10,10 +10,12 @@ search shows where that knee lies for a given data set and budget.
 """
 
 import math
+import pathlib
 
 import numpy as np
 import pandas as pd
 
+from sparserect._atomic import atomic_open
 from sparserect.tuning import _trials
 
 PAPER_SPARSITY_MARK = 0.85
@@ -152,7 +154,8 @@ def plot_pareto_front(
 
     Args:
         frame: A `pareto_front` DataFrame.
-        path: Optional file to save the figure to (PNG, SVG, PDF, ...).
+        path: Optional file to save the figure to, in the format its suffix
+            names (PNG, SVG, PDF, ...); written atomically.
         title: Optional title.
         accuracy: Name of the accuracy column.
         sparsity: Name of the sparsity column.
@@ -191,5 +194,7 @@ def plot_pareto_front(
     if title:
         axes.set_title(title)
     if path is not None:
-        figure.savefig(path, dpi=120)
+        path = pathlib.Path(path)
+        with atomic_open(path, "wb") as file:
+            figure.savefig(file, format=path.suffix.lstrip(".") or None, dpi=120)
     return figure

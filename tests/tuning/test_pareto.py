@@ -128,3 +128,23 @@ def test_plot_writes_png(project, tmp_path):
     assert path.stat().st_size > 1000
     labels = figure.axes[0].get_legend_handles_labels()[1]
     assert labels[:2] == ["trials (5)", "Pareto front (3)"] and labels[2].startswith("85% zeros")
+
+
+def test_plot_writes_the_format_its_suffix_names(project, tmp_path):
+    frame = pareto.pareto_front(project)
+    folder = tmp_path / "plots"
+    pareto.plot_pareto_front(frame, folder / "front.svg")
+    assert (folder / "front.svg").read_bytes().lstrip().startswith(b"<?xml")
+    assert [p.name for p in folder.iterdir()] == ["front.svg"]
+
+
+def test_failed_plot_keeps_the_old_file(project, tmp_path):
+    frame = pareto.pareto_front(project)
+    folder = tmp_path / "plots"
+    folder.mkdir()
+    path = folder / "front.xyz"
+    path.write_bytes(b"old")
+    with pytest.raises(ValueError, match="xyz"):
+        pareto.plot_pareto_front(frame, path)
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in folder.iterdir()] == ["front.xyz"]
