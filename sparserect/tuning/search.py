@@ -30,8 +30,8 @@ import numpy as np
 from sparserect.tuning import objectives as objectives_module
 from sparserect.tuning import pareto
 from sparserect.tuning.hypermodel import SparseNetworkHyperModel
-from sparserect._atomic import atomic_open
 from sparserect._checks import check_positive_int
+from sparserect.reproduce.results import write_csv
 
 logger = logging.getLogger(__name__)
 
@@ -313,8 +313,7 @@ def run_search(
     search_tuner.save()  # the chief's last `oracle.json` still lists a trial as ongoing
 
     frame = pareto.pareto_front(search_tuner)
-    with atomic_open(project_dir / "pareto_front.csv", "w", encoding="utf-8", newline="") as file:
-        frame.to_csv(file, index=False)
+    write_csv(project_dir / "pareto_front.csv", frame)
     pareto.plot_pareto_front(
         frame, project_dir / "pareto_front.png",
         title=f"{data.name}: {len(frame)} trials, {tuner} search",
