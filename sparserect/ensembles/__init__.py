@@ -25,6 +25,7 @@ from sparserect.ensembles.network import (
     extract_member,
     member_seeds,
 )
+from sparserect.ensembles.optimizers import MemberSGD
 
 __all__ = [
     "EnsembleActivationL1",
@@ -35,6 +36,7 @@ __all__ = [
     "MemberBatches",
     "MemberError",
     "MemberMetrics",
+    "MemberSGD",
     "build_ensemble",
     "compile_ensemble",
     "ensemble_size",

@@ -140,7 +140,7 @@ def load_dataset(name, data_dir=None, train_size=None, seed=0):
 # and activation L1 coefficient only).
 ENSEMBLE_SHARED_ARGUMENTS = (
     "activation", "hidden_units", "sign_trick", "weight_decay", "learning_rates", "epochs",
-    "patience", "min_epochs", "batch_size", "steps_per_execution",
+    "patience", "min_epochs", "selection_epochs", "batch_size", "steps_per_execution",
 )
 
 
@@ -259,11 +259,6 @@ def run_configurations(
         check_resumable(store, settings)
     finished = set()
     if ensemble:
-        if any(kwargs.get("selection_epochs") for _, kwargs in configurations):
-            logger.warning(
-                "An ensemble trains every learning rate for up to `epochs` epochs: "
-                "`selection_epochs` applies to the networks trained one by one only."
-            )
         pending = [(key, kwargs) for key, kwargs in configurations if not (resume and store.load(key))]
         for shared, members in _ensemble_groups(pending):
             results = ensemble_training.train_ensemble(

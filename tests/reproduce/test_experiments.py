@@ -100,6 +100,23 @@ def test_sparsity_and_table1_seeds_as_one_ensemble(tmp_path, tiny_digits, caplog
     assert stored["ensemble_size"] == 2 and len(stored["dead_units"]) == 2
 
 
+@pytest.mark.backend
+def test_an_ensemble_compares_learning_rates_after_selection_epochs(tmp_path, tiny_digits):
+    options = {**FAST, "learning_rates": (0.1, 0.01), "epochs": 3, "patience": 3}
+    reproduce.run_table1(
+        "digits", activations=("rectifier",), pretraining=(False,), seeds=(0, 1), out=tmp_path,
+        ensemble=True, selection_epochs=1, **options,
+    )
+    for seed in (0, 1):
+        path = tmp_path / "table1" / "runs" / f"rectifier-prenone-seed{seed}.json"
+        stored = json.loads(path.read_text())
+        assert stored["ensemble_size"] == 2 and stored["selection_epochs"] == 1
+        runs = {rate: entry["epochs_run"] for rate, entry in stored["candidates"].items()}
+        chosen = f"{stored['learning_rate']:g}"
+        assert runs == {rate: 3 if rate == chosen else 1 for rate in ("0.1", "0.01")}
+        assert stored["epochs_run"] == 3
+
+
 def _fake_train(calls, fail_after=None):
     """A stand-in for train_configuration: deterministic, instant, can fail."""
 

@@ -216,3 +216,67 @@ def test_ensemble_member_matches_its_network_trained_alone(tiny_dataset, weight_
     )
     assert all(m["ensemble_size"] == 2 for m in members)
     assert first["weight_decay"] == alone["weight_decay"] == weight_decay
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.05])
+def test_ensemble_selection_epochs_continue_each_member_as_alone(tiny_dataset, weight_decay):
+    # Member 0 is seed 0 with the paper's penalty, as the network alone; two
+    # rates compared after one epoch, the winner continued up to four.
+    from sparserect.reproduce import ensemble_training
+
+    options = dict(hidden_units=(16, 16), epochs=4, patience=3, learning_rates=(0.3, 0.003),
+                   selection_epochs=1, steps_per_execution=10, weight_decay=weight_decay)
+    alone = training.train_configuration(tiny_dataset, seed=0, activation_l1=0.001, **options)
+    members = ensemble_training.train_ensemble(
+        tiny_dataset, seeds=[0, 1], activation_l1=[0.001, 0.0], **options
+    )
+    first = members[0]
+    assert alone["epochs_run"] == 4 and alone["learning_rate"] == 0.3
+    for name in ("validation_error", "test_error", "best_epoch", "epochs_run", "learning_rate"):
+        assert first[name] == pytest.approx(alone[name], abs=1e-6), name
+    assert first["dead_units"] == alone["dead_units"]
+    for rate in ("0.3", "0.003"):
+        assert first["candidates"][rate]["epochs_run"] == alone["candidates"][rate]["epochs_run"]
+        assert first["candidates"][rate]["validation_errors"] == pytest.approx(
+            alone["candidates"][rate]["validation_errors"], abs=1e-6
+        )
+    assert all(m["selection_epochs"] == 1 for m in members)
+    for member in members:
+        best_rate = min(member["candidates"], key=lambda r: member["candidates"][r]["validation_error"])
+        assert member["learning_rate"] == float(best_rate)
+        assert member["candidates"][best_rate]["epochs_run"] == member["epochs_run"]
+
+
+def test_a_stopped_ensemble_member_keeps_its_result_while_the_others_train(monkeypatch):
+    # Scripted validation errors: member 0 is best at epoch 1 and stops at
+    # epoch 2 (patience 1); its lower error at epoch 3, while member 1 goes
+    # on, must not count, as the network alone would not have trained then.
+    import pandas as pd
+
+    from sparserect import ensembles
+    from sparserect.ensembles import metrics
+    from sparserect.reproduce import ensemble_training
+
+    scripted = iter([[0.5, 0.5], [0.6, 0.4], [0.1, 0.3], [0.2, 0.35]])
+    monkeypatch.setattr(
+        metrics, "measure_members",
+        lambda *args: pd.DataFrame({"error": next(scripted), "sparsity": 0.0, "dead_fraction": 0.0}),
+    )
+    model = ensembles.build_ensemble((4,), 3, hidden_units=(5,), ensemble_size=2, seeds=[0, 1])
+    stopping = ensemble_training.MemberEarlyStopping((np.zeros((6, 4)), np.zeros(6)), patience=1)
+    stopping.set_model(model)
+    stopping.on_train_begin()
+    model.stop_training = False
+    for epoch in range(4):
+        for weight in model.weights:  # mark each epoch's weights with its number
+            weight.assign(np.full(weight.shape, epoch + 1, dtype=weight.dtype))
+        assert not model.stop_training
+        stopping.on_epoch_end(epoch)
+    assert stopping.best_epoch.tolist() == [1, 3]
+    assert stopping.best_error.tolist() == [0.5, 0.3]
+    assert stopping.stopped_epoch.tolist() == [2, 4]
+    assert model.stop_training
+    stopping.on_train_end()
+    for weight in model.weights:
+        values = keras.ops.convert_to_numpy(weight)
+        assert np.all(values[0] == 1) and np.all(values[1] == 3), weight.path
