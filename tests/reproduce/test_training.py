@@ -242,9 +242,10 @@ def test_ensemble_selection_epochs_continue_each_member_as_alone(tiny_dataset, w
         )
     assert all(m["selection_epochs"] == 1 for m in members)
     for member in members:
-        best_rate = min(member["candidates"], key=lambda r: member["candidates"][r]["validation_error"])
+        candidates = member["candidates"]
+        best_rate = min(candidates, key=lambda rate: candidates[rate]["validation_error"])
         assert member["learning_rate"] == float(best_rate)
-        assert member["candidates"][best_rate]["epochs_run"] == member["epochs_run"]
+        assert candidates[best_rate]["epochs_run"] == member["epochs_run"]
 
 
 def test_a_stopped_ensemble_member_keeps_its_result_while_the_others_train(monkeypatch):
@@ -260,7 +261,9 @@ def test_a_stopped_ensemble_member_keeps_its_result_while_the_others_train(monke
     scripted = iter([[0.5, 0.5], [0.6, 0.4], [0.1, 0.3], [0.2, 0.35]])
     monkeypatch.setattr(
         metrics, "measure_members",
-        lambda *args: pd.DataFrame({"error": next(scripted), "sparsity": 0.0, "dead_fraction": 0.0}),
+        lambda *args: pd.DataFrame(
+            {"error": next(scripted), "sparsity": 0.0, "dead_fraction": 0.0}
+        ),
     )
     model = ensembles.build_ensemble((4,), 3, hidden_units=(5,), ensemble_size=2, seeds=[0, 1])
     stopping = ensemble_training.MemberEarlyStopping((np.zeros((6, 4)), np.zeros(6)), patience=1)
