@@ -22,8 +22,11 @@ import contextlib
 import dataclasses
 import hashlib
 import logging
+import lzma
 import os
 import pathlib
+import tarfile
+import zlib
 
 import numpy as np
 
@@ -44,6 +47,26 @@ class DataNotFoundError(FileNotFoundError):
 
 class DataFormatError(ValueError):
     """A data file is truncated, corrupt, or not the file it claims to be."""
+
+
+@contextlib.contextmanager
+def open_archive(path):
+    """Opens a tar archive (plain, gzip, bz2 or xz) whose whole stream is checked on leaving.
+
+    `tarfile` stops reading at the end-of-archive marker, before a gzip
+    stream's CRC-32, and ends its listing at a damaged member header without
+    an error: a corrupt archive could give some of its files, or garbled
+    ones, and no error. On leaving, the rest of the stream is read, so that
+    the decompressor checks its checksum. Any failure to read the archive
+    becomes a `DataFormatError` that names it.
+    """
+    try:
+        with tarfile.open(path) as archive:
+            yield archive
+            while archive.fileobj.read(1 << 20):
+                pass
+    except (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib.error) as error:
+        raise DataFormatError(f"{path} is a truncated or corrupt archive ({error}).") from error
 
 
 @dataclasses.dataclass(frozen=True)
@@ -232,12 +255,18 @@ def _download(remote, folder):
 
 
 def _fingerprint(paths, params):
-    """A short key for parsed arrays: the sources' names, sizes and mtimes."""
+    """A short key for parsed arrays: the source files' names, sizes and mtimes.
+
+    A source folder counts with every file below it (a folder's own time does
+    not change when a file inside it is rewritten).
+    """
     digest = hashlib.sha256(repr((_CACHE_FORMAT, sorted(params.items()))).encode())
     for path in paths:
-        path = pathlib.Path(path)
-        stat = path.stat()
-        digest.update(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+        path = pathlib.Path(path).resolve()
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            stat = file.stat()
+            digest.update(f"{file}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -247,9 +276,8 @@ def cached_arrays(name, sources, build, **params):
     Parsing (decompression, checks, image decoding) is done once; the arrays
     are then kept as an uncompressed `.npz` in `cache_dir()/parsed/`, keyed by
     the source files' paths, sizes and modification times, and by `params`.
-    A cache that cannot be written (read-only home) only costs speed. For a
-    source folder, only the folder's own size and time are seen: after
-    editing files deeper inside it, delete `cache_dir()/parsed/`.
+    A cache that cannot be written (read-only home) only costs speed. A
+    source folder is keyed by every file below it.
 
     Args:
         name: a file-name prefix, e.g. `"mnist"`.

@@ -22,7 +22,6 @@ import io
 import logging
 import pathlib
 import pickle
-import tarfile
 
 import numpy as np
 
@@ -42,6 +41,8 @@ LAYOUTS = (
     _files.Layout("pickle", (_files.RemoteFile("cifar-10-python.tar.gz", URL, MD5),)),
     _files.Layout("pickle-folder", (_files.RemoteFile("cifar-10-batches-py"),)),
     _files.Layout("image-folder-archive", (_files.RemoteFile("cifar10-jpeg.tar.xz"),)),
+    # That archive unpacked where it lies.
+    _files.Layout("image-folder-extracted", (_files.RemoteFile("cifar10-jpeg"),)),
     _files.Layout("image-folder", (_files.RemoteFile("train"), _files.RemoteFile("test"))),
 )
 CLASS_NAMES = (
@@ -90,7 +91,7 @@ def _read_pickles(read_member, source):
 
 
 def _read_pickle_archive(path):
-    with tarfile.open(path) as archive:
+    with _files.open_archive(path) as archive:
         members = {pathlib.PurePosixPath(m.name).name: m for m in archive if m.isfile()}
 
         def read_member(name):
@@ -169,13 +170,8 @@ def _read_image_archive(path):
             if member.isfile():
                 yield pathlib.PurePosixPath(member.name).parts, archive.extractfile(member).read
 
-    try:
-        with tarfile.open(path) as archive:
-            return _image_entries(items(archive), path)
-    except (tarfile.TarError, EOFError, OSError) as error:
-        raise _files.DataFormatError(
-            f"{path} is a truncated or corrupt archive ({error})."
-        ) from error
+    with _files.open_archive(path) as archive:
+        return _image_entries(items(archive), path)
 
 
 def _read_image_folder(root):
@@ -190,16 +186,13 @@ def _read_image_folder(root):
 def _read(located):
     path = next(iter(located.paths.values()))
     if located.layout.name == "pickle":
-        try:
-            return _read_pickle_archive(path)
-        except (tarfile.TarError, EOFError, OSError) as error:
-            raise _files.DataFormatError(
-                f"{path} is a truncated or corrupt archive ({error})."
-            ) from error
+        return _read_pickle_archive(path)
     if located.layout.name == "pickle-folder":
         return _read_pickle_folder(path)
     if located.layout.name == "image-folder-archive":
         return _read_image_archive(path)
+    if located.layout.name == "image-folder-extracted":
+        return _read_image_folder(path)
     return _read_image_folder(path.parent)
 
 

@@ -34,6 +34,10 @@ FILES = tuple(
 LAYOUTS = (
     _files.Layout("zip", (_files.RemoteFile("gzip.zip", URL),)),
     _files.Layout("idx", tuple(_files.RemoteFile(name) for name in FILES)),
+    # The same files gunzipped.
+    _files.Layout(
+        "idx-uncompressed", tuple(_files.RemoteFile(name.removesuffix(".gz")) for name in FILES)
+    ),
 )
 CLASS_NAMES = tuple(string.digits + string.ascii_uppercase + string.ascii_lowercase)
 VALIDATION_SIZE = 80_000
@@ -42,8 +46,9 @@ PAD = 2
 
 def _open_members(located):
     """Returns `{file name: (opener, display name)}` for the four IDX files."""
-    if located.layout.name == "idx":
-        return {name: (located[name], str(located[name])) for name in FILES}
+    if located.layout.name != "zip":  # the IDX files, gzipped or not, by their .gz names
+        paths = {f"{name.removesuffix('.gz')}.gz": path for name, path in located.paths.items()}
+        return {name: (paths[name], str(paths[name])) for name in FILES}
     path = located["gzip.zip"]
     try:
         archive = zipfile.ZipFile(path)
@@ -55,9 +60,14 @@ def _open_members(located):
     missing = [name for name in FILES if name not in members]
     if missing:
         raise _files.DataFormatError(f"{path} has no member {', '.join(missing)}.")
-    return {
-        name: (archive.open(members[name]), f"{path}: {members[name]}") for name in FILES
-    }
+    try:
+        return {
+            name: (archive.open(members[name]), f"{path}: {members[name]}") for name in FILES
+        }
+    except (zipfile.BadZipFile, OSError) as error:
+        raise _files.DataFormatError(
+            f"{path} is a truncated or corrupt zip file ({error})."
+        ) from error
 
 
 def _read(located):
@@ -90,7 +100,8 @@ def load_emnist(data_dir=None, download=True, dtype="float32",
 
     Args:
         data_dir: a folder holding `gzip.zip` or the four
-            `emnist-byclass-*-ubyte.gz` files (or an `emnist/` sub-folder).
+            `emnist-byclass-*-ubyte.gz` files, gzipped or not (or an
+            `emnist/` sub-folder with them).
         download: whether to download `gzip.zip` (562 MB) from NIST.
         dtype: `"float32"` for pixels in [0, 1], or `"uint8"`.
         validation_size: training images, at the end, kept for validation.

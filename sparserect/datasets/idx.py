@@ -9,6 +9,7 @@ import gzip
 import hashlib
 import io
 import pathlib
+import zipfile
 import zlib
 
 import numpy as np
@@ -35,13 +36,18 @@ def read_bytes(source, name=None):
         name: the name used in error messages (default: the path).
 
     Raises:
-        DataFormatError: a truncated or corrupt gzip stream.
+        DataFormatError: a truncated or corrupt gzip stream or archive member.
     """
     name = name or str(source)
     if isinstance(source, (str, pathlib.Path)):
         data = pathlib.Path(source).read_bytes()
     else:
-        data = source.read()
+        try:
+            data = source.read()
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as error:
+            raise DataFormatError(
+                f"{name} is a truncated or corrupt archive member ({error})."
+            ) from error
     if not data.startswith(_GZIP_MAGIC):
         return data
     try:

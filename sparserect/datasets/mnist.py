@@ -15,44 +15,44 @@ from sparserect.datasets.idx import read_idx
 # The Keras mirror of LeCun & Cortes's files (yann.lecun.com is often down).
 BASE_URL = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 SUBDIR = "mnist"
+FILES = (
+    "train-images-idx3-ubyte",
+    "train-labels-idx1-ubyte",
+    "t10k-images-idx3-ubyte",
+    "t10k-labels-idx1-ubyte",
+)
 LAYOUTS = (
     _files.Layout(
-        "idx",
-        tuple(
-            _files.RemoteFile(name, BASE_URL + name)
-            for name in (
-                "train-images-idx3-ubyte.gz",
-                "train-labels-idx1-ubyte.gz",
-                "t10k-images-idx3-ubyte.gz",
-                "t10k-labels-idx1-ubyte.gz",
-            )
-        ),
+        "idx", tuple(_files.RemoteFile(f"{name}.gz", f"{BASE_URL}{name}.gz") for name in FILES)
     ),
+    # The same files gunzipped, as many copies keep them.
+    _files.Layout("idx-uncompressed", tuple(_files.RemoteFile(name) for name in FILES)),
 )
 # Published md5 of the uncompressed image files; the gzip bytes of copies
 # may differ (compression level, time stamp), the content may not.
 IMAGES_MD5 = {
-    "train-images-idx3-ubyte.gz": "6bbc9ace898e44ae57da46a324031adb",
-    "t10k-images-idx3-ubyte.gz": "2646ac647ad5339dbf082846283269ea",
+    "train-images-idx3-ubyte": "6bbc9ace898e44ae57da46a324031adb",
+    "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
 }
 VALIDATION_SIZE = 10_000
 CLASS_NAMES = tuple(str(digit) for digit in range(10))
 
 
 def _read(located):
+    paths = {name.removesuffix(".gz"): path for name, path in located.paths.items()}
     arrays = {}
     for split, prefix, count in (("train", "train", 60_000), ("test", "t10k", 10_000)):
-        images_name = f"{prefix}-images-idx3-ubyte.gz"
-        labels_name = f"{prefix}-labels-idx1-ubyte.gz"
+        images_name = f"{prefix}-images-idx3-ubyte"
+        labels_path = paths[f"{prefix}-labels-idx1-ubyte"]
         arrays[f"x_{split}"] = read_idx(
-            located[images_name],
+            paths[images_name],
             expected_shape=(count, 28, 28),
             expected_md5=IMAGES_MD5[images_name],
         )
-        labels = read_idx(located[labels_name], expected_shape=(count,))
+        labels = read_idx(labels_path, expected_shape=(count,))
         if labels.max() > 9:
             raise _files.DataFormatError(
-                f"{located[labels_name]} holds labels up to {labels.max()}; "
+                f"{labels_path} holds labels up to {labels.max()}; "
                 "MNIST labels are 0 to 9."
             )
         arrays[f"y_{split}"] = labels.astype(np.int64)
@@ -62,7 +62,8 @@ def _read(located):
 def load_mnist(data_dir=None, download=True, dtype="float32"):
     """Loads MNIST in the paper's split: 50,000 / 10,000 / 10,000.
 
-    Reads the four official IDX files (gzipped), checks their headers, sizes,
+    Reads the four official IDX files (gzipped, or gunzipped under the same
+    names without `.gz`), checks their headers, sizes,
     label range and the published md5 of the uncompressed images. The parsed
     arrays are cached, so later loads take a fraction of a second.
 

@@ -16,7 +16,6 @@ learned on the training split (`max_terms=None` keeps the raw texts in `x`).
 import logging
 import pathlib
 import re
-import tarfile
 
 import numpy as np
 import pandas as pd
@@ -73,12 +72,17 @@ SEED = 0
 
 
 def _decode(data, name):
-    """UTF-8 if the bytes are valid UTF-8, else latin-1 (never fails)."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        logger.debug("%s is not UTF-8; reading it as latin-1", name)
-        return data.decode("latin-1")
+    """UTF-8 if the bytes are valid UTF-8, else Windows-1252, else latin-1 (never fails).
+
+    The original rt-polarity files are Windows-1252: their byte 0x85 is an
+    ellipsis, which latin-1 would read as the control character NEL.
+    """
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            logger.debug("%s is not %s", name, encoding)
+    return data.decode("latin-1")
 
 
 def _parse_amazon(content, name, domain, label):
@@ -121,17 +125,12 @@ def _amazon_members(path):
         for file in sorted(path.glob("*/*.review")):
             yield file.parent.name, file.name, file.read_bytes(), str(file)
         return
-    try:
-        with tarfile.open(path) as archive:
-            for member in archive:
-                parts = pathlib.PurePosixPath(member.name).parts
-                if member.isfile() and len(parts) >= 3 and parts[-3] == AMAZON_FOLDER:
-                    data = archive.extractfile(member).read()
-                    yield parts[-2], parts[-1], data, f"{path}: {member.name}"
-    except (tarfile.TarError, EOFError, OSError) as error:
-        raise _files.DataFormatError(
-            f"{path} is a truncated or corrupt archive ({error})."
-        ) from error
+    with _files.open_archive(path) as archive:
+        for member in archive:
+            parts = pathlib.PurePosixPath(member.name).parts
+            if member.isfile() and len(parts) >= 3 and parts[-3] == AMAZON_FOLDER:
+                data = archive.extractfile(member).read()
+                yield parts[-2], parts[-1], data, f"{path}: {member.name}"
 
 
 def read_amazon_reviews(path):
@@ -148,7 +147,9 @@ def read_amazon_reviews(path):
     """
     path = pathlib.Path(path)
     rows = []
-    for domain, file_name, data, name in _amazon_members(path):
+    # The whole archive is read first: its checksum, checked at its end, says
+    # whether the files are intact before any is parsed.
+    for domain, file_name, data, name in list(_amazon_members(path)):
         if file_name in _AMAZON_FILES:
             # The files are latin-1 (not UTF-8), as published.
             content = data.decode("latin-1")
@@ -239,7 +240,9 @@ def load_amazon(
 
 
 def _rt_lines(data, name):
-    lines = _decode(data, name).splitlines()
+    # Lines end at "\n" alone: `str.splitlines` would also split at NEL,
+    # form feeds and other separators that a snippet may hold.
+    lines = [line.rstrip("\r") for line in _decode(data, name).split("\n")]
     while lines and not lines[-1].strip():
         lines.pop()
     for number, line in enumerate(lines, 1):
@@ -254,8 +257,9 @@ def load_rt_polarity(data_dir=None, download=True, max_terms=5000, seed=SEED):
     """Loads Pang & Lee's sentence polarity data set v1.0.
 
     5,331 positive and 5,331 negative movie-review snippets
-    (`rt-polaritydata/rt-polarity.{pos,neg}`, read as UTF-8, or latin-1 as
-    originally published), split 80% / 10% / 10% stratified by label.
+    (`rt-polaritydata/rt-polarity.{pos,neg}`, read as UTF-8, or as
+    Windows-1252 as originally published), split 80% / 10% / 10% stratified
+    by label.
 
     Args:
         data_dir: a folder holding `rt-polaritydata.tar.gz` or the extracted
@@ -276,17 +280,12 @@ def load_rt_polarity(data_dir=None, download=True, max_terms=5000, seed=SEED):
             if (path / file_name).is_file():
                 contents[file_name] = ((path / file_name).read_bytes(), str(path / file_name))
     else:
-        try:
-            with tarfile.open(path) as archive:
-                for member in archive:
-                    base = pathlib.PurePosixPath(member.name).name
-                    if member.isfile() and base in wanted:
-                        data = archive.extractfile(member).read()
-                        contents[base] = (data, f"{path}: {member.name}")
-        except (tarfile.TarError, EOFError, OSError) as error:
-            raise _files.DataFormatError(
-                f"{path} is a truncated or corrupt archive ({error})."
-            ) from error
+        with _files.open_archive(path) as archive:
+            for member in archive:
+                base = pathlib.PurePosixPath(member.name).name
+                if member.isfile() and base in wanted:
+                    data = archive.extractfile(member).read()
+                    contents[base] = (data, f"{path}: {member.name}")
     missing = sorted(set(wanted) - set(contents))
     if missing:
         raise _files.DataFormatError(f"{path} has no {' or '.join(missing)}.")

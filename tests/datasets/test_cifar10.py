@@ -83,6 +83,19 @@ def test_png_image_folder_reads_back_exactly_with_interleaved_classes(tmp_path):
     np.testing.assert_array_equal(data.test.x[0], expected["test", 0, 2])
 
 
+def test_the_unpacked_jpeg_archive_is_found_where_it_lies(tmp_path):
+    # `tar -xf cifar10-jpeg.tar.xz` beside the archive gives cifar10/cifar10-jpeg/.
+    for split in ("train", "test"):
+        for name in CLASS_NAMES[:2]:
+            folder = tmp_path / "cifar10" / "cifar10-jpeg" / split / name
+            folder.mkdir(parents=True)
+            for index in range(2):
+                Image.new("RGB", (32, 32), (index, 0, 0)).save(folder / f"{index:04d}.png")
+    data = load_cifar10(tmp_path, download=False, dtype="uint8")
+    np.testing.assert_array_equal(data.train.y, [0, 1, 0, 1])
+    assert data.train.x[2, 0, 0, 0] == 1
+
+
 def test_image_folder_with_unknown_class_or_wrong_size(tmp_path):
     folder = tmp_path / "cifar10" / "train" / "unicorn"
     folder.mkdir(parents=True)

@@ -56,3 +56,30 @@ def test_corrupt_zip(tmp_path):
     (tmp_path / "gzip.zip").write_bytes(b"PK\x03\x04 truncated")
     with pytest.raises(DataFormatError, match=r"gzip\.zip is a truncated or corrupt zip"):
         load_emnist(tmp_path, download=False)
+
+
+def test_gunzipped_extracted_files(tmp_path):
+    import gzip
+
+    folder = _write_emnist(tmp_path / "gzipped")
+    target = tmp_path / "emnist"
+    target.mkdir()
+    for path in folder.iterdir():
+        (target / path.name.removesuffix(".gz")).write_bytes(gzip.decompress(path.read_bytes()))
+    data = load_emnist(tmp_path, download=False, validation_size=2, test_size=3)
+    reference = load_emnist(tmp_path / "gzipped", download=False, validation_size=2, test_size=3)
+    np.testing.assert_array_equal(data.train.x, reference.train.x)
+    np.testing.assert_array_equal(data.test.y, reference.test.y)
+
+
+def test_a_damaged_zip_member_is_a_format_error(tmp_path):
+    folder = _write_emnist(tmp_path / "extracted")
+    path = tmp_path / "gzip.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:  # NIST stores the .gz files
+        for file in sorted(folder.iterdir()):
+            archive.write(file, f"gzip/{file.name}")
+    damaged = bytearray(path.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(DataFormatError, match=r"gzip\.zip.* is a truncated or corrupt"):
+        load_emnist(tmp_path, download=False, validation_size=2)

@@ -97,3 +97,23 @@ def test_cached_arrays_reuses_and_invalidates(tmp_path, private_cache):
     assert len(_files.cached_arrays("demo", [source], build)["x"]) == 6
     assert len(_files.cached_arrays("demo", [source], build, size=3)["x"]) == 9
     assert not [p for p in (private_cache / "parsed").iterdir() if not p.name.endswith(".npz")]
+
+
+def test_cached_arrays_of_a_folder_see_the_files_inside_it(tmp_path, private_cache):
+    # Rewriting a file deep inside a source folder leaves the folder's own
+    # size and time as they were; the cache must still be rebuilt.
+    folder = tmp_path / "images"
+    (folder / "train" / "cat").mkdir(parents=True)
+    image = folder / "train" / "cat" / "0001.png"
+    image.write_bytes(b"1")
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"x": np.arange(len(calls))}
+
+    _files.cached_arrays("demo", [folder], build)
+    _files.cached_arrays("demo", [folder], build)
+    assert len(calls) == 1
+    image.write_bytes(b"22")
+    assert len(_files.cached_arrays("demo", [folder], build)["x"]) == 2

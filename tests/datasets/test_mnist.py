@@ -62,3 +62,21 @@ def test_missing_file_is_named(tmp_path):
     write_idx(tmp_path / "mnist" / "train-images-idx3-ubyte.gz", np.zeros((1, 28, 28), np.uint8))
     with pytest.raises(DataNotFoundError, match="(?s)MNIST.*t10k-labels-idx1-ubyte.gz.*cvdf-datasets"):
         load_mnist(tmp_path, download=False)
+
+
+def test_gunzipped_files_are_read_and_checked(shared_data_dir, tmp_path):
+    import gzip
+
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    for path in (shared_data_dir / "mnist").glob("*.gz"):
+        (folder / path.name.removesuffix(".gz")).write_bytes(gzip.decompress(path.read_bytes()))
+    data = load_mnist(tmp_path, download=False, dtype="uint8")
+    reference = load_mnist(shared_data_dir, download=False, dtype="uint8")
+    np.testing.assert_array_equal(data.test.x, reference.test.x)
+    np.testing.assert_array_equal(data.validation.y, reference.validation.y)
+    images = read_idx(folder / "t10k-images-idx3-ubyte").copy()
+    images[0, 0, 0] = 1
+    write_idx(folder / "t10k-images-idx3-ubyte", images, compress=False)
+    with pytest.raises(DataFormatError, match=r"t10k-images-idx3-ubyte: the md5"):
+        load_mnist(tmp_path, download=False)

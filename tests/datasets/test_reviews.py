@@ -105,6 +105,52 @@ def test_rt_polarity_latin1_fallback_and_empty_line(tmp_path):
         load_rt_polarity(tmp_path, download=False)
 
 
+def test_rt_polarity_original_windows_1252_bytes(tmp_path):
+    # The original files are Windows-1252: byte 0x85 is an ellipsis, which
+    # latin-1 would read as NEL, a line break for `str.splitlines`.
+    folder = tmp_path / "rt-polaritydata"
+    folder.mkdir()
+    snippets = ["a moving film \u2026 and a funny one", "it works \u2014 mostly", "fine"]
+    (folder / "rt-polarity.pos").write_bytes("\n".join(snippets * 4).encode("cp1252") + b"\n")
+    (folder / "rt-polarity.neg").write_bytes(b"dull\r\n" * 12)
+    data = load_rt_polarity(tmp_path, download=False, max_terms=None)
+    texts = np.concatenate([data.train.texts, data.validation.texts, data.test.texts])
+    assert len(texts) == 24 and set(texts) == {*snippets, "dull"}
+
+
+@pytest.mark.parametrize("archive_name", ["rt-polaritydata.tar.gz", "amazon.tar.gz"])
+def test_a_damaged_archive_is_an_error_not_partial_data(tmp_path, archive_name):
+    # One flipped byte inside a gzip stream: tarfile alone would end its
+    # listing early or return garbled files; the CRC-32 must catch it.
+    import io
+    import tarfile
+
+    from sparserect.datasets import reviews
+
+    source = tmp_path / "source"
+    if archive_name.startswith("rt"):
+        folder = source / "rt-polaritydata"
+        folder.mkdir(parents=True)
+        for name in ("rt-polarity.pos", "rt-polarity.neg"):
+            (folder / name).write_text(
+                "".join(f"{name} snippet {i} of a few words\n" for i in range(400))
+            )
+    else:
+        _write_amazon(source, unlabeled=False)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        archive.add(source, arcname=".")
+    damaged = bytearray(buffer.getvalue())
+    damaged[len(damaged) // 2] ^= 0x40
+    path = tmp_path / archive_name
+    path.write_bytes(bytes(damaged))
+    with pytest.raises(DataFormatError, match="truncated or corrupt archive"):
+        if archive_name.startswith("rt"):
+            load_rt_polarity(tmp_path, download=False)
+        else:
+            reviews.read_amazon_reviews(path)
+
+
 def _reviews(n=50):
     return [{"comment": f"review {i} food was {'great' if i % 2 else 'cold'}", "stars": 1 + i % 5}
             for i in range(n)]  # fmt: skip
