@@ -203,11 +203,12 @@ def train_ensemble(
         )
         for k in range(size):
             entry = candidates[k][f"{chosen[k]:g}"]
-            ran = max(0, _epochs_run(continued, k) - first_epochs)
+            epochs_run = _epochs_run(continued, k)
+            ran = max(0, epochs_run - first_epochs)
             entry["validation_errors"] += [float(e[k]) for e in continued.errors[:ran]]
             entry.update(
                 validation_error=float(continued.best_error[k]),
-                best_epoch=int(continued.best_epoch[k]), epochs_run=first_epochs + ran,
+                best_epoch=int(continued.best_epoch[k]), epochs_run=epochs_run,
             )
     report = ensembles.member_report(model, dataset.test.x, dataset.test.y)
     wall_time = time.perf_counter() - start

@@ -4,6 +4,7 @@ import math
 
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 
 from sparserect import layers
@@ -252,8 +253,6 @@ def test_a_stopped_ensemble_member_keeps_its_result_while_the_others_train(monke
     # Scripted validation errors: member 0 is best at epoch 1 and stops at
     # epoch 2 (patience 1); its lower error at epoch 3, while member 1 goes
     # on, must not count, as the network alone would not have trained then.
-    import pandas as pd
-
     from sparserect import ensembles
     from sparserect.ensembles import metrics
     from sparserect.reproduce import ensemble_training
@@ -283,3 +282,29 @@ def test_a_stopped_ensemble_member_keeps_its_result_while_the_others_train(monke
     for weight in model.weights:
         values = keras.ops.convert_to_numpy(weight)
         assert np.all(values[0] == 1) and np.all(values[1] == 3), weight.path
+
+
+def test_an_ensemble_member_stopped_during_selection_keeps_its_stop(tiny_dataset, monkeypatch):
+    # Scripted validation errors, patience 1: member 0 stops at epoch 2, in
+    # the three epochs of selection; member 1 goes on and stops at 4.
+    from sparserect.ensembles import metrics
+    from sparserect.reproduce import ensemble_training
+
+    measure = metrics.measure_members
+    scripted = iter([[0.5, 0.5], [0.6, 0.4], [0.3, 0.3], [0.2, 0.35]])
+
+    def scripted_measure(*args):
+        errors = next(scripted, None)
+        if errors is None:  # the test report, after training
+            return measure(*args)
+        return pd.DataFrame({"error": errors, "sparsity": 0.0, "dead_fraction": 0.0})
+
+    monkeypatch.setattr(metrics, "measure_members", scripted_measure)
+    first, second = ensemble_training.train_ensemble(
+        tiny_dataset, seeds=[0, 1], activation_l1=0.001, hidden_units=(8,), epochs=6,
+        patience=1, learning_rates=(0.1,), selection_epochs=3, steps_per_execution=10,
+    )
+    assert (first["best_epoch"], first["epochs_run"], first["validation_error"]) == (1, 2, 0.5)
+    assert first["candidates"]["0.1"]["validation_errors"] == [0.5, 0.6]
+    assert (second["best_epoch"], second["epochs_run"], second["validation_error"]) == (3, 4, 0.3)
+    assert second["candidates"]["0.1"]["validation_errors"] == [0.5, 0.4, 0.3, 0.35]
