@@ -38,8 +38,13 @@ _OUTPUT_ACTIVATIONS = ("linear", "softmax", "log_softmax", "sigmoid")
 def _is_hidden_activation(layer):
     if isinstance(layer, _ACTIVATION_LAYERS):
         return True
-    # `Activation`, `Dense`, `Conv2D`, ... keep their activation function.
+    # `Activation`, `Dense`, `Conv2D`, ... keep their activation, a function
+    # or a layer (`ReLU()`, or an `Activation` that holds a function).
     function = getattr(layer, "activation", None)
+    if isinstance(function, keras.layers.Activation):
+        function = function.activation
+    if isinstance(function, keras.layers.Layer):
+        return True
     return callable(function) and function.__name__ not in _OUTPUT_ACTIVATIONS
 
 
@@ -62,16 +67,28 @@ def hidden_layers(model):
 def _resolve_layers(model, layers):
     if layers is None:
         found = hidden_layers(model)
+        _reject_ensemble_layers(found)
         if not found:
             raise ValueError(
                 f"Model {model.name!r} has no hidden activation layer to measure; "
                 "name them with `layers=`. Received: layers=None"
             )
         return found
-    resolved = []
-    for layer in layers:
-        resolved.append(model.get_layer(layer) if isinstance(layer, str) else layer)
+    resolved = [model.get_layer(layer) if isinstance(layer, str) else layer for layer in layers]
+    _reject_ensemble_layers(resolved)
     return resolved
+
+
+def _reject_ensemble_layers(layers):
+    """Raises for layers of a `sparserect.ensembles` model, whose outputs hold many networks."""
+    stacked = [layer.name for layer in layers if hasattr(layer, "ensemble_size")]
+    if stacked:
+        raise ValueError(
+            "These layers hold the networks of an ensemble side by side; measure "
+            "each network with `sparserect.ensembles.member_report(model, x, y)`, or "
+            "take one out with `extract_member(model, k)`. "
+            f"Received: layers={stacked}"
+        )
 
 
 def activation_extractor(model, layers=None):
@@ -97,28 +114,39 @@ def activation_extractor(model, layers=None):
 
 
 class ActivationStatistics:
-    """Running counts over examples for one hidden layer, kept per unit."""
+    """Running counts over examples for one hidden layer, kept per unit.
+
+    A unit of a convolution or sequence layer (a channel, the last axis) has
+    one value per position: `values_per_unit` counts them over all examples.
+    """
 
     def __init__(self, units):
         self.units = units
         self.examples = 0
+        self.values_per_unit = 0
         self.zero_counts = np.zeros(units, dtype=np.int64)
         self.activation_sum = 0.0
         self.activation_max = -np.inf
 
     def update(self, activations):
         """Adds a batch of activations, shape `(batch, ..., units)`."""
-        activations = activations.reshape(-1, self.units)
         self.examples += activations.shape[0]
+        activations = activations.reshape(-1, self.units)
+        self.values_per_unit += activations.shape[0]
         self.zero_counts += np.count_nonzero(activations == 0, axis=0)
         self.activation_sum += float(activations.sum(dtype=np.float64))
         if activations.size:
             self.activation_max = max(self.activation_max, float(activations.max()))
 
+    @property
+    def values(self):
+        """The activations measured, over all units."""
+        return self.values_per_unit * self.units
+
     def summary(self):
         """Returns the report columns (but `layer`) as a dict."""
-        values = self.examples * self.units
-        dead = self.zero_counts == self.examples
+        values = self.values
+        dead = self.zero_counts == self.values_per_unit
         return {
             "units": self.units,
             "sparsity": float(self.zero_counts.sum() / values) if values else np.nan,
@@ -229,10 +257,9 @@ def statistics_report(layers, statistics):
         for layer, stats in zip(layers, statistics)
     ]
     report = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
-    units = report["units"].sum()
-    report.attrs["average_sparsity"] = float(
-        (report["sparsity"] * report["units"]).sum() / units
-    )
-    report.attrs["dead_fraction"] = float(report["dead_units"].sum() / units)
+    # Every activation counts once: a convolution's channels weigh by their positions.
+    zeros = sum(int(stats.zero_counts.sum()) for stats in statistics)
+    report.attrs["average_sparsity"] = zeros / sum(stats.values for stats in statistics)
+    report.attrs["dead_fraction"] = float(report["dead_units"].sum() / report["units"].sum())
     report.attrs["examples"] = statistics[0].examples
     return report

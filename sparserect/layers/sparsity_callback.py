@@ -66,7 +66,10 @@ class SparsityCallback(keras.callbacks.Callback):
         )
         check_positive_int("batch_size", batch_size)
         self.data = _sample(data, max_examples, seed)
-        self.validation_data = validation_data
+        self.validation_data = (
+            None if validation_data is None
+            else _replayable(validation_data, validation_max_examples)
+        )
         self.layers = layers
         self.max_examples = max_examples
         self.validation_max_examples = validation_max_examples
@@ -107,14 +110,36 @@ class SparsityCallback(keras.callbacks.Callback):
         return values
 
 
+def _is_array_data(data):
+    return isinstance(data, (np.ndarray, dict, list)) or hasattr(data, "__array__")
+
+
 def _sample(data, max_examples, seed):
-    """Returns a fixed random subset of array data, or iterable data as it is."""
+    """Returns a fixed random subset of array data (NumPy, JAX or TF), or iterable data."""
     if isinstance(data, tuple):
         data = keras.utils.unpack_x_y_sample_weight(data)[0]
-    if not isinstance(data, (np.ndarray, dict, list)):
-        return data
+    if not _is_array_data(data):
+        return _replayable(data, max_examples)
     count = len(keras.tree.flatten(data)[0])
     if count <= max_examples:
         return data
     rows = np.sort(np.random.default_rng(seed).choice(count, max_examples, replace=False))
     return keras.tree.map_structure(lambda a: np.asarray(a)[rows], data)
+
+
+def _replayable(data, max_examples):
+    """Returns data that every epoch can read again.
+
+    A one-shot iterator (a generator) is read once, up to `max_examples`, into
+    arrays; arrays and re-iterable data (a `tf.data.Dataset`, a `PyDataset`)
+    are returned as they are.
+    """
+    if _is_array_data(data) or isinstance(data, tuple) or iter(data) is not data:
+        return data
+    batches = [
+        keras.tree.map_structure(np.asarray, inputs)
+        for inputs, _ in sparsity._input_batches(data, None, max_examples)
+    ]
+    if not batches:
+        raise ValueError("No examples to measure: `data` is empty.")
+    return keras.tree.map_structure(lambda *parts: np.concatenate(parts), *batches)

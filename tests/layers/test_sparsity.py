@@ -110,6 +110,52 @@ def test_hidden_layers_skip_the_output_and_linear_layers():
     assert names == ["dense_relu", "relu", "dense_tanh"]
 
 
+def test_hidden_layers_find_an_activation_given_as_a_layer():
+    inputs = keras.Input((3,))
+    x = keras.layers.Dense(4, activation=keras.layers.ReLU(), name="relu_layer")(inputs)
+    x = keras.layers.Dense(4, activation=keras.layers.Activation("tanh"), name="tanh_layer")(x)
+    x = keras.layers.Dense(4, activation=keras.layers.Activation("linear"), name="linear")(x)
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(x))
+    assert [layer.name for layer in hidden_layers(model)] == ["relu_layer", "tanh_layer"]
+
+
+def test_a_convolution_counts_each_activation_once(rng):
+    # Sparsity and dead channels over every position; the average over all
+    # activations, so a channel of a 5x5 map weighs 25 times a dense unit.
+    inputs = keras.Input((5, 5, 2))
+    conv = keras.layers.Conv2D(3, 1, activation="relu", name="conv")(inputs)
+    dense = keras.layers.Dense(4, activation="relu", name="dense")(keras.layers.Flatten()(conv))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(dense))
+    kernel = model.get_layer("conv").kernel
+    weights = keras.ops.convert_to_numpy(kernel).copy()
+    weights[..., 0] = -1.0  # channel 0 dead for x >= 0
+    kernel.assign(weights)
+    x = rng.uniform(0, 1, size=(9, 5, 5, 2)).astype("float32")
+
+    report = sparsity_report(model, x)
+
+    conv_out, dense_out = keras.Model(
+        model.inputs, [model.get_layer("conv").output, model.get_layer("dense").output]
+    ).predict(x, verbose=0)
+    expected = numpy_report(conv_out.reshape(-1, 3))
+    for column, value in expected.items():
+        np.testing.assert_allclose(report.loc[0, column], value, rtol=1e-5, err_msg=column)
+    assert report.loc[0, "dead_units"] >= 1
+    assert report.attrs["examples"] == 9
+    zeros = np.count_nonzero(conv_out == 0) + np.count_nonzero(dense_out == 0)
+    np.testing.assert_allclose(
+        report.attrs["average_sparsity"], zeros / (conv_out.size + dense_out.size)
+    )
+
+
+def test_an_ensemble_is_measured_per_member_not_pooled():
+    from sparserect import ensembles
+
+    model = ensembles.build_ensemble((4,), 3, hidden_units=(5,), ensemble_size=2, seeds=[0, 1])
+    with pytest.raises(ValueError, match=r"member_report.*Received: layers=\['hidden_1'\]"):
+        sparsity_report(model, np.zeros((2, 4), "float32"))
+
+
 def test_report_errors_are_clear(rng):
     class Subclassed(keras.Model):
         def __init__(self):

@@ -60,6 +60,29 @@ def test_training_sample_is_fixed_and_bounded(problem):
     np.testing.assert_allclose(history.history["sparsity"][0], report.attrs["average_sparsity"])
 
 
+def test_backend_tensors_are_sampled_like_numpy_arrays(problem):
+    x, _, _, _ = problem
+    tensor = keras.ops.convert_to_tensor(x)
+    sampled = SparsityCallback(tensor, max_examples=30, seed=1).data
+    np.testing.assert_array_equal(sampled, SparsityCallback(x, max_examples=30, seed=1).data)
+
+
+def test_a_generator_is_read_once_and_measured_every_epoch(problem):
+    x, y, x_val, y_val = problem
+    batches = ((x[i : i + 16], y[i : i + 16]) for i in range(0, len(x), 16))
+    validation = (x_val[i : i + 8] for i in range(0, len(x_val), 8))
+    callback = SparsityCallback(
+        batches, validation_data=validation, max_examples=40, validation_max_examples=20
+    )
+    np.testing.assert_array_equal(callback.data, x[:40])
+    np.testing.assert_array_equal(callback.validation_data, x_val[:20])
+    model = compiled_network()
+    history = model.fit(x, y, epochs=2, verbose=0, callbacks=[callback])
+    assert len(history.history["val_sparsity"]) == 2
+    report = sparsity_report(model, x_val[:20])
+    np.testing.assert_allclose(history.history["val_sparsity"][-1], report.attrs["average_sparsity"])
+
+
 def test_keras_tuner_objective_sees_val_sparsity(problem, tmp_path):
     import keras_tuner
 
@@ -99,3 +122,8 @@ def test_keras_tuner_objective_sees_val_sparsity(problem, tmp_path):
 def test_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         SparsityCallback(np.zeros((4, 2)), **kwargs)
+
+
+def test_rejects_an_empty_generator():
+    with pytest.raises(ValueError, match="`data` is empty"):
+        SparsityCallback(batch for batch in [])
