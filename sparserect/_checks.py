@@ -20,6 +20,12 @@ def is_number(value):
     )
 
 
+def check_bool(name, value):
+    """Raises a `ValueError` unless `value` is a bool (Python or numpy); `"False"` is not one."""
+    if not isinstance(value, bool) and getattr(value, "dtype", None) != "bool":
+        raise ValueError(f"`{name}` must be True or False. Received: {name}={value!r}")
+
+
 def check_positive_int(name, value, allow_none=False):
     """Raises a `ValueError` unless `value` is an int > 0 (or `None`, if allowed)."""
     if value is None and allow_none:

@@ -73,12 +73,14 @@ ACTIVATIONS = {
 }
 
 
-def get(identifier):
+def get(identifier, **layer_kwargs):
     """Returns a new activation layer for a name, or the layer itself.
 
     Args:
         identifier: One of the names in `ACTIVATIONS`, a Keras layer (returned
             as it is), or a serialized layer (a dict, as `get_config` writes).
+        **layer_kwargs: Base layer keyword arguments (`dtype`, `name`) of
+            the layer made for a name.
 
     Returns:
         A `keras.layers.Layer`.
@@ -88,7 +90,7 @@ def get(identifier):
     if isinstance(identifier, dict):
         return keras.saving.deserialize_keras_object(identifier)
     if isinstance(identifier, str) and identifier.lower() in ACTIVATIONS:
-        return ACTIVATIONS[identifier.lower()]()
+        return ACTIVATIONS[identifier.lower()](**layer_kwargs)
     raise ValueError(
         "Unknown activation: expected one of "
         f"{sorted(ACTIVATIONS)} or a Keras layer. Received: "

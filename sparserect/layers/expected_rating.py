@@ -35,9 +35,22 @@ def expected_rating(probabilities, rating_values):
     Returns:
         A `(batch,)` tensor.
     """
-    values = ops.convert_to_tensor(_check_rating_values(rating_values))
+    values = _check_rating_values(rating_values)
     probabilities = ops.convert_to_tensor(probabilities)
-    return ops.matmul(probabilities, ops.cast(values, probabilities.dtype))
+    if not keras.backend.is_float_dtype(probabilities.dtype):
+        probabilities = ops.cast(probabilities, keras.config.floatx())
+    _check_classes(probabilities.shape, values)
+    return ops.matmul(probabilities, ops.convert_to_tensor(values, probabilities.dtype))
+
+
+def _check_classes(shape, rating_values):
+    """Raises unless the last axis of `shape` has one class per rating value."""
+    if shape[-1] is not None and shape[-1] != len(rating_values):
+        raise ValueError(
+            f"The probabilities have {shape[-1]} classes and `rating_values` has "
+            f"{len(rating_values)} ratings; give one rating per class, in order. "
+            f"Received: rating_values={rating_values}"
+        )
 
 
 @keras.saving.register_keras_serializable(package="sparserect")
@@ -74,6 +87,7 @@ class ExpectedRatingRMSE(keras.metrics.RootMeanSquaredError):
     def update_state(self, y_true, y_pred, sample_weight=None):
         values = ops.convert_to_tensor(self.rating_values, self.dtype)
         y_true = ops.reshape(ops.cast(y_true, "int32"), (-1,))
+        _check_classes(y_pred.shape, self.rating_values)
         true_rating = ops.take(values, y_true)
         predicted = ops.matmul(ops.cast(y_pred, self.dtype), values)
         return super().update_state(true_rating, predicted, sample_weight=sample_weight)

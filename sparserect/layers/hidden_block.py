@@ -5,7 +5,9 @@ import keras
 from sparserect.layers import activations
 from sparserect.layers.activation_l1 import activation_l1_regularizer
 from sparserect.layers.sign_flip import SignFlip
+from sparserect._checks import check_bool
 from sparserect._checks import check_non_negative_int
+from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
 
 
@@ -56,12 +58,15 @@ class HiddenBlock(keras.layers.Layer):
             penalty; `0` adds none. Defaults to `0.0`.
         sign_trick: Bool, whether to flip the sign of half of the units.
         seed: Int >= 0 or `None`, seeds the kernel initializer and the sign
-            mask.
+            mask. With `None` and the sign trick, the mask's seed is drawn
+            once and `get_config` writes it, so a rebuilt block flips the
+            same units.
         kernel_initializer: Initializer of the Dense kernel. Defaults to
             `"glorot_uniform"`, as in the authors' code.
         bias_initializer: Initializer of the Dense bias. Defaults to `"zeros"`.
         kernel_regularizer: Optional regularizer of the Dense kernel.
-        **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
+        **kwargs: Base layer keyword arguments, such as `name` and `dtype`
+            (the activation layer gets the same `dtype`).
     """
 
     def __init__(
@@ -84,11 +89,14 @@ class HiddenBlock(keras.layers.Layer):
             )
         check_positive_int("units", units)
         check_non_negative_int("seed", seed, allow_none=True)
+        check_non_negative_number("activation_l1", activation_l1)
+        check_bool("sign_trick", sign_trick)
         super().__init__(activity_regularizer=activation_l1_regularizer(activation_l1), **kwargs)
-        self.units = units
+        self.units = int(units)
         self.activation_l1 = float(activation_l1)
         self.sign_trick = bool(sign_trick)
-        self.seed = seed
+        self.seed = None if seed is None else int(seed)
+        units, seed = self.units, self.seed
         self.kernel_initializer = _seeded(
             keras.initializers.get(kernel_initializer), kernel_initializer, seed
         )
@@ -103,7 +111,7 @@ class HiddenBlock(keras.layers.Layer):
             dtype=self.dtype_policy,
             name="dense",
         )
-        self.activation = activations.get(activation)
+        self.activation = activations.get(activation, dtype=self.dtype_policy)
         self.sign_flip = (
             SignFlip(seed=seed, dtype=self.dtype_policy, name="sign_flip")
             if self.sign_trick
@@ -144,7 +152,10 @@ class HiddenBlock(keras.layers.Layer):
                 ),
                 "activation_l1": self.activation_l1,
                 "sign_trick": self.sign_trick,
-                "seed": self.seed,
+                # Without a seed, the sign mask's drawn one: a layer rebuilt from
+                # this config flips the same units (the kernel initializer is
+                # serialized with its own seed, which this does not change).
+                "seed": self.seed if self.sign_flip is None else self.sign_flip.seed,
                 "kernel_initializer": keras.initializers.serialize(
                     self.kernel_initializer
                 ),

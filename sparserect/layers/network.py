@@ -3,6 +3,7 @@
 import keras
 
 from sparserect.layers.hidden_block import HiddenBlock
+from sparserect._checks import check_non_negative_int
 from sparserect._checks import is_int
 
 PAPER_HIDDEN_UNITS = (1000, 1000, 1000)  # MNIST, CIFAR-10, NISTP
@@ -70,8 +71,13 @@ def build_network(
     Returns:
         A `keras.Model`.
     """
+    # NumPy ints (`np.array([1000, 1000])`) become ints; the blocks check the rest.
+    hidden_units = tuple(int(units) if is_int(units) else units for units in hidden_units)
+    check_non_negative_int("seed", seed, allow_none=True)
     check_network_arguments(num_classes, hidden_units, allow_no_hidden=True)
-    if isinstance(activation_l1, (list, tuple)):
+    if not isinstance(activation_l1, str) and hasattr(activation_l1, "__len__"):
+        activation_l1 = tuple(activation_l1)
+    if isinstance(activation_l1, tuple):
         if len(activation_l1) != len(hidden_units):
             raise ValueError(
                 f"`activation_l1` needs one coefficient per hidden block ({len(hidden_units)}). "
@@ -89,7 +95,12 @@ def build_network(
         return activation
 
     def block_seed(index):
-        return None if seed is None else seed + index
+        return None if seed is None else int(seed) + index
+
+    # Under a mixed-precision policy the softmax is computed in the variables'
+    # float32, as Keras's mixed-precision guide advises for the output.
+    policy = keras.config.dtype_policy()
+    head_dtype = policy.variable_dtype if policy.compute_dtype != policy.variable_dtype else None
 
     inputs = keras.Input(shape=tuple(input_shape), name="inputs")
     x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
@@ -103,8 +114,9 @@ def build_network(
             name=f"hidden_{index + 1}",
         )(x)
     outputs = keras.layers.Dense(
-        num_classes,
+        int(num_classes),
         activation="softmax",
+        dtype=head_dtype,
         kernel_initializer=keras.initializers.GlorotUniform(
             seed=block_seed(len(hidden_units))
         ),

@@ -51,3 +51,17 @@ def test_rmse_metric_in_fit_logs_and_round_trip(rng, tmp_path):
 def test_bad_rating_values_are_an_error(values):
     with pytest.raises(ValueError, match="Received: rating_values="):
         layers.ExpectedRatingRMSE(values)
+
+
+def test_integer_probabilities_are_not_truncated():
+    # One-hot labels as integers give the class's rating, and halves stay halves.
+    result = layers.expected_rating(np.array([[0, 0, 1, 0]]), RATINGS)
+    assert keras.ops.convert_to_numpy(result).tolist() == [4.0]
+    assert keras.ops.convert_to_numpy(layers.expected_rating([[1, 1]], (0.5, 2))) == [2.5]
+
+
+def test_a_rating_per_class_is_checked():
+    with pytest.raises(ValueError, match="3 classes and `rating_values` has 4 ratings"):
+        layers.expected_rating(np.full((2, 3), 1 / 3, "float32"), RATINGS)
+    with pytest.raises(ValueError, match="3 classes and `rating_values` has 4 ratings"):
+        layers.ExpectedRatingRMSE(RATINGS).update_state([0, 1], np.full((2, 3), 1 / 3, "float32"))

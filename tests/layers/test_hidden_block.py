@@ -1,3 +1,5 @@
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -71,7 +73,9 @@ def test_config_round_trip_keeps_every_argument():
     [
         ({"units": 0}, "Received: units=0"),
         ({"units": 10, "seed": -2}, "Received: seed=-2"),
-        ({"units": 10, "activation_l1": -1.0}, "Received: coefficient=-1.0"),
+        ({"units": 10, "activation_l1": -1.0}, "Received: activation_l1=-1.0"),
+        ({"units": 10, "activation_l1": None}, "Received: activation_l1=None"),
+        ({"units": 10, "sign_trick": "False"}, "Received: sign_trick='False'"),
         ({"units": 10, "activation": "sigmoidal"}, "Received: activation='sigmoidal'"),
         ({"units": 10, "activity_regularizer": "l1"}, "Received: activity_regularizer='l1'"),
     ],
@@ -130,8 +134,50 @@ def test_network_learns_a_separable_problem(rng):
             {"num_classes": 10, "hidden_units": (4, 4), "activation_l1": (0.1,)},
             r"one coefficient per hidden block \(2\). Received: activation_l1=\(0.1,\)",
         ),
+        ({"num_classes": 10, "seed": 1.5}, "Received: seed=1.5"),
     ],
 )
 def test_network_rejects_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         build_network((4,), **kwargs)
+
+
+def test_numpy_integers_are_accepted_and_configs_hold_python_ints():
+    block = HiddenBlock(np.int64(8), seed=np.int32(3), sign_trick=True)
+    block.build((None, 4))
+    config = block.get_config()
+    assert type(config["units"]) is int and type(config["seed"]) is int
+    json.dumps(config)
+    model = build_network(
+        (4,), np.int64(3), hidden_units=np.array([5, 6]), activation_l1=np.array([0.0, 1e-3]),
+        seed=np.int64(2),
+    )
+    assert [layer.units for layer in model.layers if isinstance(layer, HiddenBlock)] == [5, 6]
+    assert model.get_layer("hidden_2").activation_l1 == 1e-3
+
+
+def test_a_sign_mask_drawn_without_seed_survives_a_config_round_trip():
+    block = HiddenBlock(30, sign_trick=True)
+    block.build((None, 4))
+    restored = HiddenBlock.from_config(block.get_config())
+    restored.build((None, 4))
+    np.testing.assert_array_equal(numpy_of(restored.sign_mask), numpy_of(block.sign_mask))
+
+
+def test_the_activation_layer_follows_the_blocks_dtype():
+    block = HiddenBlock(4, activation="parametric_rectifier", dtype="bfloat16")
+    outputs = block(np.ones((2, 3), "float32"))
+    assert block.activation.dtype_policy.name == "bfloat16"
+    assert keras.backend.standardize_dtype(outputs.dtype) == "bfloat16"
+    assert [w.dtype for w in block.activation.weights] == ["bfloat16"]
+
+
+def test_under_mixed_precision_the_softmax_is_float32():
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        model = build_network((4,), 3, hidden_units=(8,), seed=0)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert model.get_layer("hidden_1").activation.compute_dtype == "float16"
+    outputs = model(np.ones((2, 4), "float32"))
+    assert keras.backend.standardize_dtype(outputs.dtype) == "float32"
