@@ -12,6 +12,7 @@ import pandas as pd
 
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.layers.scaled_softplus import ScaledSoftplus
+from sparserect._checks import check_positive_int
 
 REPORT_COLUMNS = (
     "layer",
@@ -245,6 +246,8 @@ def sparsity_report(model, data, layers=None, batch_size=1024, max_examples=None
         `average_sparsity` and `dead_fraction` over all hidden units, and
         `examples`.
     """
+    check_positive_int("batch_size", batch_size)
+    check_positive_int("max_examples", max_examples, allow_none=True)
     extractor, layers = activation_extractor(model, layers)
     statistics = measure_activations(extractor, layers, data, batch_size, max_examples)
     return statistics_report(layers, statistics)

@@ -174,5 +174,10 @@ def test_report_errors_are_clear(rng):
     linear = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.Dense(4)(inputs)))
     with pytest.raises(ValueError, match="no hidden activation layer"):
         sparsity_report(linear, np.zeros((2, 3), dtype="float32"))
+    network = build_network((3,), 2, hidden_units=(4,))
     with pytest.raises(ValueError, match="`data` is empty"):
-        sparsity_report(build_network((3,), 2, hidden_units=(4,)), np.zeros((0, 3), "float32"))
+        sparsity_report(network, np.zeros((0, 3), "float32"))
+    with pytest.raises(ValueError, match="Received: batch_size=0"):
+        sparsity_report(network, np.zeros((2, 3), "float32"), batch_size=0)
+    with pytest.raises(ValueError, match="Received: max_examples=-1"):
+        sparsity_report(network, np.zeros((2, 3), "float32"), max_examples=-1)
