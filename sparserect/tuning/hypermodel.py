@@ -30,7 +30,7 @@ def _check_range(name, value, minimum, strict=False, integer=False):
     kind = int if integer else (int, float)
     values = tuple(value) if _is_range(value) else (value,)
     valid = (
-        len(values) in (1, 2)
+        len(values) == (2 if _is_range(value) else 1)
         and all(
             isinstance(v, kind) and not isinstance(v, bool) and math.isfinite(v)
             for v in values
@@ -46,6 +46,17 @@ def _check_range(name, value, minimum, strict=False, integer=False):
             f"range of them with low < high. Received: {name}={value!r}"
         )
     return value
+
+
+def _fixed_by_user(hp, name):
+    """The value of an unconditional `hp.Fixed(name, ...)` already in `hp`, or `None`."""
+    for parameter in hp.space:
+        if (
+            parameter.name == name and not parameter.conditions
+            and isinstance(parameter, keras_tuner.engine.hyperparameters.Fixed)
+        ):
+            return parameter.value
+    return None
 
 
 class SparseNetworkHyperModel(keras_tuner.HyperModel):
@@ -191,7 +202,15 @@ class SparseNetworkHyperModel(keras_tuner.HyperModel):
         return hp.Choice("activation", list(self.activation))
 
     def activation_l1_hp(self, hp):
-        """Declares `activation_l1_on` and `activation_l1`; returns the coefficient."""
+        """Declares `activation_l1_on` and `activation_l1`; returns the coefficient.
+
+        A coefficient that the tuner's `HyperParameters` fixes
+        (`hp.Fixed("activation_l1", 1e-3)`) is used in every trial; no
+        `activation_l1_on` is searched then.
+        """
+        fixed = _fixed_by_user(hp, "activation_l1")
+        if fixed is not None:
+            return hp.Fixed("activation_l1", fixed)
         if not _is_range(self.activation_l1):
             return hp.Fixed("activation_l1", float(self.activation_l1))
         low, high = self.activation_l1

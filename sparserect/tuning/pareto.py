@@ -55,7 +55,7 @@ def pareto_mask(accuracy, sparsity):
             end += 1
         group = order[start:end]
         group_best = sparsity[group[0]]
-        if group_best > best_sparsity_above:
+        if start == 0 or group_best > best_sparsity_above:  # the most accurate are on it
             mask[group[sparsity[group] == group_best]] = True
         best_sparsity_above = max(best_sparsity_above, group_best)
         start = end
@@ -174,8 +174,10 @@ def plot_pareto_front(
         100 * others[sparsity], 100 * others[accuracy],
         s=22, color="0.6", label=f"trials ({len(measured)})",
     )  # fmt: skip
+    # The edge of what the front dominates: left of a point, up to the point
+    # before it, its accuracy is still reachable with at least that sparsity.
     axes.step(
-        100 * front[sparsity], 100 * front[accuracy], where="post",
+        100 * front[sparsity], 100 * front[accuracy], where="pre",
         color="tab:red", linewidth=1.2, alpha=0.7,
     )  # fmt: skip
     axes.scatter(

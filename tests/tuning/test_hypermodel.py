@@ -46,6 +46,28 @@ def test_zero_l1_builds_blocks_without_penalty():
     assert "activation_l1" not in hp.values or not hp.is_active("activation_l1")
 
 
+def test_a_coefficient_fixed_in_the_tuners_hyperparameters_holds_in_every_trial(tmp_path):
+    # The keras-tuner way: the fixed coefficient must not be searched under
+    # `activation_l1_on`'s condition beside it.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 6)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32")
+    hp = keras_tuner.HyperParameters()
+    hp.Fixed("activation_l1", 1e-3)
+    tuner = keras_tuner.RandomSearch(
+        SparseNetworkHyperModel((6,), 2, depth=1, units=4), objective="val_accuracy",
+        max_trials=4, hyperparameters=hp, directory=str(tmp_path), seed=0,
+    )
+    tuner.search(x, y, validation_data=(x, y), epochs=1, verbose=0)
+    trials = list(tuner.oracle.trials.values())
+    assert len(trials) == 4
+    for trial in trials:
+        assert trial.hyperparameters.values["activation_l1"] == 1e-3
+        assert "activation_l1_on" not in trial.hyperparameters.values
+        model = tuner.hypermodel.build(trial.hyperparameters)
+        assert model.get_layer("hidden_1").activation_l1 == 1e-3
+
+
 def test_fixed_arguments_narrow_the_space():
     hypermodel = SparseNetworkHyperModel(
         (10,), 3, activation="tanh", activation_l1=0.0, learning_rate=0.1,
@@ -83,6 +105,8 @@ def test_subclass_overrides_one_hyperparameter():
         (dict(activation_l1=(0.0, 0.1)), "low end"),
         (dict(learning_rate=(0.1, 0.01)), "learning_rate="),
         (dict(depth=(1.5, 3)), "depth="),
+        (dict(depth=(2,)), r"depth=\(2,\)"),
+        (dict(learning_rate=[0.01]), r"learning_rate=\[0.01\]"),
         (dict(units=(8, 0)), "units="),
         (dict(sign_trick=(True,)), "sign_trick="),
     ],

@@ -54,6 +54,10 @@ def test_mask_small_cases():
     ]
     # equal sparsity keeps only the most accurate
     assert pareto.pareto_mask([0.9, 0.8, 0.7], [0.5, 0.5, 0.9]).tolist() == [True, False, True]
+    # infinite values are values: the most accurate point is on the front
+    assert pareto.pareto_mask([0.9], [-math.inf]).tolist() == [True]
+    assert pareto.pareto_mask([0.9, 0.8], [-math.inf, -math.inf]).tolist() == [True, False]
+    assert pareto.pareto_mask([0.9, 0.8], [-math.inf, 0.1]).tolist() == [True, True]
     with pytest.raises(ValueError, match="Received: accuracy.shape"):
         pareto.pareto_mask([1.0, 2.0], [1.0])
 
@@ -128,6 +132,12 @@ def test_plot_writes_png(project, tmp_path):
     assert path.stat().st_size > 1000
     labels = figure.axes[0].get_legend_handles_labels()[1]
     assert labels[:2] == ["trials (5)", "Pareto front (3)"] and labels[2].startswith("85% zeros")
+    # Between two front points the staircase shows the sparser one's
+    # accuracy, the best reachable with at least that sparsity.
+    staircase = figure.axes[0].lines[0]  # the 85% mark is the second line
+    assert staircase.get_drawstyle() == "steps-pre"
+    assert list(staircase.get_xdata()) == [20.0, 50.0, 90.0]
+    assert list(staircase.get_ydata()) == pytest.approx([97.0, 95.0, 90.0])
 
 
 def test_plot_writes_the_format_its_suffix_names(project, tmp_path):
