@@ -20,10 +20,19 @@ def stratified_split(labels, validation_size, test_size, seed):
     n = len(labels)
     n_val = validation_size if isinstance(validation_size, int) else round(validation_size * n)
     n_test = test_size if isinstance(test_size, int) else round(test_size * n)
-    rest, test = train_test_split(
-        indices, test_size=n_test, stratify=labels, random_state=seed
-    )
-    train, validation = train_test_split(
-        rest, test_size=n_val, stratify=labels[rest], random_state=seed
-    )
+    try:
+        rest, test = train_test_split(
+            indices, test_size=n_test, stratify=labels, random_state=seed
+        )
+        train, validation = train_test_split(
+            rest, test_size=n_val, stratify=labels[rest], random_state=seed
+        )
+    except ValueError as error:
+        values, counts = np.unique(labels, return_counts=True)
+        raise ValueError(
+            f"Cannot split {n} examples into train, validation ({n_val}) and test "
+            f"({n_test}) with every label in each: give more examples of the rarest "
+            f"labels. Received: examples per label "
+            f"{dict(zip(values.tolist(), counts.tolist()))} ({error})"
+        ) from error
     return np.sort(train), np.sort(validation), np.sort(test)

@@ -15,8 +15,14 @@ output. Geometric sizes (shifts, blur lengths, stroke widths) scale with the
 image size, so the strengths mean the same on 8x8 and 32x32 images.
 """
 
+import math
+
 import numpy as np
 from scipy import ndimage
+
+from sparserect._atomic import atomic_open
+from sparserect._checks import check_positive_int
+from sparserect._checks import is_number
 
 # In the order they are applied.
 DISTORTIONS = (
@@ -173,6 +179,10 @@ def _salt_and_pepper(images, strength, rng):
 _FUNCTIONS = {name: globals()[f"_{name}"] for name in DISTORTIONS}
 
 
+def _is_pair(value):
+    return isinstance(value, (tuple, list)) and len(value) == 2
+
+
 class NISTPDistortion:
     """Applies the NISTP distortions to a batch of grey images.
 
@@ -202,9 +212,16 @@ class NISTPDistortion:
             )
         self.strengths.update(strengths or {})
         for name, value in self.strengths.items():
-            if not 0 <= value <= 1:
-                raise ValueError(f"The strength of {name} must be in [0, 1], got {value}.")
-        self.value_range = tuple(value_range)
+            if not is_number(value) or not 0 <= value <= 1:
+                raise ValueError(f"The strength of {name} must be in [0, 1], got {value!r}.")
+        low, high = tuple(value_range) if _is_pair(value_range) else (None, None)
+        if not (is_number(low) and is_number(high) and -math.inf < low < high < math.inf):
+            raise ValueError(
+                "`value_range` must be `(black, white)`, two finite numbers with "
+                f"black < white. Received: value_range={value_range!r}"
+            )
+        check_positive_int("chunk_size", chunk_size)
+        self.value_range = (low, high)
         self.chunk_size = chunk_size
 
     def get_config(self):
@@ -234,6 +251,8 @@ class NISTPDistortion:
             raise ValueError(
                 f"Expected grey images (n, height, width[, 1]), got shape {shape}."
             )
+        if not any(strength > 0 for strength in self.strengths.values()):
+            return images.reshape(shape).copy()  # exactly, not through a rescaling
         integer = np.issubdtype(images.dtype, np.integer)
         low, high = (0.0, 255.0) if integer else self.value_range
         # One independent stream per chunk and distortion: changing one
@@ -287,5 +306,8 @@ def plot_distortions(images, path, strength=0.8, seed=0):
             axis.set_yticks([])
         axis_row[0].set_ylabel(label, rotation=0, ha="right", va="center")
     figure.tight_layout()
-    figure.savefig(path, dpi=80)
-    plt.close(figure)
+    try:
+        with atomic_open(path, "wb") as file:
+            figure.savefig(file, format="png", dpi=80)
+    finally:
+        plt.close(figure)

@@ -18,6 +18,11 @@ def images():
 
 def test_zero_strength_is_the_identity(images):
     np.testing.assert_array_equal(NISTPDistortion(0.0)(images, seed=3), images)
+    # exactly, in any range (not rescaled there and back in float32)
+    signed = (images * 2 - 1) * np.float32(0.7)
+    out = NISTPDistortion(0.0, value_range=(-1, 1))(signed, seed=3)
+    np.testing.assert_array_equal(out, signed)
+    assert out.shape == signed.shape and out is not signed
 
 
 @pytest.mark.parametrize("name", DISTORTIONS)
@@ -70,6 +75,13 @@ def test_invalid_arguments():
         NISTPDistortion(strengths={"pinch": 2})
     with pytest.raises(ValueError, match="grey images"):
         NISTPDistortion()(np.zeros((2, 8, 8, 3)), seed=0)
+    with pytest.raises(ValueError, match="strength of pinch must be in"):
+        NISTPDistortion(strengths={"pinch": "0.5"})
+    for value_range in [(1, 0), (0,), (0, float("inf")), "01"]:
+        with pytest.raises(ValueError, match="Received: value_range="):
+            NISTPDistortion(value_range=value_range)
+    with pytest.raises(ValueError, match="Received: chunk_size=0"):
+        NISTPDistortion(chunk_size=0)
 
 
 def test_plot_distortions_writes_a_png(images, tmp_path):

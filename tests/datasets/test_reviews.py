@@ -207,3 +207,10 @@ def test_rated_reviews_missing_file(tmp_path):
         load_rated_reviews(data_dir=tmp_path)
     with pytest.raises(DataNotFoundError, match="mine.csv"):
         load_rated_reviews("mine.csv", data_dir=tmp_path)
+
+
+def test_rated_reviews_with_a_rating_too_rare_to_split(tmp_path):
+    path = tmp_path / "reviews.csv"
+    path.write_text("text,rating\n" + "fine food,5\n" * 20 + "cold soup,2\n")
+    with pytest.raises(ValueError, match=r"give more examples of the rarest labels.*1: 1"):
+        load_rated_reviews(path, max_terms=None)
