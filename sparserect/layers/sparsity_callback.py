@@ -36,9 +36,12 @@ class SparsityCallback(keras.callbacks.Callback):
     ```
 
     Args:
-        data: Training inputs to measure: arrays, an `(x, y)` tuple, or an
-            iterable of batches (labels are ignored).
-        validation_data: Optional inputs measured for the `val_` keys.
+        data: Training inputs to measure: arrays (NumPy, JAX or
+            TensorFlow), an `(x, y)` tuple, or an iterable of batches such as
+            a `tf.data.Dataset` (labels are ignored). A generator is read
+            once, up to `max_examples`, and its examples measured every epoch.
+        validation_data: Optional inputs measured for the `val_` keys, in
+            the same forms.
         layers: Layers or layer names to measure; defaults to
             `sparserect.layers.hidden_layers(model)`.
         max_examples: Int > 0, size of the fixed random sample of `data`
