@@ -75,7 +75,9 @@ def build_network(
     hidden_units = tuple(int(units) if is_int(units) else units for units in hidden_units)
     check_non_negative_int("seed", seed, allow_none=True)
     check_network_arguments(num_classes, hidden_units, allow_no_hidden=True)
-    if not isinstance(activation_l1, str) and hasattr(activation_l1, "__len__"):
+    if getattr(activation_l1, "ndim", None) == 0:  # `np.float64(1e-3)`, `np.array(1e-3)`
+        activation_l1 = float(activation_l1)
+    elif not isinstance(activation_l1, str) and hasattr(activation_l1, "__len__"):
         activation_l1 = tuple(activation_l1)
     if isinstance(activation_l1, tuple):
         if len(activation_l1) != len(hidden_units):

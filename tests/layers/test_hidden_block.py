@@ -154,6 +154,9 @@ def test_numpy_integers_are_accepted_and_configs_hold_python_ints():
     )
     assert [layer.units for layer in model.layers if isinstance(layer, HiddenBlock)] == [5, 6]
     assert model.get_layer("hidden_2").activation_l1 == 1e-3
+    scalar = build_network((4,), 3, hidden_units=(5, 6), activation_l1=np.array(1e-3))
+    assert [scalar.get_layer(f"hidden_{i}").activation_l1 for i in (1, 2)] == [1e-3, 1e-3]
+    json.dumps(scalar.get_config())
 
 
 def test_a_sign_mask_drawn_without_seed_survives_a_config_round_trip():
