@@ -7,7 +7,7 @@ run on one machine:
 (a) a plain Keras model of `Dense(1000, activation="relu")` layers;
 (b) `sparserect.layers.build_network` (HiddenBlocks: activation L1 0.001 and
     the sign trick);
-(c) `sparserect.ensembles.build_ensemble` at E in {1, 8, 32, 200} (L1 from 0
+(c) `sparserect.layers.build_network(..., members=E)` at E in {1, 8, 32, 200} (L1 from 0
     to 0.01 across the members, as in Figure 3, and the sign trick);
 (d) a plain PyTorch training loop of (a) on the same data (if torch is
     installed; its CPU build: `pip install torch==2.13.0`; torch is not a
@@ -45,7 +45,7 @@ import time
 import keras
 import numpy as np
 
-from sparserect.ensembles import build_ensemble, compile_ensemble
+from sparserect.ensembles import compile_ensemble
 from sparserect.layers import build_network
 
 EPOCH_EXAMPLES = 60_000
@@ -163,9 +163,10 @@ def keras_configurations(ensemble_sizes, steps_per_execution=1):
     )
     for size in ensemble_sizes:
         def make(size=size):
-            model = build_ensemble(
-                (28, 28, 1), 10, ensemble_size=size, sign_trick=True, seed=0,
-                activation_l1=np.linspace(0.0, 0.01, size) if size > 1 else 0.001,
+            coefficients = np.linspace(0.0, 0.01, size) if size > 1 else 0.001
+            model = build_network(
+                (28, 28, 1), 10, sign_trick=True, seed=0, members=size,
+                activation_l1=[coefficients] * 3,
             )
             return compile_ensemble(
                 model, keras.optimizers.SGD(0.01), metrics=False, **compile_options

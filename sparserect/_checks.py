@@ -1,5 +1,7 @@
 """Type checks shared by the argument validation of every sub-package."""
 
+import math
+
 
 def is_int(value):
     """Whether `value` is an integer (Python or numpy), and not a bool."""
@@ -54,3 +56,57 @@ def check_positive_number(name, value):
     """Raises a `ValueError` unless `value` is a finite real number > 0."""
     if not is_number(value) or not value > 0 or value == float("inf"):
         raise ValueError(f"`{name}` must be a finite number > 0. Received: {name}={value!r}")
+
+
+def check_members(name, value, allow_none=False):
+    """Returns a number of members: an int > 0 (or `None`, if allowed), else a `ValueError`."""
+    check_positive_int(name, value, allow_none=allow_none)
+    return None if value is None else int(value)
+
+
+def per_member_floats(name, value, members, minimum, strict=False):
+    """Returns `value` (a number or one number per member) as a list of floats.
+
+    Every value must be finite and `>= minimum` (`> minimum` if `strict`).
+    """
+    values = [value] * members if is_number(value) else value
+    try:
+        values = list(values)
+    except TypeError:
+        values = None
+    if values is None or len(values) != members or not all(is_number(v) for v in values):
+        raise ValueError(
+            f"`{name}` must be a number or a sequence of {members} numbers "
+            f"(one per member). Received: {name}={value!r}"
+        )
+    for v in values:
+        if not math.isfinite(v) or v < minimum or (strict and v == minimum):
+            relation = ">" if strict else ">="
+            raise ValueError(
+                f"Every value of `{name}` must be a finite number {relation} "
+                f"{minimum}. Received: {name}={value!r}"
+            )
+    return [float(v) for v in values]
+
+
+def per_member_seeds(name, seeds, members):
+    """Returns `seeds` (`None` or one int >= 0 per member) as a list of ints, or `None`."""
+    if seeds is None:
+        return None
+    try:
+        values = list(seeds)
+    except TypeError:
+        values = None
+    if values is None or len(values) != members or not all(is_seed(s) for s in values):
+        raise ValueError(
+            f"`{name}` must be None or a sequence of {members} ints >= 0 "
+            f"(one per member). Received: {name}={seeds!r}"
+        )
+    return [int(s) for s in values]
+
+
+def is_sequence(value):
+    """Whether `value` is a sequence of values (a list, tuple or 1-D+ array), not a string."""
+    return not isinstance(value, (str, bytes, dict)) and hasattr(value, "__len__") and getattr(
+        value, "ndim", 1
+    ) != 0

@@ -1,17 +1,18 @@
-"""sparserect.ensembles: many of the paper's networks trained in one fit.
+"""sparserect.ensembles: training many of the paper's networks in one fit.
 
-E independent networks with stacked weights `(E, in, out)`, computed with
-batched matrix products: at the paper's mini-batch of 10 a training step is
-bound by per-step overhead, so E networks cost little more than one. See
-`docs/ensembles.md`.
+`sparserect.layers.build_network(..., members=E)` builds E independent
+networks with stacked weights `(E, in, out)`; this package trains and
+measures them: the summed loss, per-member batches, errors, learning rates
+and reports. See `docs/ensembles.md`.
 """
 
 from sparserect.ensembles.data import MemberBatches
-from sparserect.ensembles.layers import (
+from sparserect.ensembles.deprecated import (
     EnsembleActivationL1,
     EnsembleDense,
     EnsembleHiddenBlock,
     EnsembleScaledSoftplus,
+    build_ensemble,
 )
 from sparserect.ensembles.losses import (
     EnsembleSparseCategoricalCrossentropy,
@@ -19,7 +20,6 @@ from sparserect.ensembles.losses import (
 )
 from sparserect.ensembles.metrics import MemberMetrics, member_report
 from sparserect.ensembles.network import (
-    build_ensemble,
     compile_ensemble,
     ensemble_size,
     extract_member,

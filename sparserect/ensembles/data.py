@@ -5,7 +5,7 @@ import math
 import keras
 import numpy as np
 
-from sparserect.ensembles import _validation
+from sparserect._checks import check_members
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_positive_int
 
@@ -62,7 +62,7 @@ class MemberBatches(keras.utils.PyDataset):
         self.x = np.asarray(x)
         self.y = np.asarray(y)
         self.batch_size = batch_size
-        self.ensemble_size = _validation.check_size(ensemble_size)
+        self.ensemble_size = check_members("ensemble_size", ensemble_size)
         self.shuffle = bool(shuffle)
         self.seed = seed
         self.epoch = 0

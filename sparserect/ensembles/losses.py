@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from sparserect.ensembles._validation import check_size
+from sparserect._checks import check_members
 
 
 def broadcast_labels(y_true, ensemble_size):
@@ -114,7 +114,7 @@ class MemberError(keras.metrics.Metric):
 
     def __init__(self, ensemble_size, name="error", dtype=None):
         super().__init__(name=name, dtype=dtype)
-        self.ensemble_size = check_size(ensemble_size)
+        self.ensemble_size = check_members("ensemble_size", ensemble_size)
         self.wrong = self.add_variable(
             shape=(ensemble_size,), initializer="zeros", name="wrong", dtype="float32"
         )

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 from keras import ops
 
-from sparserect.ensembles.network import ensemble_blocks
+from sparserect.layers.network import count_members
+from sparserect.layers.network import member_layers
 from sparserect._checks import check_positive_int
 
 MEMBER_COLUMNS = (
@@ -30,8 +31,8 @@ def _extractor(model):
     host, not `(batch, E, units)` activations (2.4 GB for 1,000 examples of
     200 members of the paper's network).
     """
-    blocks, head = ensemble_blocks(model)
-    size = head.ensemble_size
+    blocks, head = member_layers(model)
+    size = count_members(model)
     inner = keras.Model(model.inputs, [block.output for block in blocks] + [model.outputs[0]])
     inputs = [
         keras.Input(shape=tensor.shape[1:], dtype=tensor.dtype, name=f"measured_{i}")
@@ -87,7 +88,7 @@ def _batches(x, y, batch_size, max_examples):
 
 def measure_members(extractor, blocks, head, x, y=None, batch_size=1000, max_examples=None):
     """Runs the ensemble over `(x, y)`; returns the `member_report` DataFrame."""
-    size = head.ensemble_size
+    size = len(head.kernel_initializer.seeds)
     wrong = np.zeros(size, dtype=np.float64)
     nll = np.zeros(size, dtype=np.float64)
     zero_counts = [np.zeros((size, block.units), dtype=np.float64) for block in blocks]
@@ -108,9 +109,11 @@ def measure_members(extractor, blocks, head, x, y=None, batch_size=1000, max_exa
     units = sum(block.units for block in blocks)
     rows = {
         "member": np.arange(size),
-        "seed": blocks[0].seeds,
+        "seed": list(blocks[0].seed),
         "activation_l1": blocks[0].activation_l1,
-        "sharpness": blocks[0].sharpness or [np.nan] * size,
+        "sharpness": np.broadcast_to(
+            getattr(blocks[0].activation, "sharpness", np.nan), (size,)
+        ).astype(float),
         "error": wrong / examples,
         "loss": nll / examples,
         "sparsity": sum(c.sum(axis=1) for c in zero_counts) / (examples * units),
@@ -137,7 +140,7 @@ def member_report(model, x, y=None, batch_size=1000, max_examples=None):
     ```
 
     Args:
-        model: A model from `build_ensemble`.
+        model: A model from `build_network(..., members=E)`.
         x: Inputs (an array), or an `(x, y)` tuple, or an iterable of
             `(x, y)` batches.
         y: Integer labels `(n,)` shared by the members (or `(n, E)`).

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from sparserect._checks import check_non_negative_number
-from sparserect.ensembles._validation import per_member_floats
+from sparserect._checks import per_member_floats
 
 
 @keras.saving.register_keras_serializable(package="sparserect")

@@ -16,7 +16,8 @@ from sparserect.layers.activations import (
 )
 from sparserect.layers.expected_rating import ExpectedRatingRMSE, expected_rating
 from sparserect.layers.hidden_block import HiddenBlock
-from sparserect.layers.network import build_network
+from sparserect.layers.members import MemberInitializer, member_seeds
+from sparserect.layers.network import build_network, count_members, extract_member
 from sparserect.layers.scaled_softplus import ScaledSoftplus, scaled_softplus
 from sparserect.layers.sign_flip import SignFlip
 from sparserect.layers.sparsity import hidden_layers, sparsity_report
@@ -26,15 +27,19 @@ __all__ = [
     "ActivationL1",
     "ExpectedRatingRMSE",
     "HiddenBlock",
+    "MemberInitializer",
     "ScaledSoftplus",
     "SignFlip",
     "SparsityCallback",
     "activations",
     "build_network",
+    "count_members",
     "elu",
     "expected_rating",
+    "extract_member",
     "hidden_layers",
     "leaky_rectifier",
+    "member_seeds",
     "parametric_rectifier",
     "rectifier",
     "scaled_softplus",

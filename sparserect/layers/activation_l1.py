@@ -1,9 +1,12 @@
 """The paper's L1 penalty on activation values, as a Keras activity regularizer."""
 
 import keras
+import numpy as np
 from keras import ops
 
 from sparserect._checks import check_non_negative_number
+from sparserect._checks import is_sequence
+from sparserect._checks import per_member_floats
 
 
 @keras.saving.register_keras_serializable(package="sparserect")
@@ -25,30 +28,65 @@ class ActivationL1(keras.regularizers.Regularizer):
     in float32, so that under the `mixed_float16` policy a wide layer's
     penalty does not overflow to `inf`.
 
+    With one coefficient per member, for the activations `h[i, k, j]` of
+    many networks at once (member `k` on the second-to-last axis), the
+    penalty is the sum of the members' penalties:
+
+    ``` python
+    penalty = sum_k coefficient[k] * sum_i sum_j |h[i, k, j]| / n
+    ```
+
     Example:
 
     ``` python
     layer = keras.layers.ReLU(activity_regularizer=ActivationL1(0.001))
     outputs = layer(np.array([[1.0, -2.0, 3.0], [0.0, 5.0, 0.0]]))
     # layer.losses == [0.001 * (4.0 + 5.0) / 2] == [0.0045]
+    ActivationL1([0.0, 0.001])(np.ones((2, 2, 3)))  # 0.001 * 6 = 0.006
     ```
 
     Args:
         coefficient: Finite float >= 0 (a Python or NumPy number), the
-            weight of the penalty. The paper uses `0.001`, the default.
+            weight of the penalty, or a sequence of them, one per member.
+            The paper uses `0.001`, the default.
     """
 
     def __init__(self, coefficient=0.001):
-        check_non_negative_number("coefficient", coefficient)
-        self.coefficient = float(coefficient)
+        if is_sequence(coefficient):
+            if not len(coefficient):
+                raise ValueError(
+                    "`coefficient` needs at least one value per member. "
+                    f"Received: coefficient={coefficient!r}"
+                )
+            self.coefficient = per_member_floats(
+                "coefficient", coefficient, len(coefficient), minimum=0.0
+            )
+        else:
+            check_non_negative_number("coefficient", coefficient)
+            self.coefficient = float(coefficient)
 
     def __call__(self, x):
-        return self.coefficient * ops.sum(ops.absolute(ops.cast(x, "float32")))
+        x = ops.absolute(ops.cast(x, "float32"))
+        if not isinstance(self.coefficient, list):
+            return self.coefficient * ops.sum(x)
+        members = len(self.coefficient)
+        if len(x.shape) < 2 or x.shape[-2] != members:
+            raise ValueError(
+                "ActivationL1 with one coefficient per member expects activations "
+                f"of shape (..., {members}, units). Received: shape={x.shape}"
+            )
+        coefficients = np.asarray(self.coefficient, dtype="float32")[:, None]
+        return ops.sum(x * ops.convert_to_tensor(coefficients))
 
     def get_config(self):
         return {"coefficient": self.coefficient}
 
 
 def activation_l1_regularizer(coefficient):
-    """Returns `ActivationL1(coefficient)`, or `None` for 0: no penalty adds no loss term."""
+    """Returns `ActivationL1(coefficient)`, or `None` where every coefficient is 0.
+
+    No penalty adds no loss term.
+    """
+    if is_sequence(coefficient):
+        return ActivationL1(coefficient) if any(coefficient) else None
     return ActivationL1(coefficient) if coefficient else None

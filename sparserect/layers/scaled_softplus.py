@@ -1,8 +1,12 @@
 """The rescaled softplus of the paper's NORB experiment: (1/a) * softplus(a * x)."""
 
 import keras
+import numpy as np
 from keras import ops
+
 from sparserect._checks import check_positive_number
+from sparserect._checks import is_sequence
+from sparserect._checks import per_member_floats
 
 
 def scaled_softplus(x, sharpness=1.0):
@@ -37,29 +41,56 @@ class ScaledSoftplus(keras.layers.Layer):
     17.68% for `a = 1` down to 16.54% for `a = 6`, and 16.40% for the
     rectifier, the limit `a -> inf`).
 
+    With one sharpness per member, member `k` (the second-to-last axis of
+    inputs `x[..., k, j]`) uses its own: `f(x)[..., k, j] = (1 / a[k]) *
+    log(1 + exp(a[k] * x[..., k, j]))`.
+
     Example:
 
     ``` python
     layer = ScaledSoftplus(sharpness=6.0)
     result = layer(np.array([-10.0, 0.0, 10.0]))
     # result = [0., 0.1155, 10.]
+    layer = ScaledSoftplus(sharpness=[1.0, 6.0])
+    result = layer(np.zeros((1, 2, 3)))  # [[[log 2] * 3, [log(2) / 6] * 3]]
     ```
 
     Args:
-        sharpness: Float > 0, the `a` of the formula. Defaults to `1.0`
-            (plain softplus).
+        sharpness: Float > 0, the `a` of the formula, or a sequence of
+            them, one per member. Defaults to `1.0` (plain softplus).
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
     """
 
     def __init__(self, sharpness=1.0, **kwargs):
         super().__init__(**kwargs)
-        check_positive_number("sharpness", sharpness)
-        self.sharpness = float(sharpness)
+        if is_sequence(sharpness):
+            if not len(sharpness):
+                raise ValueError(
+                    "`sharpness` needs at least one value per member. "
+                    f"Received: sharpness={sharpness!r}"
+                )
+            self.sharpness = per_member_floats(
+                "sharpness", sharpness, len(sharpness), minimum=0.0, strict=True
+            )
+        else:
+            check_positive_number("sharpness", sharpness)
+            self.sharpness = float(sharpness)
         self.supports_masking = True
         self._build_at_init()
 
     def call(self, inputs):
-        return scaled_softplus(inputs, self.sharpness)
+        if not isinstance(self.sharpness, list):
+            return scaled_softplus(inputs, self.sharpness)
+        members = len(self.sharpness)
+        if len(inputs.shape) < 2 or inputs.shape[-2] != members:
+            raise ValueError(
+                "ScaledSoftplus with one sharpness per member expects inputs of "
+                f"shape (..., {members}, units). Received: shape={inputs.shape}"
+            )
+        sharpness = ops.convert_to_tensor(
+            np.asarray(self.sharpness)[:, None], dtype=inputs.dtype
+        )
+        return scaled_softplus(inputs, sharpness)
 
     def get_config(self):
         config = super().get_config()

@@ -6,6 +6,8 @@ import keras
 import numpy as np
 from keras import ops
 from sparserect._checks import check_non_negative_int
+from sparserect._checks import is_sequence
+from sparserect._checks import per_member_seeds
 
 
 def sign_mask(units, seed):
@@ -32,7 +34,9 @@ class SignFlip(keras.layers.Layer):
     Glorot et al. (2011) flip half of the rectifier units so that the mean
     activation that the next layer sees is near zero, as with tanh units.
     The mask is a non-trainable weight: it is saved with the model and is
-    identical after reloading. Exact zeros stay exact zeros.
+    identical after reloading. Exact zeros stay exact zeros. With one seed
+    per member, the mask has shape `(members, units)` and member `k` (the
+    second-to-last axis of the inputs) gets the mask of `SignFlip(seed[k])`.
 
     Example:
 
@@ -40,18 +44,23 @@ class SignFlip(keras.layers.Layer):
     layer = SignFlip(seed=1)
     result = layer(np.ones((1, 4)))
     # result has two entries +1 and two entries -1
+    members = SignFlip(seed=[1, 2])(np.ones((1, 2, 4)))  # one mask per member
     ```
 
     Args:
-        seed: Int >= 0 that fixes the mask. Defaults to `None`, which draws a
-            seed once at construction; it is stored in the layer's config.
+        seed: Int >= 0 that fixes the mask, or a sequence of them, one per
+            member. Defaults to `None`, which draws a seed once at
+            construction; it is stored in the layer's config.
         **kwargs: Base layer keyword arguments, such as `name` and `dtype`.
     """
 
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        check_non_negative_int("seed", seed, allow_none=True)
-        self.seed = random.randrange(2**31) if seed is None else seed
+        if is_sequence(seed):
+            self.seed = per_member_seeds("seed", seed, max(len(seed), 1))
+        else:
+            check_non_negative_int("seed", seed, allow_none=True)
+            self.seed = random.randrange(2**31) if seed is None else int(seed)
         self.supports_masking = True
 
     def build(self, input_shape):
@@ -61,10 +70,19 @@ class SignFlip(keras.layers.Layer):
                 "SignFlip needs a known last dimension. "
                 f"Received: input_shape={input_shape}"
             )
-        mask = sign_mask(units, self.seed)
+        if isinstance(self.seed, list):
+            members = len(self.seed)
+            if len(input_shape) < 2 or input_shape[-2] != members:
+                raise ValueError(
+                    f"SignFlip with one seed per member ({members}) expects inputs of "
+                    f"shape (..., {members}, units). Received: input_shape={input_shape}"
+                )
+            mask = np.stack([sign_mask(units, seed) for seed in self.seed])
+        else:
+            mask = sign_mask(units, self.seed)
         self.sign_mask = self.add_weight(
             name="sign_mask",
-            shape=(units,),
+            shape=mask.shape,
             initializer=lambda shape, dtype=None: ops.convert_to_tensor(
                 mask, dtype=dtype
             ),

@@ -82,7 +82,7 @@ def _resolve_layers(model, layers):
 
 def _reject_ensemble_layers(layers):
     """Raises for layers of a `sparserect.ensembles` model, whose outputs hold many networks."""
-    stacked = [layer.name for layer in layers if hasattr(layer, "ensemble_size")]
+    stacked = [layer.name for layer in layers if getattr(layer, "members", None) is not None]
     if stacked:
         raise ValueError(
             "These layers hold the networks of an ensemble side by side; measure "

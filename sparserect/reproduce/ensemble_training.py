@@ -3,7 +3,7 @@
 `train_ensemble` is the counterpart of `train_configuration` for networks
 that differ only in their seed and activation L1 coefficient (Figure 3's
 sweep, the seeds of a Table 1 row): they become the members of one
-`sparserect.ensembles.build_ensemble` model, trained by one `model.fit` per
+`sparserect.layers.build_network(..., members=E)` model, trained by one `model.fit` per
 candidate learning rate. Each member keeps its own early stopping
 (`MemberEarlyStopping`), its own learning rate choice and its own result
 dict, with the keys of `train_configuration`'s, so that the experiments
@@ -20,6 +20,7 @@ import keras
 import numpy as np
 
 from sparserect import ensembles
+from sparserect import layers
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
@@ -171,10 +172,10 @@ def train_ensemble(
     fits = {}
     for learning_rate in learning_rates:
         keras.utils.set_random_seed(int(seeds[0]))
-        model = ensembles.build_ensemble(
-            dataset.input_shape, dataset.num_classes, hidden_units=tuple(hidden_units),
-            activation=activation, activation_l1=[float(c) for c in coefficients],
-            sign_trick=sign_trick, seeds=[int(s) for s in seeds],
+        model = layers.build_network(
+            dataset.input_shape, dataset.num_classes, tuple(hidden_units), activation,
+            activation_l1=[[float(c) for c in coefficients]] * len(hidden_units),
+            sign_trick=sign_trick, seed=[int(s) for s in seeds], members=size,
         )
         stopping = _fit_members(
             model, dataset, plain_sgd(model, learning_rate, weight_decay), first_epochs,

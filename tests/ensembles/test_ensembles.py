@@ -2,21 +2,23 @@ import keras
 import numpy as np
 import pytest
 
+from sparserect import ensembles
 from sparserect.ensembles import (
-    EnsembleActivationL1,
-    EnsembleDense,
-    EnsembleHiddenBlock,
-    EnsembleScaledSoftplus,
     EnsembleSparseCategoricalCrossentropy,
     MemberError,
     MemberMetrics,
-    build_ensemble,
     compile_ensemble,
     extract_member,
     member_report,
     member_seeds,
 )
-from sparserect.layers import ScaledSoftplus, build_network, sparsity_report
+from sparserect.layers import (
+    ActivationL1,
+    HiddenBlock,
+    ScaledSoftplus,
+    build_network,
+    sparsity_report,
+)
 
 pytestmark = pytest.mark.backend
 
@@ -32,6 +34,17 @@ def data(rng):
     x = rng.normal(size=(40, 8)).astype("float32")
     y = rng.integers(0, 3, size=40)
     return x, y
+
+
+def members_network(members, activation="rectifier", sharpness=None, activation_l1=0.001,
+                    input_shape=(8,), **kwargs):
+    """`build_network` of `members` networks, one coefficient (or one per member) for all blocks."""
+    if sharpness is not None:
+        activation = ScaledSoftplus(sharpness)
+    return build_network(
+        input_shape, 3, HIDDEN, activation, activation_l1=[activation_l1] * len(HIDDEN),
+        members=members, **kwargs,
+    )
 
 
 def single_network(k, seeds, l1, sign_trick, activation, sharpness):
@@ -55,7 +68,7 @@ def single_network(k, seeds, l1, sign_trick, activation, sharpness):
 @pytest.mark.parametrize("size", [1, 32])
 def test_every_member_has_a_single_networks_glorot_statistics(size):
     fan_in, fan_out = 100, 200
-    layer = EnsembleHiddenBlock(fan_out, size, seeds=list(range(size)))
+    layer = HiddenBlock(fan_out, members=size, seed=list(range(size)))
     layer.build((None, fan_in))
     kernel = numpy_of(layer.dense.kernel)
     assert kernel.shape == (size, fan_in, fan_out)
@@ -78,10 +91,7 @@ def test_every_member_has_a_single_networks_glorot_statistics(size):
 def test_member_weights_are_bit_identical_to_build_network():
     seeds = member_seeds(5, 3, HIDDEN)
     assert seeds == [5, 8, 11]
-    model = build_ensemble(
-        (8,), 3, hidden_units=HIDDEN, activation_l1=[0.0, 0.001, 0.01], sign_trick=True,
-        seed=5,
-    )
+    model = members_network(3, activation_l1=[0.0, 0.001, 0.01], sign_trick=True, seed=5)
     for k in range(3):
         reference = single_network(k, seeds, [0.0, 0.001, 0.01], True, "rectifier", None)
         extracted = extract_member(model, k)
@@ -98,15 +108,16 @@ def test_member_weights_are_bit_identical_to_build_network():
             np.testing.assert_array_equal(
                 numpy_of(block.sign_mask[k]), numpy_of(reference.get_layer(name).sign_mask)
             )
-            assert block.seeds[k] == seeds[k] + index
+            assert block.seed[k] == seeds[k] + index
 
 
 def test_seeds_are_drawn_and_kept_when_not_given():
-    model = build_ensemble((8,), 3, ensemble_size=2, hidden_units=HIDDEN)
+    model = members_network(2)
     block = model.get_layer("hidden_1")
-    assert len(set(block.seeds)) == 2
-    assert model.get_layer("hidden_2").seeds == [s + 1 for s in block.seeds]
-    assert model.get_layer("softmax").seeds == [s + 2 for s in block.seeds]
+    assert len(set(block.seed)) == 2
+    assert model.get_layer("hidden_2").seed == [s + 1 for s in block.seed]
+    head_seeds = model.get_layer("softmax").kernel_initializer.seeds
+    assert head_seeds == [s + 2 for s in block.seed]
 
 
 # Forward pass, extraction, penalty ------------------------------------------
@@ -123,9 +134,8 @@ def test_seeds_are_drawn_and_kept_when_not_given():
 )
 def test_extracted_member_computes_the_ensembles_member(activation, sharpness, sign_trick, data, tmp_path):
     x, _ = data
-    model = build_ensemble(
-        (8,), 3, hidden_units=HIDDEN, activation=activation, sharpness=sharpness,
-        activation_l1=[0.0, 0.001, 0.01], sign_trick=sign_trick, seed=1,
+    model = members_network(
+        3, activation, sharpness, activation_l1=[0.0, 0.001, 0.01], sign_trick=sign_trick, seed=1
     )
     if activation == "prelu":  # give each member's slopes their own values
         for block in ("hidden_1", "hidden_2"):
@@ -147,7 +157,7 @@ def test_penalty_is_the_sum_of_the_single_networks_penalties(data):
     x, _ = data
     l1 = [0.0, 0.001, 0.05]
     seeds = member_seeds(2, 3, HIDDEN)
-    model = build_ensemble((8,), 3, hidden_units=HIDDEN, activation_l1=l1, sign_trick=True, seed=2)
+    model = members_network(3, activation_l1=l1, sign_trick=True, seed=2)
     model(x)
     total = sum(float(numpy_of(loss)) for loss in model.losses)
     expected = 0.0
@@ -182,9 +192,8 @@ def test_sgd_training_matches_independent_networks(activation, sharpness, sign_t
     x, y = data
     l1 = [0.0, 0.001, 0.02]
     seeds = member_seeds(7, 3, HIDDEN)
-    model = build_ensemble(
-        (8,), 3, hidden_units=HIDDEN, activation=activation, sharpness=sharpness,
-        activation_l1=l1, sign_trick=sign_trick, seeds=seeds,
+    model = members_network(
+        3, activation, sharpness, activation_l1=l1, sign_trick=sign_trick, seed=seeds
     )
     compile_ensemble(model, keras.optimizers.SGD(0.1))
     model.fit(x, y, batch_size=10, epochs=3, shuffle=False, verbose=0)
@@ -208,10 +217,7 @@ def test_sgd_training_matches_independent_networks(activation, sharpness, sign_t
 
 def test_keras_file_round_trip_of_a_compiled_ensemble(data, tmp_path):
     x, y = data
-    model = build_ensemble(
-        (8,), 3, hidden_units=HIDDEN, activation="softplus", sharpness=[1.0, 2.0],
-        activation_l1=0.001, sign_trick=True, seed=0,
-    )
+    model = members_network(2, "softplus", [1.0, 2.0], sign_trick=True, seed=0)
     compile_ensemble(model, keras.optimizers.SGD(0.05))
     model.fit(x, y, batch_size=10, epochs=1, verbose=0)
     path = tmp_path / "ensemble.keras"
@@ -221,8 +227,8 @@ def test_keras_file_round_trip_of_a_compiled_ensemble(data, tmp_path):
         np.testing.assert_array_equal(numpy_of(restored), numpy_of(original))
     # Outputs of separately compiled functions may differ in the last bit.
     np.testing.assert_allclose(numpy_of(loaded(x)), numpy_of(model(x)), rtol=1e-6, atol=1e-7)
-    assert loaded.get_layer("hidden_1").sharpness == [1.0, 2.0]
-    assert loaded.get_layer("hidden_2").seeds == model.get_layer("hidden_2").seeds
+    assert loaded.get_layer("hidden_1").activation.sharpness == [1.0, 2.0]
+    assert loaded.get_layer("hidden_2").seed == model.get_layer("hidden_2").seed
     assert isinstance(loaded.loss, EnsembleSparseCategoricalCrossentropy)
     np.testing.assert_allclose(
         loaded.evaluate(x, y, verbose=0, return_dict=True)["loss"],
@@ -238,9 +244,9 @@ def test_keras_file_round_trip_of_a_compiled_ensemble(data, tmp_path):
 @pytest.mark.parametrize(
     "layer",
     [
-        EnsembleDense(4, 2, activation="softmax", seeds=[0, 1]),
-        EnsembleHiddenBlock(4, 2, activation="prelu", activation_l1=[0.1, 0.0], sign_trick=True),
-        EnsembleScaledSoftplus([1.0, 3.0]),
+        HiddenBlock(4, activation="prelu", activation_l1=[0.1, 0.0], sign_trick=True, members=2),
+        HiddenBlock(4, activation="tanh", seed=[3, 4], members=2),
+        ScaledSoftplus([1.0, 3.0]),
     ],
 )
 def test_layer_config_round_trip(layer):
@@ -253,9 +259,7 @@ def test_layer_config_round_trip(layer):
 
 def test_per_member_inputs_give_each_member_its_own_examples(rng):
     x = rng.normal(size=(5, 2, 4, 2)).astype("float32")
-    model = build_ensemble(
-        (4, 2), 3, ensemble_size=2, hidden_units=HIDDEN, seed=3, per_member_inputs=True
-    )
+    model = members_network(2, input_shape=(4, 2), seed=3, per_member_inputs=True)
     outputs = numpy_of(model(x))
     for k in range(2):
         member = extract_member(model, k)
@@ -267,9 +271,7 @@ def test_per_member_inputs_give_each_member_its_own_examples(rng):
 
 def test_member_report_matches_each_extracted_network(data):
     x, y = data
-    model = build_ensemble(
-        (8,), 3, hidden_units=HIDDEN, activation_l1=[0.0, 0.5, 5.0], sign_trick=True, seed=4
-    )
+    model = members_network(3, activation_l1=[0.0, 0.5, 5.0], sign_trick=True, seed=4)
     report = member_report(model, x, y, batch_size=16)
     assert list(report["member"]) == [0, 1, 2]
     assert report.attrs["examples"] == 40
@@ -292,7 +294,7 @@ def test_member_report_matches_each_extracted_network(data):
 
 def test_member_metrics_callback_writes_logs_and_history(data):
     x, y = data
-    model = build_ensemble((8,), 3, ensemble_size=2, hidden_units=HIDDEN, seed=0)
+    model = members_network(2, seed=0)
     compile_ensemble(model, keras.optimizers.SGD(0.05))
     callback = MemberMetrics((x, y), validation_data=(x[:20], y[:20]), max_examples=30)
     history = model.fit(x, y, batch_size=10, epochs=2, verbose=0, callbacks=[callback])
@@ -331,22 +333,25 @@ def test_member_error_metric_is_the_mean_of_the_members_errors(rng):
 @pytest.mark.parametrize(
     "build, match",
     [
-        (lambda: EnsembleHiddenBlock(4, 0), "ensemble_size=0"),
-        (lambda: EnsembleHiddenBlock(4, 2, activation_l1=[0.1]), "activation_l1=\\[0.1\\]"),
-        (lambda: EnsembleHiddenBlock(4, 2, activation_l1=[0.1, -1.0]), "finite number >= 0"),
-        (lambda: EnsembleHiddenBlock(4, 2, sharpness=2.0), "only for `activation=\"softplus\"`"),
-        (lambda: EnsembleHiddenBlock(4, 2, activation="softplus", sharpness=[1.0, 0.0]), "> 0.0"),
-        (lambda: EnsembleHiddenBlock(4, 2, seeds=[1]), "seeds=\\[1\\]"),
-        (lambda: EnsembleHiddenBlock(4, 2, activity_regularizer="l1"), "activity_regularizer"),
-        (lambda: EnsembleHiddenBlock(0, 2), "units=0"),
+        (lambda: HiddenBlock(4, members=0), "members=0"),
+        (lambda: HiddenBlock(4, members=2, activation_l1=[0.1]), "activation_l1=\\[0.1\\]"),
+        (lambda: HiddenBlock(4, members=2, activation_l1=[0.1, -1.0]), "finite number >= 0"),
+        (lambda: ScaledSoftplus([1.0, 0.0]), "> 0.0"),
+        (lambda: HiddenBlock(4, members=2, seed=[1]), "seed=\\[1\\]"),
+        (lambda: HiddenBlock(4, members=2, seed=1), "one int >= 0 per member"),
+        (lambda: HiddenBlock(4, members=2, activity_regularizer="l1"), "activity_regularizer"),
+        (lambda: HiddenBlock(0, members=2), "units=0"),
         (
-            lambda: EnsembleDense(3, 2, kernel_initializer=keras.initializers.GlorotUniform(1)),
+            lambda: HiddenBlock(
+                3, members=2, kernel_initializer=keras.initializers.GlorotUniform(1)
+            ).build((None, 4)),
             "same weights",
         ),
-        (lambda: EnsembleActivationL1([]), "coefficients=\\[\\]"),
-        (lambda: build_ensemble((8,), 3, hidden_units=HIDDEN), "ensemble_size=None"),
-        (lambda: build_ensemble((8,), 3, 2, seeds=[0, 1], seed=0), "not both"),
-        (lambda: build_ensemble((8,), 1, 2), "num_classes=1"),
+        (lambda: ActivationL1([]), "coefficient=\\[\\]"),
+        (lambda: build_network((8,), 3, HIDDEN, per_member_inputs=True), "needs `members`"),
+        (lambda: build_network((8,), 3, HIDDEN, activation_l1=[[0.1, 0.2], 0.0]), "members=None"),
+        (lambda: members_network(2, seed=[0]), "seed=\\[0\\]"),
+        (lambda: build_network((8,), 1, HIDDEN, members=2), "num_classes=1"),
         (lambda: MemberMetrics(), "data=None"),
         (lambda: MemberMetrics([1, 2]), "`data` must be"),
     ],
@@ -357,21 +362,25 @@ def test_bad_arguments_raise_clear_errors(build, match):
 
 
 def test_bad_member_and_shapes_raise_clear_errors(rng):
-    model = build_ensemble((8,), 3, ensemble_size=2, hidden_units=HIDDEN, seed=0)
+    model = members_network(2, seed=0)
     with pytest.raises(ValueError, match="k=2"):
         extract_member(model, 2)
-    with pytest.raises(ValueError, match="build_ensemble"):
+    with pytest.raises(ValueError, match="members=E"):
         extract_member(build_network((8,), 3, hidden_units=HIDDEN), 0)
-    layer = EnsembleDense(4, 3)
-    with pytest.raises(ValueError, match="ensemble_size=3"):
+    layer = HiddenBlock(4, members=3)
+    with pytest.raises(ValueError, match="\\(batch, 3, features\\)"):
         layer.build((None, 2, 5))
+    with pytest.raises(ValueError, match="k=2"):
+        model.get_layer("hidden_1").member(2)
+    with pytest.raises(ValueError, match="no members"):
+        build_network((8,), 3, hidden_units=HIDDEN).get_layer("hidden_1").member(0)
     with pytest.raises(ValueError, match="shape"):
         MemberError(3).update_state(np.zeros(4), np.zeros((4, 2, 3)))
 
 
 def test_a_single_member_ensemble_trains_as_build_network(data):
     x, y = data
-    model = build_ensemble((8,), 3, ensemble_size=1, hidden_units=HIDDEN, sign_trick=True, seeds=[4])
+    model = members_network(1, sign_trick=True, seed=[4])
     single = build_network((8,), 3, hidden_units=HIDDEN, sign_trick=True, seed=4)
     compile_ensemble(model, keras.optimizers.SGD(0.1))
     single.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
@@ -393,10 +402,7 @@ def test_member_batches_train_each_member_on_its_own_order(data):
     assert not np.array_equal(orders[0][0], orders[0][1])
     np.testing.assert_array_equal(xb[:, 1], x[orders[1][0][:10]])
 
-    model = build_ensemble(
-        (8,), 3, ensemble_size=2, hidden_units=HIDDEN, activation_l1=[0.0, 0.01],
-        seeds=[0, 10], per_member_inputs=True,
-    )
+    model = members_network(2, activation_l1=[0.0, 0.01], seed=[0, 10], per_member_inputs=True)
     compile_ensemble(model, keras.optimizers.SGD(0.1))
     model.fit(batches, epochs=2, shuffle=False, verbose=0)
     for k, l1 in enumerate([0.0, 0.01]):
@@ -422,8 +428,7 @@ def test_member_sgd_steps_each_member_at_its_own_learning_rate(data, weight_deca
     rates = [0.1, 0.01]
 
     def stepped(optimizer_of):
-        model = build_ensemble((8,), 3, hidden_units=HIDDEN, ensemble_size=2, seeds=[0, 1],
-                               activation_l1=0.001, sign_trick=True)
+        model = members_network(2, seed=[0, 1], sign_trick=True)
         compile_ensemble(model, optimizer_of(model))
         model.train_on_batch(x[:10], y[:10])
         return [numpy_of(w) for w in model.weights], [w.name for w in model.weights]
@@ -455,6 +460,57 @@ def test_member_sgd_config_round_trip_and_clear_errors():
         MemberSGD([0.1], weight_decay=-1)
     with pytest.raises(ValueError, match="Received: global_clipnorm=1.0"):
         MemberSGD([0.1], global_clipnorm=1.0)
-    model = build_ensemble((8,), 3, hidden_units=HIDDEN, ensemble_size=2, seeds=[0, 1])
+    model = members_network(2, seed=[0, 1])
     with pytest.raises(ValueError, match="3 learning rates.*Received: .*kernel of shape"):
         MemberSGD([0.1, 0.01, 0.001]).build(model.trainable_variables)
+
+
+# Mixed precision and the deprecated names ----------------------------------------
+
+
+def test_members_equal_build_network_under_mixed_precision(data):
+    x, _ = data
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16")
+    try:
+        model = members_network(2, "softplus", [1.0, 3.0], sign_trick=True, seed=[0, 7])
+        outputs = numpy_of(model(x))
+        assert model.get_layer("softmax").compute_dtype == "float32"
+        assert outputs.dtype == np.float32
+        for k, (seed, sharpness) in enumerate([(0, 1.0), (7, 3.0)]):
+            single = build_network(
+                (8,), 3, HIDDEN, ScaledSoftplus(sharpness), sign_trick=True, seed=seed
+            )
+            # float16 products: a batched einsum and a matmul round differently.
+            np.testing.assert_allclose(numpy_of(single(x)), outputs[:, k], atol=2e-3)
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def test_deprecated_ensemble_names_warn_and_build_the_member_layers(data):
+    x, _ = data
+    with pytest.warns(DeprecationWarning, match="members=E"):
+        old = ensembles.build_ensemble(
+            (8,), 3, hidden_units=HIDDEN, activation="softplus", sharpness=[1.0, 2.0],
+            activation_l1=[0.0, 0.01], sign_trick=True, seeds=[3, 9],
+        )
+    new = members_network(2, "softplus", [1.0, 2.0], activation_l1=[0.0, 0.01],
+                          sign_trick=True, seed=[3, 9])
+    np.testing.assert_array_equal(numpy_of(old(x)), numpy_of(new(x)))
+    with pytest.warns(DeprecationWarning, match="HiddenBlock\\(units, members=E"):
+        block = ensembles.EnsembleHiddenBlock(4, 2, activation_l1=[0.1, 0.0], seeds=[1, 2])
+    assert isinstance(block, HiddenBlock) and block.members == 2 and block.seed == [1, 2]
+    with pytest.warns(DeprecationWarning):
+        assert ensembles.EnsembleActivationL1([0.1, 0.2]).coefficient == [0.1, 0.2]
+    with pytest.warns(DeprecationWarning):
+        assert ensembles.EnsembleScaledSoftplus([1.0, 3.0]).sharpness == [1.0, 3.0]
+    with pytest.warns(DeprecationWarning):
+        head = ensembles.EnsembleDense(4, 2, activation="softmax", seeds=[0, 1])
+    np.testing.assert_allclose(numpy_of(head(x)).sum(-1), 1.0, rtol=1e-6)
+    for build, match in [
+        (lambda: ensembles.build_ensemble((8,), 3, hidden_units=HIDDEN), "ensemble_size=None"),
+        (lambda: ensembles.build_ensemble((8,), 3, 2, seeds=[0, 1], seed=0), "not both"),
+        (lambda: ensembles.EnsembleHiddenBlock(4, 2, sharpness=2.0), "only for `activation="),
+    ]:
+        with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match=match):
+            build()
