@@ -18,10 +18,37 @@ LAYER_FACTORIES = {
     "hidden_block_prelu": lambda: layers.HiddenBlock(
         12, activation="parametric_rectifier", seed=1
     ),
+    "hidden_block_members": lambda: layers.HiddenBlock(
+        12, activation="parametric_rectifier", activation_l1=[0.0, 0.01], sign_trick=True,
+        seed=[1, 5], members=2,
+    ),
+    "hidden_block_members_softplus": lambda: layers.HiddenBlock(
+        12, activation=layers.ScaledSoftplus([1.0, 3.0]), seed=[1, 5], members=2,
+    ),
     "activation_l1": lambda: keras.layers.ReLU(
         activity_regularizer=layers.ActivationL1(0.01)
     ),
 }
+# Every activation name and some layer objects, in a block.
+LAYER_FACTORIES.update(
+    {
+        f"hidden_block_{name}": lambda name=name: layers.HiddenBlock(12, activation=name, seed=1)
+        for name in layers.activations.ACTIVATIONS
+    }
+)
+LAYER_FACTORIES.update(
+    {
+        f"hidden_block_{name}_object": lambda make=make: layers.HiddenBlock(
+            12, activation=make(), seed=1
+        )
+        for name, make in {
+            "elu": keras.layers.ELU,
+            "prelu": keras.layers.PReLU,
+            "gelu": lambda: keras.layers.Activation("gelu"),
+            "leaky_relu": lambda: keras.layers.LeakyReLU(0.2),
+        }.items()
+    }
+)
 
 
 def model_around(layer):
@@ -84,3 +111,35 @@ def test_whole_network_trains_under_mixed_float16(rng):
     assert model.get_layer("hidden_1").compute_dtype == "float16"
     assert np.isfinite(history.history["loss"]).all()
     assert penalties and np.isfinite(penalties).all()
+
+
+@pytest.mark.backend
+@pytest.mark.parametrize(
+    "activation",
+    [
+        lambda: layers.ScaledSoftplus(2.0),
+        keras.layers.PReLU,
+        lambda: keras.layers.Activation("gelu"),
+        keras.layers.ELU,
+    ],
+)
+def test_an_activation_layer_computes_in_the_blocks_dtype(activation):
+    block = layers.HiddenBlock(8, activation=activation(), dtype="mixed_float16")
+    outputs = block(np.ones((2, 3), "float32"))
+    symbolic = block.compute_output_spec(keras.KerasTensor((2, 3)))
+    assert keras.backend.standardize_dtype(outputs.dtype) == "float16"
+    assert symbolic.dtype == "float16"
+    assert block.activation.dtype_policy.name == "mixed_float16"
+
+
+@pytest.mark.backend
+def test_one_activation_object_given_to_two_blocks_gives_each_its_own(rng):
+    shared = keras.layers.PReLU()
+    inputs = keras.Input((5,))
+    x = layers.HiddenBlock(8, activation=shared)(inputs)
+    x = layers.HiddenBlock(6, activation=shared)(x)
+    model = keras.Model(inputs, layers.HiddenBlock(6, activation=shared)(x))
+    assert model.predict(rng.normal(size=(3, 5)), verbose=0).shape == (3, 6)
+    alphas = [w for w in model.weights if "alpha" in w.path]
+    assert [tuple(a.shape) for a in alphas] == [(8,), (6,), (6,)]
+    assert len({id(a) for a in alphas}) == 3
