@@ -11,6 +11,7 @@ from sparserect.layers.activation_l1 import activation_l1_regularizer
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.pretraining import autoencoder
 from sparserect.pretraining.salt_and_pepper import SaltAndPepperNoise
+from sparserect._selection import choose_learning_rates
 from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
 from sparserect._checks import is_number
@@ -173,17 +174,14 @@ def _select_learning_rate(block, learning_rates, build, fit, cost):
         loss = fit(model)
         value = cost(model)
         logger.info("%s: learning rate %g, reconstruction cost %.4g", block.name, rate, value)
-        trials.append((value if math.isfinite(value) else math.inf, rate, model, loss,
-                       block.get_weights()))
-    value, rate, model, loss, weights = min(trials, key=lambda trial: trial[0])
-    if value == math.inf:
-        raise FloatingPointError(
-            f"Pre-training {block.name} diverged at every learning rate. "
-            f"Received: learning_rate={learning_rates!r}"
-        )
+        trials.append((value, rate, model, loss, block.get_weights()))
+    costs = [trial[0] for trial in trials]
+    value, rate, model, loss, weights = trials[
+        int(choose_learning_rates(costs, learning_rates, f"pre-training {block.name}")[0])
+    ]
     block.set_weights(weights)
     selection = {
-        f"{trial[1]:g}": None if trial[0] == math.inf else trial[0] for trial in trials
+        f"{trial[1]:g}": trial[0] if math.isfinite(trial[0]) else None for trial in trials
     }
     return rate, model, loss, selection
 

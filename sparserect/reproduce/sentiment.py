@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sparserect import datasets
+from sparserect import layers
 from sparserect.reproduce import paper
 from sparserect.reproduce import plots
 from sparserect.reproduce import results as results_lib
@@ -209,9 +210,12 @@ def _train_text_model(model, settings, rating_values=None, measure=None):
 
     def train(dataset, seed):
         density = datasets.nonzero_fraction(dataset.train.x)
+        rating = {} if rating_values is None else {
+            "metrics": (layers.ExpectedRatingRMSE(rating_values),), "monitor": "val_rmse",
+        }
         result = train_configuration(
-            dataset, **training_arguments(model, settings, density, seed),
-            rating_values=rating_values, measure=measure,
+            dataset, **training_arguments(model, settings, density, seed), **rating,
+            measure=measure,
         )
         result.update(model=model.name, input_sparsity=1.0 - datasets.nonzero_fraction(dataset.test.x))
         return result

@@ -19,6 +19,7 @@ from sparserect import layers
 from sparserect import pretraining as pretraining_lib
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
+from sparserect._selection import choose_learning_rates
 
 logger = logging.getLogger(__name__)
 
@@ -29,71 +30,163 @@ PAPER_BATCH_SIZE = 10
 class EarlyStoppingOnError(keras.callbacks.Callback):
     """Stops when the validation error has not improved for `patience` epochs.
 
-    It never stops before epoch `min_epochs`: a warm-up for networks that
-    stay at chance level for a while before they learn (as Keras's
+    One network, or each member of a model of members on its own. It never
+    stops before epoch `min_epochs`: a warm-up for networks that stay at
+    chance level for a while before they learn (as Keras's
     `EarlyStopping(start_from_epoch=...)`, but the best weights of the
     warm-up count).
 
-    The validation error is `1 - val_accuracy`, or the log entry named by
-    `monitor` (lower is better, e.g. `"val_rmse"`). The weights of the best epoch
-    are kept in memory and restored at the end of training, also when the
-    loss becomes NaN (which stops training at once: a too large learning
-    rate). Unlike `keras.callbacks.EarlyStopping`, it can start from a best
-    result of an earlier `fit` (`best`), so that training continued in a
-    second call still restores the best weights of both.
+    The validation error of one network is `1 - val_accuracy`, or the log
+    entry named by `monitor` (lower is better, e.g. `"val_rmse"`); each
+    member's is measured on `validation_data` (`member_report`'s error).
+    The weights of each one's best epoch are kept in memory and restored at
+    the end of training. A network (a member) whose loss is no longer finite
+    has diverged (a too large learning rate): it stops at once. A member
+    that stopped trains on with the others, but its best epoch, weights and
+    epoch count stay those of its stop, so its result is that of the network
+    trained alone; training ends when every one has stopped. Unlike
+    `keras.callbacks.EarlyStopping`, it can start from the state of an
+    earlier `fit` (`start`), so that training continued in a second call
+    still restores the best weights of both.
+
+    Attributes, each with one entry per member (one for a network alone):
+    `best_error`, `best_epoch`, `stopped_epoch` (0 while training),
+    `diverged`, and `validation_errors` (a list per member of the errors of
+    the epochs it trained).
 
     Args:
         patience: Int > 0, epochs without improvement before stopping.
-        best: Optional `(error, weights, epoch)` to start from.
+        start: Optional `state()` of an earlier fit to continue from.
         monitor: `None` for `1 - val_accuracy`, or the name of a log entry
-            to minimise.
+            to minimise (one network only).
         min_epochs: Int >= 0, the epochs (counted from the first of the
             whole training, `initial_epoch` included) before which it does
             not stop.
+        validation_data: `(x, y)` arrays on which members are measured;
+            needed for a model of members, unused otherwise.
+        batch_size: Examples per forward pass of the members' measurement.
     """
 
-    def __init__(self, patience, best=None, monitor=None, min_epochs=0):
+    def __init__(self, patience, *, start=None, monitor=None, min_epochs=0,
+                 validation_data=None, batch_size=1000):
         super().__init__()
         self.patience = patience
         self.min_epochs = min_epochs
         self.monitor = monitor
-        self.best_error, self.best_weights, self.best_epoch = best or (math.inf, None, 0)
-        self.diverged = False
-        self.stopped = False
-        self.errors = []
+        self.start = start
+        self.validation_data = validation_data
+        self.batch_size = batch_size
+
+    def on_train_begin(self, logs=None):
+        self.members = _members_of(self.model)
+        if self.members is not None and self.validation_data is None:
+            raise ValueError(
+                "EarlyStoppingOnError measures each member of a model of members on "
+                "`validation_data`. Received: validation_data=None"
+            )
+        size = self.members or 1
+        start = self.start or {
+            "best_error": np.full(size, math.inf), "best_epoch": np.zeros(size, int),
+            "stopped_epoch": np.zeros(size, int), "diverged": np.zeros(size, bool),
+            "best_weights": None,
+        }
+        self.best_error = np.array(start["best_error"], dtype=float)
+        self.best_epoch = np.array(start["best_epoch"], dtype=int)
+        self.stopped_epoch = np.array(start["stopped_epoch"], dtype=int)
+        self.diverged = np.array(start["diverged"], dtype=bool)
+        self.best_weights = (
+            None if start["best_weights"] is None else [np.array(w) for w in start["best_weights"]]
+        )
+        self.validation_errors = [[] for _ in range(size)]
+        if self.members is not None:
+            from sparserect.ensembles import metrics
+
+            self._measurer = metrics._extractor(self.model)
+
+    @property
+    def stopped(self):
+        """Whether each member (the network) has stopped, by patience or divergence."""
+        return self.stopped_epoch > 0
+
+    def state(self):
+        """Returns what a continuing fit needs to go on where this one ended (`start`)."""
+        return {
+            "best_error": self.best_error, "best_epoch": self.best_epoch,
+            "stopped_epoch": self.stopped_epoch, "diverged": self.diverged,
+            "best_weights": self.best_weights,
+        }
+
+    def _measure(self, logs):
+        """Returns `(errors, finite)`: each member's validation error and whether its loss is finite."""
+        if self.members is None:
+            finite = np.array([math.isfinite(logs.get("loss", math.nan))])
+            if not finite[0]:
+                return np.array([math.nan]), finite
+            error = 1.0 - logs["val_accuracy"] if self.monitor is None else logs[self.monitor]
+            return np.array([float(error)]), finite
+        from sparserect.ensembles import metrics
+
+        x, y = self.validation_data
+        report = metrics.measure_members(*self._measurer, x, y, self.batch_size)
+        return report["error"].to_numpy(), np.isfinite(report["loss"].to_numpy())
+
+    def _member_weights(self):
+        """The model's weights with the members first (a network alone: a member axis of 1)."""
+        weights = [keras.ops.convert_to_numpy(w) for w in self.model.weights]
+        return weights if self.members is not None else [w[None] for w in weights]
 
     def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        if not math.isfinite(logs.get("loss", math.nan)):
-            self.diverged = True
-            self.model.stop_training = True
-            return
-        error = 1.0 - logs["val_accuracy"] if self.monitor is None else float(logs[self.monitor])
-        self.errors.append(error)
-        if error < self.best_error:
-            self.best_error, self.best_epoch = error, epoch + 1
-            self.best_weights = self.model.get_weights()
-        # Epochs since the best one, counted over both fits when `best` continues an earlier one.
-        elif epoch + 1 - self.best_epoch >= self.patience and epoch + 1 >= self.min_epochs:
-            self.stopped = True
+        errors, finite = self._measure(logs or {})
+        running = ~self.stopped
+        diverged = running & ~finite
+        self.diverged |= diverged
+        self.stopped_epoch[diverged] = epoch + 1
+        running &= finite
+        for k in np.flatnonzero(running):
+            self.validation_errors[k].append(float(errors[k]))
+        improved = running & (errors < self.best_error)
+        if improved.any():
+            current = self._member_weights()
+            if self.best_weights is None:
+                self.best_weights = [w.copy() for w in current]
+            for best, weight in zip(self.best_weights, current):
+                best[improved] = weight[improved]
+            self.best_error[improved] = errors[improved]
+            self.best_epoch[improved] = epoch + 1
+        if epoch + 1 >= self.min_epochs:
+            stops = running & ~improved & (epoch + 1 - self.best_epoch >= self.patience)
+            self.stopped_epoch[stops] = epoch + 1
+        if self.stopped.all():
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
-        if self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
+        if self.best_weights is None:
+            return
+        for best, weight in zip(self.best_weights, self.model.weights):
+            weight.assign(best if self.members is not None else best[0])
+
+
+def _members_of(model):
+    """The number of members of a model of members, or `None` for one network."""
+    try:
+        return layers.count_members(model)
+    except ValueError:
+        return None
 
 
 class ProgressLog(keras.callbacks.Callback):
     """Logs one line per epoch: configuration, epoch, validation error, time left.
 
     The time left is an upper bound: the remaining epochs up to `epochs` at the
-    mean epoch time so far (early stopping usually ends sooner).
+    mean epoch time so far (early stopping usually ends sooner). With
+    `monitor`, that log entry is shown too (e.g. `"val_rmse"`).
     """
 
-    def __init__(self, label, epochs):
+    def __init__(self, label, epochs, monitor=None):
         super().__init__()
         self.label = label
         self.epochs = epochs
+        self.monitor = monitor
 
     def on_train_begin(self, logs=None):
         self.start = time.perf_counter()
@@ -111,10 +204,12 @@ class ProgressLog(keras.callbacks.Callback):
             f", validation error {100 * (1 - logs['val_accuracy']):.2f}%"
             if "val_accuracy" in logs else ""
         )
-        rmse = f", validation RMSE {logs['val_rmse']:.4f}" if "val_rmse" in logs else ""
+        monitored = (
+            f", {self.monitor} {logs[self.monitor]:.4f}" if self.monitor in logs else ""
+        )
         logger.info(
             "%s: epoch %d/%d, loss %.4f%s%s, %.1f s/epoch, at most %.0f s left",
-            self.label, epoch + 1, self.epochs, logs.get("loss", math.nan), error, rmse,
+            self.label, epoch + 1, self.epochs, logs.get("loss", math.nan), error, monitored,
             per_epoch, per_epoch * (self.epochs - epoch - 1),
         )
 
@@ -136,21 +231,28 @@ def plain_sgd(model, learning_rate, weight_decay=0.0):
     return optimizer
 
 
-def _fit(model, dataset, learning_rate, epochs, patience, batch_size,
-         steps_per_execution, label, initial_epoch=0, best=None, callbacks=(),
-         rating_values=None, min_epochs=0, weight_decay=0.0):
-    metrics = ["accuracy"]
-    if rating_values is not None:
-        metrics.append(layers.ExpectedRatingRMSE(rating_values))
-    model.compile(
-        plain_sgd(model, learning_rate, weight_decay),
-        "sparse_categorical_crossentropy",
-        metrics=metrics,
-        steps_per_execution=steps_per_execution,
-    )
+def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_execution,
+         label, initial_epoch=0, start=None, callbacks=(), metrics=(), monitor=None,
+         min_epochs=0):
+    """Fits one network or a model of members with early stopping; returns the stopper."""
+    members = _members_of(model)
+    # A fresh copy of each metric per compile: a metric's state belongs to one model.
+    metrics = [metric.__class__.from_config(metric.get_config()) for metric in metrics]
+    if members is None:
+        model.compile(
+            optimizer, "sparse_categorical_crossentropy", metrics=["accuracy", *metrics],
+            steps_per_execution=steps_per_execution,
+        )
+    else:
+        from sparserect import ensembles
+
+        ensembles.compile_ensemble(
+            model, optimizer, metrics=list(metrics), steps_per_execution=steps_per_execution
+        )
+    validation = (dataset.validation.x, dataset.validation.y)
     stopping = EarlyStoppingOnError(
-        patience, best=best, monitor=None if rating_values is None else "val_rmse",
-        min_epochs=min_epochs,
+        patience, start=start, monitor=monitor, min_epochs=min_epochs,
+        validation_data=validation if members is not None else None,
     )
     model.fit(
         dataset.train.x,
@@ -158,13 +260,127 @@ def _fit(model, dataset, learning_rate, epochs, patience, batch_size,
         batch_size=batch_size,
         epochs=epochs,
         initial_epoch=initial_epoch,
-        validation_data=(dataset.validation.x, dataset.validation.y),
+        validation_data=validation if members is None else None,
         validation_batch_size=1000,
         shuffle=True,
-        callbacks=[stopping, ProgressLog(label, epochs), *callbacks],
+        callbacks=[stopping, ProgressLog(label, epochs, monitor), *callbacks],
         verbose=0,
     )
     return stopping
+
+
+def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
+              selection_epochs=None, batch_size=PAPER_BATCH_SIZE, steps_per_execution=50,
+              weight_decay=0.0, seed=0, label="network", callbacks=(), metrics=(),
+              monitor=None):
+    """Trains one network, or each member of a model of members, the paper's way.
+
+    For each candidate learning rate, the model is trained from the same
+    initial weights with plain SGD and early stopping on the validation
+    error (`EarlyStoppingOnError`), each member on its own; each member then
+    keeps the candidate of its lowest validation error
+    (`choose_learning_rates`: a member whose every candidate diverged is a
+    `FloatingPointError`). With `selection_epochs`, the candidates are
+    compared after that many epochs only, and one more fit continues each
+    member from its best weights at the rate it chose (`MemberSGD` for
+    members) up to `epochs`. The model ends with each member's best weights.
+
+    Args:
+        model: A network or a model of members from `build_network`.
+        dataset: A `sparserect.datasets.Dataset`.
+        learning_rates: Candidate constant learning rates.
+        epochs, patience, min_epochs, selection_epochs, batch_size,
+            steps_per_execution, weight_decay: As `train_configuration`.
+        seed: Int, seeds the shuffling of every candidate alike.
+        label: Name of the model in the progress log.
+        callbacks: Extra Keras callbacks for every `fit`.
+        metrics: Extra Keras metrics of a network alone (e.g.
+            `layers.ExpectedRatingRMSE`).
+        monitor: `None` (the validation error), or the log entry that early
+            stopping and the choice minimise (e.g. `"val_rmse"`).
+
+    Returns:
+        One dict per member (one for a network alone): `learning_rate`,
+        `candidates` (per learning rate: `validation_error`, `best_epoch`,
+        `epochs_run`, `diverged`, `validation_errors`), `validation_error`,
+        `best_epoch` and `epochs_run`.
+    """
+    if not learning_rates:
+        raise ValueError(
+            f"Give at least one learning rate. Received: learning_rates={learning_rates!r}"
+        )
+    members = _members_of(model)
+    size = members or 1
+    options = dict(patience=patience, batch_size=batch_size, callbacks=callbacks,
+                   steps_per_execution=steps_per_execution, metrics=metrics, monitor=monitor,
+                   min_epochs=min_epochs)
+    initial_weights = model.get_weights()
+    first_epochs = min(selection_epochs or epochs, epochs)
+    fits = []
+    for learning_rate in learning_rates:
+        model.set_weights(initial_weights)
+        keras.utils.set_random_seed(seed)
+        fits.append(_fit(
+            model, dataset, plain_sgd(model, learning_rate, weight_decay), epochs=first_epochs,
+            label=f"{label}, lr {learning_rate:g}", **options,
+        ))
+    chosen = choose_learning_rates([fit.best_error for fit in fits], learning_rates, label)
+    candidates = [
+        {f"{rate:g}": _candidate(fit, k) for rate, fit in zip(learning_rates, fits)}
+        for k in range(size)
+    ]
+    winners = [fits[chosen[k]] for k in range(size)]
+    state = {
+        name: np.array([getattr(winners[k], name)[k] for k in range(size)])
+        for name in ("best_error", "best_epoch", "stopped_epoch", "diverged")
+    }
+    state["best_weights"] = [
+        np.stack([winners[k].best_weights[i][k] for k in range(size)])
+        for i in range(len(model.weights))
+    ]
+    rates = [learning_rates[index] for index in chosen]
+    # Each member's best weights at the rate it chose (a continuation then
+    # draws its mini-batches as the network alone would).
+    for best, weight in zip(state["best_weights"], model.weights):
+        weight.assign(best if members is not None else best[0])
+    if first_epochs < epochs and not (state["stopped_epoch"] > 0).all():
+        from sparserect import ensembles
+
+        optimizer = (
+            ensembles.MemberSGD(rates, weight_decay=weight_decay)
+            if members is not None
+            else plain_sgd(model, rates[0], weight_decay)
+        )
+        label = label if members is not None else f"{label}, lr {rates[0]:g}"
+        continued = _fit(model, dataset, optimizer, epochs=epochs, label=label,
+                         initial_epoch=first_epochs, start=state, **options)
+        for k in range(size):
+            entry = candidates[k][f"{rates[k]:g}"]
+            entry["validation_errors"] += continued.validation_errors[k]
+            entry.update(_candidate(continued, k, entry["validation_errors"]))
+    return [
+        {
+            "learning_rate": rates[k],
+            "candidates": candidates[k],
+            **{name: candidates[k][f"{rates[k]:g}"][name]
+               for name in ("validation_error", "best_epoch", "epochs_run")},
+        }
+        for k in range(size)
+    ]
+
+
+def _candidate(stopping, k, validation_errors=None):
+    """Member `k`'s entry of a result's `candidates`, from the fit at one learning rate."""
+    validation_errors = stopping.validation_errors[k] if validation_errors is None else (
+        validation_errors
+    )
+    return {
+        "validation_error": float(stopping.best_error[k]),
+        "best_epoch": int(stopping.best_epoch[k]),
+        "epochs_run": len(validation_errors),
+        "diverged": bool(stopping.diverged[k]),
+        "validation_errors": list(validation_errors),
+    }
 
 
 def _plain(learning_rate):
@@ -187,6 +403,7 @@ def train_configuration(
     dataset,
     activation="rectifier",
     pretraining=False,
+    *,
     hidden_units=(1000, 1000, 1000),
     activation_l1=0.001,
     sign_trick=False,
@@ -205,7 +422,8 @@ def train_configuration(
     steps_per_execution=50,
     label=None,
     callbacks=(),
-    rating_values=None,
+    metrics=(),
+    monitor=None,
     measure=None,
 ):
     """Trains and measures one network of the paper's experiments.
@@ -255,10 +473,11 @@ def train_configuration(
         steps_per_execution: SGD steps per compiled call.
         label: Name of the configuration in the progress log.
         callbacks: Extra Keras callbacks for every fine-tuning `fit`.
-        rating_values: `None`, or the star rating of each class: the
-            network is then also measured by the RMSE of its expected rating
-            (`layers.ExpectedRatingRMSE`), and early stopping and the
-            learning rate follow the validation RMSE instead of the error.
+        metrics: Extra Keras metrics (e.g. `layers.ExpectedRatingRMSE`),
+            measured on the test set too (`test_<name>` in the result).
+        monitor: `None` (the validation error), or the log entry that early
+            stopping and the choice of the learning rate minimise (e.g.
+            `"val_rmse"`; `validation_error` is then that value).
         measure: Optional `measure(model) -> dict` called on the trained
             network; its entries are added to the result (e.g. accuracies
             on other test sets).
@@ -278,9 +497,8 @@ def train_configuration(
         candidates), `pretraining_loss`, `pretraining_noise`,
         `pretraining_scale` (the divisors of strategy 2's rescaling, see
         `pretrain_stack`), `pretraining_dead_units` (per layer, on the
-        training set, right after pre-training), `wall_time` (seconds); with
-        `rating_values`, also `test_rmse`, and `validation_error` is the
-        validation RMSE.
+        training set, right after pre-training), `wall_time` (seconds), and
+        `test_<name>` for each of `metrics`.
     """
     if not learning_rates:
         raise ValueError(
@@ -288,6 +506,7 @@ def train_configuration(
         )
     check_non_negative_int("min_epochs", min_epochs)
     check_non_negative_number("weight_decay", weight_decay)
+    metrics = tuple(metrics)
     if pretraining is True:
         reconstruction = None
     elif pretraining:
@@ -318,46 +537,11 @@ def train_configuration(
         pretraining_loss = {entry["layer"]: entry["loss"] for entry in stack}
         pretraining_scale = {entry["layer"]: entry["scale"] for entry in stack if "scale" in entry}
         pretraining_dead_units = {entry["layer"]: entry["dead_units"] for entry in stack}
-    initial_weights = model.get_weights()
-    first_epochs = min(selection_epochs or epochs, epochs)
-    candidates, best = {}, None
-    for learning_rate in learning_rates:
-        model.set_weights(initial_weights)
-        keras.utils.set_random_seed(seed)
-        stopping = _fit(
-            model, dataset, learning_rate, first_epochs, patience, batch_size,
-            steps_per_execution, f"{label}, lr {learning_rate:g}", callbacks=callbacks,
-            rating_values=rating_values, min_epochs=min_epochs, weight_decay=weight_decay,
-        )
-        candidates[f"{learning_rate:g}"] = {
-            "validation_error": stopping.best_error, "best_epoch": stopping.best_epoch,
-            "epochs_run": len(stopping.errors), "diverged": stopping.diverged,
-            "validation_errors": stopping.errors,
-        }
-        if stopping.best_weights is None:  # diverged in its first epoch
-            continue
-        if best is None or stopping.best_error < best[1].best_error:
-            best = (learning_rate, stopping)
-    if best is None:
-        raise FloatingPointError(
-            f"Every learning rate diverged for {label}. Received: learning_rates={learning_rates!r}"
-        )
-    learning_rate, stopping = best
-    model.set_weights(stopping.best_weights)
-    epochs_run = len(stopping.errors)
-    if first_epochs < epochs and not (stopping.stopped or stopping.diverged):
-        continued = _fit(
-            model, dataset, learning_rate, epochs, patience, batch_size, steps_per_execution,
-            f"{label}, lr {learning_rate:g}", initial_epoch=first_epochs,
-            best=(stopping.best_error, stopping.best_weights, stopping.best_epoch),
-            callbacks=callbacks, rating_values=rating_values, min_epochs=min_epochs,
-            weight_decay=weight_decay,
-        )
-        candidates[f"{learning_rate:g}"]["validation_errors"] += continued.errors
-        epochs_run += len(continued.errors)
-        stopping = continued
-    candidates[f"{learning_rate:g}"].update(
-        validation_error=stopping.best_error, best_epoch=stopping.best_epoch, epochs_run=epochs_run
+    (tuned,) = fine_tune(
+        model, dataset, learning_rates=learning_rates, epochs=epochs, patience=patience,
+        min_epochs=min_epochs, selection_epochs=selection_epochs, batch_size=batch_size,
+        steps_per_execution=steps_per_execution, weight_decay=weight_decay, seed=seed,
+        label=label, callbacks=callbacks, metrics=metrics, monitor=monitor,
     )
     test = model.evaluate(
         dataset.test.x, dataset.test.y, batch_size=1000, verbose=0, return_dict=True
@@ -387,14 +571,10 @@ def train_configuration(
         "patience": patience,
         "min_epochs": min_epochs,
         "selection_epochs": selection_epochs,
-        "learning_rate": learning_rate,
-        "candidates": candidates,
-        "validation_error": stopping.best_error,
+        **tuned,
         "test_error": 1.0 - float(test["accuracy"]),
-        **({} if rating_values is None else {"test_rmse": float(test["rmse"])}),
+        **{f"test_{metric.name}": float(test[metric.name]) for metric in metrics},
         **sparsity,
-        "best_epoch": stopping.best_epoch,
-        "epochs_run": epochs_run,
         "pretraining_epochs": pretraining_epochs if pretraining else None,
         "pretraining_activation_l1": None if not pretraining else (
             activation_l1 if pretraining_activation_l1 is None else pretraining_activation_l1

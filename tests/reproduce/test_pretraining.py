@@ -246,7 +246,7 @@ def test_pretrain_stack_errors():
         )
     with pytest.raises(ValueError, match="Received: activation_l1=-0.1"):
         pretraining.pretrain_stack([layers.HiddenBlock(3)], np.ones((4, 2)), activation_l1=-0.1)
-    with pytest.raises(FloatingPointError, match="diverged at every learning rate"):
+    with pytest.raises(FloatingPointError, match="Every learning rate diverged for pre-training hidden_block"):
         pretraining.pretrain_stack(
             [layers.HiddenBlock(3, seed=0)], np.full((4, 2), 1e3), learning_rate=(1e30, 1e35)
         )

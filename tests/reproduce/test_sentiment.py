@@ -105,7 +105,7 @@ def test_amazon_in_and_cross_domain(tmp_path, review_files):
 
 
 def _fake_train_configuration(calls, fail_after=None):
-    def train(dataset, rating_values=None, measure=None, **kwargs):
+    def train(dataset, metrics=(), monitor=None, measure=None, **kwargs):
         if fail_after is not None and len(calls) == fail_after:
             raise KeyboardInterrupt("interrupted")
         calls.append(kwargs["label"])
@@ -170,8 +170,10 @@ def test_unknown_task_is_an_error():
 def test_ratings_use_the_ratings_present_in_the_data(tmp_path, review_files, monkeypatch):
     seen = []
 
-    def train(dataset, rating_values=None, measure=None, **kwargs):
-        seen.append((rating_values, dataset.num_classes, set(dataset.train.y)))
+    def train(dataset, metrics=(), monitor=None, measure=None, **kwargs):
+        (rmse,) = metrics
+        assert monitor == "val_rmse"
+        seen.append((tuple(rmse.rating_values), dataset.num_classes, set(dataset.train.y)))
         return _fake_train_configuration([])(dataset, **kwargs)
 
     monkeypatch.setattr(sentiment, "train_configuration", train)

@@ -81,11 +81,12 @@ def test_early_stopping_restores_the_best_epoch_and_stops_on_patience():
     model.compile("sgd", "mse")
     stopping = training.EarlyStoppingOnError(patience=2)
     stopping.set_model(model)
+    stopping.on_train_begin()
     scripted = _Scripted(stopping, [0.5, 0.9, 0.8, 0.7, 0.95])
     model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=5, verbose=0, callbacks=[scripted])
     stopping.on_train_end()
     assert stopping.best_epoch == 2 and stopping.best_error == pytest.approx(0.1)
-    assert len(stopping.errors) == 4  # epochs 3 and 4 do not improve: stop
+    assert len(stopping.validation_errors[0]) == 4  # epochs 3 and 4 do not improve: stop
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(model.get_layer("dense").kernel), 1.0)
 
 
@@ -93,13 +94,17 @@ def test_early_stopping_counts_patience_from_the_best_epoch_of_an_earlier_fit():
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, name="dense")])
     model.compile("sgd", "mse")
     # An earlier fit of 2 epochs had its best (error 0.1) at epoch 1.
-    stopping = training.EarlyStoppingOnError(patience=2, best=(0.1, model.get_weights(), 1))
+    start = {"best_error": [0.1], "best_epoch": [1], "stopped_epoch": [0], "diverged": [False],
+             "best_weights": [w[None] for w in model.get_weights()]}
+    stopping = training.EarlyStoppingOnError(patience=2, start=start)
     stopping.set_model(model)
+    stopping.on_train_begin()
     scripted = _Scripted(stopping, [None, None, 0.8, 0.8, 0.8])
     model.fit(np.ones((4, 2)), np.ones((4, 1)), initial_epoch=2, epochs=5, verbose=0,
               callbacks=[scripted])
     # Epoch 3 is the second without improvement since epoch 1: stop there.
-    assert stopping.stopped and len(stopping.errors) == 1 and stopping.best_epoch == 1
+    assert stopping.stopped and stopping.validation_errors[0] == pytest.approx([0.2])
+    assert stopping.best_epoch == 1
 
 
 def test_early_stopping_does_not_stop_before_min_epochs():
@@ -110,9 +115,10 @@ def test_early_stopping_does_not_stop_before_min_epochs():
     for min_epochs in (0, 5):
         stopping = training.EarlyStoppingOnError(patience=2, min_epochs=min_epochs)
         stopping.set_model(model)
+        stopping.on_train_begin()
         scripted = _Scripted(stopping, accuracies)
         model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=8, verbose=0, callbacks=[scripted])
-        ran[min_epochs] = (len(stopping.errors), stopping.best_epoch)
+        ran[min_epochs] = (len(stopping.validation_errors[0]), int(stopping.best_epoch[0]))
     assert ran[0] == (3, 1)  # stopped inside the stall
     assert ran[5] == (7, 5)  # past the stall, then stopped by patience
 
@@ -121,13 +127,23 @@ def test_early_stopping_stops_at_once_on_nan():
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     stopping = training.EarlyStoppingOnError(patience=3)
     stopping.set_model(model)
+    stopping.on_train_begin()
     stopping.on_epoch_end(0, {"loss": math.nan, "val_accuracy": 0.5})
     assert stopping.diverged and model.stop_training and stopping.best_weights is None
 
 
 def test_every_learning_rate_diverging_is_an_error(tiny_dataset, tiny_options):
-    with pytest.raises(FloatingPointError, match="Received: learning_rates="):
+    from sparserect.reproduce import ensemble_training
+
+    with pytest.raises(FloatingPointError, match="Every learning rate diverged for .*"
+                       "Received: learning_rates="):
         training.train_configuration(tiny_dataset, "rectifier", learning_rates=(1e12,), **tiny_options)
+    options = {k: v for k, v in tiny_options.items() if k != "pretraining_epochs"}
+    with pytest.raises(FloatingPointError, match="Every learning rate diverged for .*"
+                       r"\(members \[0, 1\]\). Received: learning_rates="):
+        ensemble_training.train_ensemble(
+            tiny_dataset, seeds=[0, 1], activation_l1=0.001, **{**options, "learning_rates": (1e12,)}
+        )
 
 
 def test_min_epochs_of_train_configuration_and_of_an_ensemble(tiny_dataset, tiny_options):
@@ -253,19 +269,19 @@ def test_a_stopped_ensemble_member_keeps_its_result_while_the_others_train(monke
     # Scripted validation errors: member 0 is best at epoch 1 and stops at
     # epoch 2 (patience 1); its lower error at epoch 3, while member 1 goes
     # on, must not count, as the network alone would not have trained then.
-    from sparserect import ensembles
     from sparserect.ensembles import metrics
-    from sparserect.reproduce import ensemble_training
 
     scripted = iter([[0.5, 0.5], [0.6, 0.4], [0.1, 0.3], [0.2, 0.35]])
     monkeypatch.setattr(
         metrics, "measure_members",
         lambda *args: pd.DataFrame(
-            {"error": next(scripted), "sparsity": 0.0, "dead_fraction": 0.0}
+            {"error": next(scripted), "loss": 1.0, "sparsity": 0.0, "dead_fraction": 0.0}
         ),
     )
-    model = ensembles.build_ensemble((4,), 3, hidden_units=(5,), ensemble_size=2, seeds=[0, 1])
-    stopping = ensemble_training.MemberEarlyStopping((np.zeros((6, 4)), np.zeros(6)), patience=1)
+    model = layers.build_network((4,), 3, (5,), members=2, seed=[0, 1])
+    stopping = training.EarlyStoppingOnError(
+        patience=1, validation_data=(np.zeros((6, 4)), np.zeros(6))
+    )
     stopping.set_model(model)
     stopping.on_train_begin()
     model.stop_training = False
@@ -297,7 +313,7 @@ def test_an_ensemble_member_stopped_during_selection_keeps_its_stop(tiny_dataset
         errors = next(scripted, None)
         if errors is None:  # the test report, after training
             return measure(*args)
-        return pd.DataFrame({"error": errors, "sparsity": 0.0, "dead_fraction": 0.0})
+        return pd.DataFrame({"error": errors, "loss": 1.0, "sparsity": 0.0, "dead_fraction": 0.0})
 
     monkeypatch.setattr(metrics, "measure_members", scripted_measure)
     first, second = ensemble_training.train_ensemble(
