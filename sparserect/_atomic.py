@@ -1,9 +1,13 @@
 """Atomic file writes, shared by the data-set cache, the result files and the plots."""
 
 import contextlib
+import json
+import math
 import os
 import pathlib
 import uuid
+
+import numpy as np
 
 
 @contextlib.contextmanager
@@ -39,3 +43,39 @@ def atomic_open(path, mode="w", **open_kwargs):
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def plain(value):
+    """Turns numpy scalars and arrays into JSON values; NaN becomes `None`."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _open_text(path):
+    """Opens `path` for an atomic UTF-8 text write, newlines written as given."""
+    return atomic_open(path, "w", encoding="utf-8", newline="")
+
+
+def write_json(path, data):
+    """Writes `data` as indented JSON, atomically."""
+    with _open_text(path) as file:
+        json.dump(plain(data), file, indent=2)
+
+
+def write_text(path, text):
+    """Writes a text file atomically."""
+    with _open_text(path) as file:
+        file.write(text)
+
+
+def write_csv(path, frame):
+    """Writes a `pandas.DataFrame` as CSV, atomically."""
+    with _open_text(path) as file:
+        frame.to_csv(file, index=False)

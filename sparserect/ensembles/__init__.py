@@ -25,7 +25,7 @@ from sparserect.ensembles.network import (
     extract_member,
     member_seeds,
 )
-from sparserect.ensembles.optimizers import MemberSGD
+from sparserect.optimizers import MemberSGD
 
 __all__ = [
     "EnsembleActivationL1",

@@ -8,6 +8,7 @@ from keras import ops
 from sparserect.layers.network import count_members
 from sparserect.layers.network import member_layers
 from sparserect._checks import check_positive_int
+from sparserect._sampling import fixed_subset
 
 MEMBER_COLUMNS = (
     "member",
@@ -278,8 +279,7 @@ class MemberMetrics(keras.callbacks.Callback):
 
 def _sample(data, max_examples, seed):
     x, y = data
-    count = len(x)
-    if count <= max_examples:
+    if len(x) <= max_examples:
         return x, y
-    rows = np.sort(np.random.default_rng(seed).choice(count, max_examples, replace=False))
+    rows = fixed_subset(len(x), max_examples, seed)
     return np.asarray(x)[rows], np.asarray(y)[rows]

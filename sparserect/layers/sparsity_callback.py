@@ -5,6 +5,7 @@ import numpy as np
 
 from sparserect.layers import sparsity
 from sparserect._checks import check_positive_int
+from sparserect._sampling import fixed_subset
 
 
 class SparsityCallback(keras.callbacks.Callback):
@@ -126,7 +127,7 @@ def _sample(data, max_examples, seed):
     count = len(keras.tree.flatten(data)[0])
     if count <= max_examples:
         return data
-    rows = np.sort(np.random.default_rng(seed).choice(count, max_examples, replace=False))
+    rows = fixed_subset(count, max_examples, seed)
     return keras.tree.map_structure(lambda a: np.asarray(a)[rows], data)
 
 

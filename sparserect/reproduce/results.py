@@ -1,4 +1,4 @@
-"""Result files: atomic writes, one JSON file per finished configuration, Markdown tables.
+"""Result files: one JSON file per finished configuration, and Markdown tables.
 
 An experiment writes each configuration's result to
 `<out>/<experiment>/runs/<key>.json` as soon as it finishes, through a
@@ -13,20 +13,12 @@ import re
 
 import numpy as np
 
-from sparserect._atomic import atomic_open
+from sparserect._atomic import plain, write_csv, write_json, write_text
 
-
-def plain(value):
-    """Turns numpy scalars and arrays into JSON values; NaN becomes `None`."""
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [plain(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+__all__ = [
+    "RunStore", "flat_columns", "markdown_table", "mean_std", "plain", "run_key",
+    "weight_decay_note", "write_csv", "write_json", "write_text",
+]
 
 
 def flat_columns(frame):
@@ -35,29 +27,6 @@ def flat_columns(frame):
     The per-epoch histories and the recorded settings stay in `runs/<key>.json`.
     """
     return frame.drop(columns=["candidates", "pretraining_loss", "settings"], errors="ignore")
-
-
-def _open_text(path):
-    """Opens `path` for an atomic UTF-8 text write, newlines written as given."""
-    return atomic_open(path, "w", encoding="utf-8", newline="")
-
-
-def write_json(path, data):
-    """Writes `data` as indented JSON, atomically."""
-    with _open_text(path) as file:
-        json.dump(plain(data), file, indent=2)
-
-
-def write_text(path, text):
-    """Writes a text file atomically."""
-    with _open_text(path) as file:
-        file.write(text)
-
-
-def write_csv(path, frame):
-    """Writes a `pandas.DataFrame` as CSV, atomically."""
-    with _open_text(path) as file:
-        frame.to_csv(file, index=False)
 
 
 def run_key(**parts):

@@ -14,10 +14,10 @@ import logging
 import time
 
 import keras
-import numpy as np
 
 from sparserect import _checks
 from sparserect import datasets
+from sparserect._sampling import fixed_subset
 from sparserect.reproduce import ensemble_training
 from sparserect.reproduce import results as results_lib
 from sparserect.reproduce.training import PAPER_LEARNING_RATES
@@ -130,8 +130,7 @@ def load_dataset(name, data_dir=None, train_size=None, seed=0):
     kwargs = {} if data_dir is None else {"data_dir": data_dir}
     dataset = datasets.load(name, **kwargs)
     if train_size is not None and train_size < len(dataset.train):
-        generator = np.random.default_rng(seed)
-        rows = np.sort(generator.choice(len(dataset.train), train_size, replace=False))
+        rows = fixed_subset(len(dataset.train), train_size, seed)
         dataset = dataclasses.replace(dataset, train=dataset.train.take(rows))
     return dataset
 

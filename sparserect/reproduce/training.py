@@ -20,6 +20,8 @@ from sparserect import pretraining as pretraining_lib
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
 from sparserect._selection import choose_learning_rates
+from sparserect.optimizers import MemberSGD
+from sparserect.optimizers import plain_sgd
 
 logger = logging.getLogger(__name__)
 
@@ -214,23 +216,6 @@ class ProgressLog(keras.callbacks.Callback):
         )
 
 
-def plain_sgd(model, learning_rate, weight_decay=0.0):
-    """The paper's optimizer: SGD at a constant learning rate, no momentum.
-
-    With `weight_decay > 0`, each step also shrinks the model's weight
-    matrices (variables named `kernel`; not biases, sign masks or activation
-    parameters) by `learning_rate * weight_decay`, which for plain SGD is an
-    L2 penalty of `weight_decay / 2 * sum(W ** 2)` on the loss. The paper
-    uses none; the authors' code has such a penalty as an option.
-    """
-    optimizer = keras.optimizers.SGD(learning_rate, weight_decay=weight_decay or None)
-    if weight_decay:
-        optimizer.exclude_from_weight_decay(
-            var_list=[v for v in model.trainable_variables if v.name != "kernel"]
-        )
-    return optimizer
-
-
 def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_execution,
          label, initial_epoch=0, start=None, callbacks=(), metrics=(), monitor=None,
          min_epochs=0):
@@ -344,10 +329,8 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
     for best, weight in zip(state["best_weights"], model.weights):
         weight.assign(best if members is not None else best[0])
     if first_epochs < epochs and not (state["stopped_epoch"] > 0).all():
-        from sparserect import ensembles
-
         optimizer = (
-            ensembles.MemberSGD(rates, weight_decay=weight_decay)
+            MemberSGD(rates, weight_decay=weight_decay)
             if members is not None
             else plain_sgd(model, rates[0], weight_decay)
         )

@@ -25,13 +25,13 @@ import time
 
 import keras
 import keras_tuner
-import numpy as np
 
 from sparserect.tuning import objectives as objectives_module
 from sparserect.tuning import pareto
 from sparserect.tuning.hypermodel import SparseNetworkHyperModel
 from sparserect._checks import check_positive_int
-from sparserect.reproduce.results import write_csv
+from sparserect._atomic import write_csv
+from sparserect._sampling import fixed_subset
 
 logger = logging.getLogger(__name__)
 
@@ -207,8 +207,7 @@ def _subset(split, count, seed):
     """Returns a fixed random subset of `count` examples of a split (or the split)."""
     if count is None or count >= len(split):
         return split
-    rows = np.sort(np.random.default_rng(seed).choice(len(split), count, replace=False))
-    return split.take(rows)
+    return split.take(fixed_subset(len(split), count, seed))
 
 
 def run_search(

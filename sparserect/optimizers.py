@@ -1,10 +1,27 @@
-"""Plain SGD with a learning rate of its own for every member of an ensemble."""
+"""The paper's optimizer, plain SGD, for one network and with one learning rate per member."""
 
 import keras
 from keras import ops
 
 from sparserect._checks import check_non_negative_number
 from sparserect._checks import per_member_floats
+
+
+def plain_sgd(model, learning_rate, weight_decay=0.0):
+    """The paper's optimizer: SGD at a constant learning rate, no momentum.
+
+    With `weight_decay > 0`, each step also shrinks the model's weight
+    matrices (variables named `kernel`; not biases, sign masks or activation
+    parameters) by `learning_rate * weight_decay`, which for plain SGD is an
+    L2 penalty of `weight_decay / 2 * sum(W ** 2)` on the loss. The paper
+    uses none; the authors' code has such a penalty as an option.
+    """
+    optimizer = keras.optimizers.SGD(learning_rate, weight_decay=weight_decay or None)
+    if weight_decay:
+        optimizer.exclude_from_weight_decay(
+            var_list=[v for v in model.trainable_variables if v.name != "kernel"]
+        )
+    return optimizer
 
 
 @keras.saving.register_keras_serializable(package="sparserect")
@@ -23,13 +40,13 @@ class MemberSGD(keras.optimizers.Optimizer):
 
     This is the step of `keras.optimizers.SGD(learning_rates[k],
     weight_decay=weight_decay)` with the biases excluded from the decay, as
-    `sparserect.reproduce.training.plain_sgd` trains a network alone: one
+    `plain_sgd` trains a network alone: one
     fit can continue each member at the learning rate that it chose.
 
     Example:
 
     ``` python
-    model = build_ensemble((784,), 10, ensemble_size=3, seeds=[0, 1, 2])
+    model = build_network((784,), 10, members=3, seed=[0, 1, 2])
     compile_ensemble(model, MemberSGD([0.1, 0.01, 0.001]))
     model.fit(x, y, batch_size=10)   # three learning rates in one fit
     ```
