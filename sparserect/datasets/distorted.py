@@ -51,7 +51,7 @@ def _distort(dataset, name, distortion, seed):
     )
 
 
-def load_nistp(data_dir=None, download=True, dtype="float32", strength=DEFAULT_STRENGTH,
+def load_nistp(data_dir=None, *, download=True, dtype="float32", strength=DEFAULT_STRENGTH,
                seed=0, validation_size=80_000, test_size=20_000):  # fmt: skip
     """Loads NIST characters (EMNIST byclass, 32x32) with NISTP distortions.
 

@@ -87,7 +87,8 @@ def _batches(x, y, batch_size, max_examples):
         yield xb, yb, len(xb)
 
 
-def measure_members(extractor, blocks, head, x, y=None, batch_size=1000, max_examples=None):
+def measure_members(extractor, blocks, head, x, y=None, *, batch_size=1000,
+                    max_examples=None):
     """Runs the ensemble over `(x, y)`; returns the `member_report` DataFrame."""
     size = len(head.kernel_initializer.seeds)
     wrong = np.zeros(size, dtype=np.float64)
@@ -161,7 +162,9 @@ def member_report(model, x, y=None, batch_size=1000, max_examples=None):
         which activations are zero.
     """
     extractor, blocks, head = _extractor(model)
-    return measure_members(extractor, blocks, head, x, y, batch_size, max_examples)
+    return measure_members(
+        extractor, blocks, head, x, y, batch_size=batch_size, max_examples=max_examples
+    )
 
 
 class MemberMetrics(keras.callbacks.Callback):
@@ -206,6 +209,7 @@ class MemberMetrics(keras.callbacks.Callback):
         self,
         data=None,
         validation_data=None,
+        *,
         max_examples=2000,
         validation_max_examples=5000,
         batch_size=1000,
@@ -255,7 +259,7 @@ class MemberMetrics(keras.callbacks.Callback):
                 continue
             report = measure_members(
                 self._extractor, self._blocks, self._head, data[0], data[1],
-                self.batch_size, limit,
+                batch_size=self.batch_size, max_examples=limit,
             )
             self._frames.append(report.assign(epoch=epoch, split=split))
             if logs is not None:

@@ -189,6 +189,7 @@ def _select_learning_rate(block, learning_rates, build, fit, cost):
 def pretrain_stack(
     model_or_blocks,
     x,
+    *,
     reconstruction=None,
     noise=0.25,
     epochs=10,

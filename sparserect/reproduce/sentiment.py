@@ -502,6 +502,7 @@ def _amazon_markdown(frame):
 
 def run_sentiment(
     tasks=TASKS,
+    *,
     ratings_dataset="amazon",
     models=None,
     out="results",

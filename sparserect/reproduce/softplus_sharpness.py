@@ -15,6 +15,7 @@ SHARPNESS = tuple(a for a in paper.SOFTPLUS_SHARPNESS if a is not None)
 
 def run_softplus_sharpness(
     dataset="norb",
+    *,
     sharpness=SHARPNESS,
     include_rectifier=True,
     seeds=(0,),

@@ -15,6 +15,7 @@ from sparserect._checks import check_positive_int
 
 def run_sparsity(
     dataset="mnist",
+    *,
     networks=10,
     l1_range=paper.FIGURE3_L1_RANGE,
     out="results",

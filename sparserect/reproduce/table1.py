@@ -17,6 +17,7 @@ ACTIVATIONS = ("rectifier", "tanh", "softplus")
 
 def run_table1(
     dataset="digits",
+    *,
     activations=ACTIVATIONS,
     pretraining=(False, True),
     seeds=(0,),

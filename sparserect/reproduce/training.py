@@ -129,7 +129,7 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
         from sparserect.ensembles import metrics
 
         x, y = self.validation_data
-        report = metrics.measure_members(*self._measurer, x, y, self.batch_size)
+        report = metrics.measure_members(*self._measurer, x, y, batch_size=self.batch_size)
         return report["error"].to_numpy(), np.isfinite(report["loss"].to_numpy())
 
     def _member_weights(self):
