@@ -15,7 +15,6 @@ on the same mini-batches.
 import logging
 import time
 
-import keras
 import numpy as np
 
 from sparserect import ensembles
@@ -23,6 +22,7 @@ from sparserect import layers
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
+from sparserect.reproduce.training import RunResult
 from sparserect.reproduce.training import fine_tune
 
 logger = logging.getLogger(__name__)
@@ -101,21 +101,17 @@ def train_ensemble(
     outcomes = []
     for k in range(size):
         row = report.iloc[k]
-        outcomes.append({
-            "dataset": dataset.name, "activation": activation, "pretraining": None,
-            "seed": int(seeds[k]), "hidden_units": list(hidden_units),
-            "activation_l1": float(coefficients[k]), "sign_trick": sign_trick,
-            "weight_decay": weight_decay, "batch_size": batch_size, "max_epochs": epochs,
-            "patience": patience, "min_epochs": min_epochs, "selection_epochs": selection_epochs,
-            **tuned[k],
-            "test_error": float(row["error"]),
-            "average_sparsity": float(row["sparsity"]),
-            "layer_sparsity": [float(row[f"sparsity_{name}"]) for name in block_names],
-            "dead_units": [int(row[f"dead_units_{name}"]) for name in block_names],
-            "dead_fraction": float(row["dead_fraction"]),
-            "pretraining_loss": None,
-            "wall_time": wall_time,
-            "ensemble_size": size,
-            "backend": keras.backend.backend(),
-        })
+        outcomes.append(RunResult(
+            dataset=dataset.name, activation=activation, seed=int(seeds[k]),
+            hidden_units=list(hidden_units), activation_l1=float(coefficients[k]),
+            sign_trick=sign_trick, weight_decay=weight_decay, batch_size=batch_size,
+            max_epochs=epochs, patience=patience, min_epochs=min_epochs,
+            selection_epochs=selection_epochs, **tuned[k],
+            test_error=float(row["error"]),
+            average_sparsity=float(row["sparsity"]),
+            layer_sparsity=[float(row[f"sparsity_{name}"]) for name in block_names],
+            dead_units=[int(row[f"dead_units_{name}"]) for name in block_names],
+            dead_fraction=float(row["dead_fraction"]),
+            wall_time=wall_time, ensemble_size=size,
+        ).as_dict())
     return outcomes

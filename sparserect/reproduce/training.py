@@ -8,6 +8,7 @@ measures test error and exact sparsity. It returns a plain dict, which the
 experiments store as JSON.
 """
 
+import dataclasses
 import logging
 import math
 import time
@@ -366,6 +367,62 @@ def _candidate(stopping, k, validation_errors=None):
     }
 
 
+@dataclasses.dataclass
+class RunResult:
+    """One trained network's record: its settings, its training and its measurements.
+
+    `train_configuration` and `train_ensemble` (one per member) make it;
+    `as_dict()` is what an experiment stores in `runs/<key>.json`. Error
+    fields are fractions; the `pretraining_*` fields are `None` without
+    pre-training.
+    """
+
+    dataset: str
+    activation: str
+    seed: int
+    hidden_units: list
+    activation_l1: object
+    sign_trick: bool
+    weight_decay: float
+    batch_size: int
+    max_epochs: int
+    patience: int
+    min_epochs: int
+    selection_epochs: object
+    learning_rate: float
+    candidates: dict
+    validation_error: float
+    best_epoch: int
+    epochs_run: int
+    test_error: float
+    average_sparsity: object
+    layer_sparsity: list
+    dead_units: list
+    dead_fraction: object
+    wall_time: float
+    pretraining: object = None
+    pretraining_epochs: object = None
+    pretraining_activation_l1: object = None
+    pretraining_learning_rate: object = None
+    pretraining_learning_rates: object = None
+    pretraining_selection: object = None
+    pretraining_loss: object = None
+    pretraining_scale: object = None
+    pretraining_dead_units: object = None
+    pretraining_noise: object = None
+    ensemble_size: object = None
+    measurements: dict = dataclasses.field(default_factory=dict)
+    backend: str = dataclasses.field(default_factory=keras.backend.backend)
+
+    def as_dict(self):
+        """The record as the JSON object of a result file (measurements as top-level keys)."""
+        record = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        measurements = record.pop("measurements")
+        if record["ensemble_size"] is None:
+            del record["ensemble_size"]
+        return {**measurements, **record}
+
+
 def _plain(learning_rate):
     """A learning rate, or a list of candidates, as JSON writes it: a float or a list."""
     if isinstance(learning_rate, (list, tuple)):
@@ -466,7 +523,7 @@ def train_configuration(
             on other test sets).
 
     Returns:
-        A dict: the configuration (`activation`, `pretraining`, `seed`,
+        A dict (`RunResult.as_dict()`): the configuration (`activation`, `pretraining`, `seed`,
         `hidden_units`, `weight_decay`, ...), `learning_rate` (chosen),
         `candidates` (per learning rate: `validation_error`, `best_epoch`,
         `epochs_run`, `diverged`), `validation_error` and `test_error` (fractions),
@@ -503,8 +560,6 @@ def train_configuration(
         dataset.input_shape, dataset.num_classes, hidden_units=tuple(hidden_units),
         activation=activation, activation_l1=activation_l1, sign_trick=sign_trick, seed=seed,
     )
-    pretraining_loss = pretraining_scale = pretraining_dead_units = None
-    pretraining_learning_rates = pretraining_selection = None
     if pretraining:
         stack = pretraining_lib.pretrain_stack(
             model, dataset.train.x, reconstruction=reconstruction, noise=noise,
@@ -514,12 +569,6 @@ def train_configuration(
             selection_epochs=selection_epochs, activation_l1=pretraining_activation_l1,
         )
         reconstruction = stack[0]["reconstruction"]
-        pretraining_learning_rates = {entry["layer"]: entry["learning_rate"] for entry in stack}
-        if "selection" in stack[0]:
-            pretraining_selection = {entry["layer"]: entry["selection"] for entry in stack}
-        pretraining_loss = {entry["layer"]: entry["loss"] for entry in stack}
-        pretraining_scale = {entry["layer"]: entry["scale"] for entry in stack if "scale" in entry}
-        pretraining_dead_units = {entry["layer"]: entry["dead_units"] for entry in stack}
     (tuned,) = fine_tune(
         model, dataset, learning_rates=learning_rates, epochs=epochs, patience=patience,
         min_epochs=min_epochs, selection_epochs=selection_epochs, batch_size=batch_size,
@@ -539,41 +588,37 @@ def train_configuration(
         )
     else:
         sparsity = dict(average_sparsity=None, layer_sparsity=[], dead_units=[], dead_fraction=None)
-    return {
-        **({} if measure is None else measure(model)),
-        "dataset": dataset.name,
-        "activation": name,
-        "pretraining": reconstruction if pretraining else None,
-        "seed": seed,
-        "hidden_units": list(hidden_units),
-        "activation_l1": activation_l1,
-        "sign_trick": sign_trick,
-        "weight_decay": weight_decay,
-        "batch_size": batch_size,
-        "max_epochs": epochs,
-        "patience": patience,
-        "min_epochs": min_epochs,
-        "selection_epochs": selection_epochs,
-        **tuned,
-        "test_error": 1.0 - float(test["accuracy"]),
-        **{f"test_{metric.name}": float(test[metric.name]) for metric in metrics},
-        **sparsity,
-        "pretraining_epochs": pretraining_epochs if pretraining else None,
-        "pretraining_activation_l1": None if not pretraining else (
-            activation_l1 if pretraining_activation_l1 is None else pretraining_activation_l1
-        ),
-        "pretraining_learning_rate": (
-            _plain(pretraining_learning_rate) if pretraining else None
-        ),
-        "pretraining_learning_rates": pretraining_learning_rates,
-        "pretraining_selection": pretraining_selection,
-        "pretraining_loss": pretraining_loss,
-        "pretraining_scale": pretraining_scale,
-        "pretraining_dead_units": pretraining_dead_units,
-        "pretraining_noise": [
-            pretraining_lib.describe_noise(block_noise)
-            for block_noise in pretraining_lib.per_block_noise(noise, len(hidden_units))
-        ] if pretraining else None,
-        "wall_time": time.perf_counter() - start,
-        "backend": keras.backend.backend(),
-    }
+    measurements = {f"test_{metric.name}": float(test[metric.name]) for metric in metrics}
+    if measure is not None:
+        measurements.update(measure(model))
+    if pretraining:
+        pretrained = dict(
+            pretraining=reconstruction,
+            pretraining_epochs=pretraining_epochs,
+            pretraining_activation_l1=(
+                activation_l1 if pretraining_activation_l1 is None else pretraining_activation_l1
+            ),
+            pretraining_learning_rate=_plain(pretraining_learning_rate),
+            pretraining_learning_rates={entry["layer"]: entry["learning_rate"] for entry in stack},
+            pretraining_selection={entry["layer"]: entry["selection"] for entry in stack}
+            if "selection" in stack[0] else None,
+            pretraining_loss={entry["layer"]: entry["loss"] for entry in stack},
+            pretraining_scale={
+                entry["layer"]: entry["scale"] for entry in stack if "scale" in entry
+            },
+            pretraining_dead_units={entry["layer"]: entry["dead_units"] for entry in stack},
+            pretraining_noise=[
+                pretraining_lib.describe_noise(block_noise)
+                for block_noise in pretraining_lib.per_block_noise(noise, len(hidden_units))
+            ],
+        )
+    else:
+        pretrained = {}
+    return RunResult(
+        dataset=dataset.name, activation=name, seed=seed, hidden_units=list(hidden_units),
+        activation_l1=activation_l1, sign_trick=sign_trick, weight_decay=weight_decay,
+        batch_size=batch_size, max_epochs=epochs, patience=patience, min_epochs=min_epochs,
+        selection_epochs=selection_epochs, **tuned,
+        test_error=1.0 - float(test["accuracy"]), **sparsity,
+        wall_time=time.perf_counter() - start, measurements=measurements, **pretrained,
+    ).as_dict()

@@ -274,7 +274,7 @@ def test_a_stopped_ensemble_member_keeps_its_result_while_the_others_train(monke
     scripted = iter([[0.5, 0.5], [0.6, 0.4], [0.1, 0.3], [0.2, 0.35]])
     monkeypatch.setattr(
         metrics, "measure_members",
-        lambda *args: pd.DataFrame(
+        lambda *args, **kwargs: pd.DataFrame(
             {"error": next(scripted), "loss": 1.0, "sparsity": 0.0, "dead_fraction": 0.0}
         ),
     )
@@ -309,10 +309,10 @@ def test_an_ensemble_member_stopped_during_selection_keeps_its_stop(tiny_dataset
     measure = metrics.measure_members
     scripted = iter([[0.5, 0.5], [0.6, 0.4], [0.3, 0.3], [0.2, 0.35]])
 
-    def scripted_measure(*args):
+    def scripted_measure(*args, **kwargs):
         errors = next(scripted, None)
         if errors is None:  # the test report, after training
-            return measure(*args)
+            return measure(*args, **kwargs)
         return pd.DataFrame({"error": errors, "loss": 1.0, "sparsity": 0.0, "dead_fraction": 0.0})
 
     monkeypatch.setattr(metrics, "measure_members", scripted_measure)
