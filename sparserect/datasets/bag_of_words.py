@@ -19,6 +19,9 @@ SavedModel that takes raw strings); both read the tables below:
 3. lower case (full Unicode lower-casing);
 4. tokens are the maximal runs of letters, combining marks and numbers
    (Unicode categories L*, M*, N*); everything else separates tokens;
+5. in scripts written without spaces between words (`SPACELESS_SCRIPTS`:
+   Han, Hiragana, Katakana, Thai, Lao, Myanmar, Khmer), each character,
+   with the combining marks that follow it, is a token of its own.
 """
 
 import collections
@@ -52,8 +55,31 @@ HTML_C1_CODE_POINTS = tuple(
     for code, char in zip(range(0x80, 0xA0), _WINDOWS_1252)
 )
 
+# Scripts written without spaces between words: `(script, first, last)`
+# code points; each letter or number in these ranges is a token.
+SPACELESS_SCRIPTS = (
+    ("Thai", 0x0E00, 0x0E7F),
+    ("Lao", 0x0E80, 0x0EFF),
+    ("Myanmar", 0x1000, 0x109F),
+    ("Khmer", 0x1780, 0x17FF),
+    ("Han", 0x3005, 0x3007),  # Iteration mark, closing mark, ideographic zero.
+    ("Hiragana", 0x3040, 0x309F),
+    ("Katakana", 0x30A0, 0x30FF),
+    ("Katakana", 0x31F0, 0x31FF),
+    ("Han", 0x3400, 0x4DBF),
+    ("Han", 0x4E00, 0x9FFF),
+    ("Han", 0xF900, 0xFAFF),
+    ("Katakana", 0xFF66, 0xFF9F),
+    ("Han", 0x20000, 0x323AF),
+)
+# The ranges as a regular-expression class, for Python and RE2 alike.
+SPACELESS_CLASS = "[" + "".join(f"{chr(a)}-{chr(b)}" for _, a, b in SPACELESS_SCRIPTS) + "]"
+# In the graph: one character of those scripts and its combining marks.
+TF_SPACELESS_PATTERN = SPACELESS_CLASS + r"\p{M}*"
+
 _HTML_TAG = re.compile(HTML_TAG_PATTERN)
 _HTML_ENTITY = re.compile(HTML_ENTITY_PATTERN)
+_SPACELESS = re.compile(SPACELESS_CLASS)
 
 
 class _SeparatorTable(dict):
@@ -106,11 +132,28 @@ def normalize(text):
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def _space_spaceless(text):
+    """Puts spaces around each character of `SPACELESS_SCRIPTS` and the
+    combining marks that follow it (as `TF_SPACELESS_PATTERN` does)."""
+    pieces = []
+    in_unit = False
+    for char in text:
+        if in_unit and unicodedata.category(char)[0] == "M":
+            pieces.append(char)
+        elif _SPACELESS.match(char):
+            pieces.append(" " + char)
+            in_unit = True
+        else:
+            pieces.append(" " + char if in_unit else char)
+            in_unit = False
+    return "".join(pieces)
+
+
 def tokenize(text, strip_html=True):
     """Splits a text into its normalised tokens (see the module docstring).
 
     ```python
-    tokenize("Caf\u00e9<br />GREAT &amp; co!")   # ['café', 'great', 'co']
+    tokenize("Caf\u00e9<br />GREAT &amp; 東京!")   # ['café', 'great', '東', '京']
     ```
 
     Args:
@@ -121,6 +164,8 @@ def tokenize(text, strip_html=True):
     if strip_html:
         text = html_to_text(text)
     text = normalize(text).translate(_SEPARATORS)
+    if _SPACELESS.search(text):
+        text = _space_spaceless(text)
     return text.split()
 
 
@@ -279,6 +324,7 @@ class BinaryBagOfWords:
                 texts = tf_text.normalize_utf8(texts, "NFKC")
                 texts = tf.strings.lower(texts, encoding="utf-8")
                 texts = tf.strings.regex_replace(texts, TF_SEPARATOR_PATTERN, " ")
+                texts = tf.strings.regex_replace(texts, TF_SPACELESS_PATTERN, r" \0 ")
                 tokens = tf.strings.split(texts)
                 ids = tf.ragged.map_flat_values(self.table.lookup, tokens)
                 ids = tf.ragged.boolean_mask(ids, ids >= 0)

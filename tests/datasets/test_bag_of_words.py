@@ -30,6 +30,10 @@ TRICKY = [
     "Fish &amp; chips &quot;yum&quot; &lt;br&gt; &amp;amp; &AMP; &Eacute;t&eacute;",
     "&#39;q&#x27;Q&#X41; &#150;&#128;&#129; &#0; &#xD800; &#1114112; &#12345678; &#x1F600;",
     "&unknown; &amp &#; &#x; && &nbsp;x&NotEqualTilde;&fjlig;",
+    # Scripts written without spaces; Thai and Myanmar combining marks.
+    "東京は晴れ、カタカナとひらがな。abc東京def 123円",
+    "ภาษาไทยที่ดีมาก ພາສາລາວ ភាសាខ្មែរ မြန်မာစာ",
+    "ｶﾀｶﾅ ｶﾞ か\u3099 々 〆 〇 ー \u0e34orphan a\u0e34b 𠀋𪚲",
 ]
 
 
@@ -37,10 +41,21 @@ def test_tokenize_normalises_unicode():
     assert tokenize("Café CAFÉ cafe\u0301") == ["café"] * 3
     assert tokenize("ﬁnance Ｆｕｌｌ ²") == ["finance", "full", "2"]
     assert tokenize("ΟΔΟΣ") == ["οδος"]
-    assert tokenize("東京は晴れ😀 ok!") == ["東京は晴れ", "ok"]
+    assert tokenize("東京は晴れ😀 ok!") == ["東", "京", "は", "晴", "れ", "ok"]
     assert tokenize("don't stop-me_now 3.14") == ["don", "t", "stop", "me", "now", "3", "14"]
     assert tokenize("हिन्दी") == ["हिन्दी"]
     assert tokenize("") == [] and tokenize(" !! ") == []
+
+
+def test_scripts_without_spaces_split_into_characters():
+    assert tokenize("美味しいラーメン、また来たい") == list("美味しいラーメンまた来たい")
+    assert tokenize("abc東京def 2024年") == ["abc", "東", "京", "def", "2024", "年"]
+    # A Thai consonant keeps its vowel and tone marks.
+    assert tokenize("ที่ดี") == ["ที่", "ดี"]
+    assert tokenize("ｶﾞｲﾄﾞ") == ["ガ", "イ", "ド"]  # Half-width kana, NFKC-composed.
+    assert tokenize("한국어 문장") == ["한국어", "문장"]  # Korean has spaces: words stay.
+    vectorizer = BinaryBagOfWords().fit(["美味しいラーメン", "まずいラーメン"])
+    assert vectorizer.transform(["ラーメンが美味しい"]).sum() == 8  # All but が.
 
 
 def test_html_is_removed_before_tokenising():
