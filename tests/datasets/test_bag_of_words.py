@@ -10,8 +10,8 @@ import pytest
 from sparserect.datasets import BinaryBagOfWords
 from sparserect.datasets import nonzero_fraction
 from sparserect.datasets import tokenize
+from sparserect.datasets import html_to_text
 from sparserect.datasets.bag_of_words import HTML_ENTITIES
-from sparserect.datasets.bag_of_words import html_to_text
 
 TRICKY = [
     "Café CAFÉ cafe\u0301",  # Composed, upper case, decomposed accent.
