@@ -56,7 +56,8 @@ HTML_C1_CODE_POINTS = tuple(
 )
 
 # Scripts written without spaces between words: `(script, first, last)`
-# code points; each letter or number in these ranges is a token.
+# code points; each word character in these ranges, with the combining marks
+# that follow it, is a token.
 SPACELESS_SCRIPTS = (
     ("Thai", 0x0E00, 0x0E7F),
     ("Lao", 0x0E80, 0x0EFF),
@@ -95,7 +96,7 @@ class _SeparatorTable(dict):
 _SEPARATORS = _SeparatorTable()
 
 
-def html_code_point(number):
+def _html_code_point(number):
     """The character a numeric reference such as `&#150;` stands for (see the module docstring)."""
     if 0x80 <= number <= 0x9F:
         return HTML_C1_CODE_POINTS[number - 0x80]
@@ -110,7 +111,7 @@ def _unescape(match):
         return HTML_ENTITIES.get(reference, reference)  # Unknown names stay.
     digits = reference[2:-1]
     number = int(digits[1:], 16) if digits[0] in "xX" else int(digits)
-    return chr(html_code_point(number))
+    return chr(_html_code_point(number))
 
 
 def html_to_text(text):
@@ -123,6 +124,9 @@ def html_to_text(text):
     html_to_text("Fish &amp; chips<br /><br />&quot;great&quot;")
     # 'Fish & chips  "great"'
     ```
+
+    Args:
+        text: a string.
     """
     return _HTML_ENTITY.sub(_unescape, _HTML_TAG.sub(" ", text))
 

@@ -144,6 +144,9 @@ def test_tensorflow_graph_gives_identical_features():
         assert actual.shape == expected.shape and actual.dtype == np.float32
         np.testing.assert_array_equal(actual, expected)
         assert expected.sum() > 50
+        # Batches with no text, or no reference to unescape, at all.
+        assert not module(tf.constant(["", " !"])).numpy().any()
+        assert module(tf.constant([], tf.string)).numpy().shape == (0, len(vectorizer.vocabulary))
 
 
 @pytest.mark.tensorflow_only
