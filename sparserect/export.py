@@ -1,9 +1,11 @@
 """SavedModels that serve raw inputs: text as UTF-8 strings, images as uint8.
 
 A served text model takes a batch of raw strings and does everything inside
-the graph: invalid UTF-8 bytes are replaced by U+FFFD, then the text is
-normalised, tokenised and turned into the binary bag-of-words with
-tensorflow-text (`BinaryBagOfWords.to_tf_module`), exactly as in training.
+the graph: invalid UTF-8 bytes are replaced by U+FFFD, then HTML tags are
+removed and character references unescaped (unless the vectorizer keeps raw
+text), and the text is normalised, tokenised and turned into the binary
+bag-of-words with tensorflow-text (`BinaryBagOfWords.to_tf_module`), exactly
+as in training.
 Loading the SavedModel needs only TensorFlow and tensorflow-text:
 
 ``` python

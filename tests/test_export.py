@@ -150,3 +150,50 @@ def test_export_errors_are_clear(text_model, tmp_path):
         export.export_text_model(model, small, tmp_path / "b")
     with pytest.raises(ValueError, match=r"Received: value_range=\(1.0, 0.0\)"):
         export.export_image_model(model, tmp_path / "c", value_range=(1.0, 0.0))
+
+
+def test_served_text_ignores_html_and_splits_japanese(tmp_path):
+    import tensorflow as tf
+
+    texts = ["美味しいラーメン", "まずいラーメン", "great food<br /><br />fast", "slow &amp; cold"]
+    vectorizer = BinaryBagOfWords().fit(texts)
+    assert not {"br", "amp"} & set(vectorizer.vocabulary)
+    model = build_network((len(vectorizer.vocabulary),), 2, hidden_units=(8,), seed=0)
+    export.export_text_model(model, vectorizer, tmp_path / "served")
+    served = tf.saved_model.load(str(tmp_path / "served"))
+    queries = ["美味しい", "まずい", "great food", "great<br /><br />food", "great br br food", "slow & cold"]
+    probabilities = served.serve(tf.constant(queries))["probabilities"].numpy()
+    expected = model.predict(vectorizer.transform(queries), verbose=0)
+    np.testing.assert_allclose(probabilities, expected, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(probabilities[0], probabilities[1])  # Japanese words, not the prior.
+    np.testing.assert_array_equal(probabilities[2], probabilities[3])  # <br /> adds nothing.
+
+
+def test_a_labelled_review_csv_with_html_to_a_served_model(tmp_path):
+    """A 0/1-labelled CSV of HTML reviews: loader, network, training, export, serving."""
+    import tensorflow as tf
+
+    from sparserect.datasets import load_rated_reviews
+
+    good = ["Loved it!<br /><br />A &quot;must&quot; see", "<p>Great acting &amp; story</p>", "Brilliant,<br/>moving"]
+    bad = ["Boring.<br /><br />Awful &amp; long", "<i>Terrible</i> plot&#39;s holes", "Dull,<br />a waste"]
+    rows = [(text, 1) for text in good] + [(text, 0) for text in bad]
+    path = tmp_path / "imdb.csv"
+    path.write_text("review,sentiment\n" + "".join(f'"{t.replace(chr(34), chr(34) * 2)}",{y}\n' for t, y in rows * 10))
+    data = load_rated_reviews(path, text_column="review", rating_column="sentiment", max_terms=100)
+    assert data.class_names == ("0", "1") and data.num_classes == 2
+    assert not {"br", "p", "i", "quot", "amp", "39"} & set(data.vectorizer.vocabulary)
+    model = build_network(data.input_shape, data.num_classes, hidden_units=(16,), seed=0)
+    assert model.outputs[0].shape[-1] == 2
+    model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(data.train.x, data.train.y, epochs=20, batch_size=10, verbose=0)
+    export.export_text_model(model, data.vectorizer, tmp_path / "served", class_values=(0.0, 1.0))
+    served = tf.saved_model.load(str(tmp_path / "served"))
+    queries = ["A must see,<br /><br />great story", "Awful &amp; boring", "<b>loved</b> it"]
+    outputs = served.serve(tf.constant(queries))
+    assert outputs["probabilities"].shape == (3, 2)
+    np.testing.assert_allclose(
+        outputs["probabilities"].numpy(), model.predict(data.vectorizer.transform(queries), verbose=0),
+        rtol=1e-5, atol=1e-6,
+    )
+    assert outputs["predicted_class"].numpy().tolist() == [1, 0, 1]

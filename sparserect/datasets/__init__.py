@@ -19,6 +19,7 @@ _EXPORTS = {
     "DataFormatError": "_files",
     "DataNotFoundError": "_files",
     "BinaryBagOfWords": "bag_of_words",
+    "html_to_text": "bag_of_words",
     "nonzero_fraction": "bag_of_words",
     "tokenize": "bag_of_words",
     "load_cifar10": "cifar10",

@@ -58,7 +58,7 @@ REGISTRY = {
     "rt-polarity": Entry(reviews.load_rt_polarity, "Pang & Lee sentence polarity",
                          reviews.RT_SUBDIR, reviews.RT_LAYOUTS),
     "rated-reviews": Entry(reviews.load_rated_reviews,
-                           "your CSV/JSON-lines of 1-5 star reviews (OpenTable-style)",
+                           "your CSV/JSON-lines of rated or labelled reviews",
                            reviews.RATED_SUBDIR, reviews.RATED_LAYOUTS),
 }  # fmt: skip
 

@@ -2,8 +2,9 @@
 
 The paper (Section 4.2) uses OpenTable restaurant reviews (1 to 5 stars, not
 public) and the Amazon multi-domain benchmark of Blitzer, Dredze & Pereira
-(2007). `load_rated_reviews` reads any CSV or JSON-lines file of rated reviews
-(bring your own OpenTable-style data); `load_rt_polarity` adds Pang & Lee's
+(2007). `load_rated_reviews` reads any CSV or JSON-lines file of rated or
+labelled reviews (bring your own OpenTable-style data, or any labels:
+0/1, neg/pos, 1 to 10 stars); `load_rt_polarity` adds Pang & Lee's
 (2005) sentence polarity data as an independent corpus.
 
 The paper evaluates by cross-validation; the loaders give a documented seeded
@@ -20,6 +21,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from sparserect._checks import is_number
 from sparserect.datasets import _files
 from sparserect.datasets._split import stratified_split
 from sparserect.datasets.bag_of_words import BinaryBagOfWords
@@ -30,7 +32,6 @@ from sparserect.datasets.dataset import Split
 logger = logging.getLogger(__name__)
 
 SENTIMENT_CLASSES = ("negative", "positive")
-RATING_CLASSES = ("1", "2", "3", "4", "5")
 
 AMAZON_URL = (
     "https://www.cs.jhu.edu/~mdredze/datasets/sentiment/domain_sentiment_data.tar.gz"
@@ -321,6 +322,73 @@ def _read_table(path, encoding):
         ) from error
 
 
+def _plain(value):
+    """A label as a user wrote it: `5` for 5.0 or `np.int64(5)`, `'pos'` for a string."""
+    if is_number(value):
+        value = float(value)
+        return str(int(value)) if value.is_integer() else repr(value)
+    return repr(str(value))
+
+
+def _class_names(values):
+    return tuple(_plain(v) if is_number(v) else str(v) for v in values)
+
+
+def _labels(path, column, values, classes):
+    """Turns a label column into class indices; returns `(y, class_names, ratings)`.
+
+    Numbers are ordered numerically and kept as ratings; anything else is a
+    class name, ordered alphabetically, without ratings. `classes`, when
+    given, fixes the classes and their order.
+    """
+    missing = values.isna() | (values.astype(str).str.strip() == "")
+    if pd.api.types.is_bool_dtype(values):  # JSON true / false: class names.
+        numbers = pd.Series(np.nan, index=values.index)
+    else:
+        numbers = pd.to_numeric(values, errors="coerce")
+    numeric = numbers.notna().eq(~missing).all()
+    keys = numbers.astype(float) if numeric else values.astype(str).str.strip()
+    if classes is None:
+        if missing.any():
+            raise _files.DataFormatError(
+                f"{path}: {int(missing.sum())} rating(s) in {column!r} are missing "
+                f"(rows {_rows(missing)})."
+            )
+        if not numeric and numbers.notna().any():
+            # The rarer kind, numbers or words, is the likely mistake.
+            odd = numbers.notna()
+            if odd.sum() > len(values) - odd.sum():
+                odd = ~odd
+            kind = "numbers" if numbers[odd].notna().all() else "not numbers"
+            raise _files.DataFormatError(
+                f"{path}: {int(odd.sum())} rating(s) in {column!r} are {kind}, "
+                f"unlike the other {len(values) - int(odd.sum())} (rows {_rows(odd)}, "
+                f"e.g. {_plain(values[odd].iloc[0])}). Correct them, or pass "
+                "classes= to name every class."
+            )
+        order = sorted(set(keys))
+    else:
+        try:
+            order = [float(c) if numeric else str(c).strip() for c in classes]
+        except (TypeError, ValueError):
+            order = None
+        if order is None or len(set(order)) != len(order) or len(order) < 2:
+            raise ValueError(
+                f"`classes` must be two or more distinct labels of {column!r}, "
+                f"{'numbers' if numeric else 'strings'} like its values. "
+                f"Received: classes={classes!r}"
+            )
+        invalid = missing | ~keys.isin(order)
+        if invalid.any():
+            raise _files.DataFormatError(
+                f"{path}: {int(invalid.sum())} rating(s) in {column!r} are missing or "
+                f"not one of classes=({', '.join(_class_names(order))}) (rows "
+                f"{_rows(invalid)}, e.g. {_plain(values[invalid].iloc[0])})."
+            )
+    y = keys.map({key: i for i, key in enumerate(order)}).to_numpy(np.int64)
+    return y, _class_names(order), keys.to_numpy(np.float32) if numeric else None
+
+
 def load_rated_reviews(
     path=None,
     text_column="text",
@@ -330,14 +398,25 @@ def load_rated_reviews(
     encoding="utf-8",
     max_terms=5000,
     seed=SEED,
+    classes=None,
 ):
-    """Loads OpenTable-style rated reviews: texts with 1 to 5 star ratings.
+    """Loads labelled reviews: texts with star ratings or any class labels.
 
-    The paper's OpenTable data is not public; this reads any CSV
-    (comma-separated; `.tsv`: tab-separated) or JSON-lines (`.jsonl`,
-    `.json`, `.ndjson`) file, optionally compressed, with a text column and a
-    rating column of whole numbers from 1 to 5. Split 80% / 10% / 10%
-    stratified by rating.
+    The paper's OpenTable data (1 to 5 stars) is not public; this reads any
+    CSV (comma-separated; `.tsv`: tab-separated) or JSON-lines (`.jsonl`,
+    `.json`, `.ndjson`) file, optionally compressed, with a text column and
+    a label column, split 80% / 10% / 10% stratified by label. The classes
+    are the labels present: numbers (star ratings such as 1 to 5 or 1 to 10,
+    or 0/1 polarity) in numeric order, kept as `ratings`; any other labels
+    (e.g. `neg` / `pos`) in alphabetical order, without ratings.
+
+    Example:
+
+    ```python
+    data = load_rated_reviews("imdb.csv", text_column="review", rating_column="label")
+    data.class_names                  # ('0', '1')
+    model = build_network(data.input_shape, data.num_classes)   # a 2-way softmax
+    ```
 
     Args:
         path: the file. A relative path that does not exist is also looked
@@ -345,17 +424,23 @@ def load_rated_reviews(
             `rated-reviews/` sub-folders); `None` looks there for
             `reviews.csv`, then `reviews.jsonl`.
         text_column: the name of the review text column.
-        rating_column: the name of the star rating column.
+        rating_column: the name of the label column (star ratings or class
+            names).
         data_dir: a folder searched first for a relative `path`.
         download: unused (your own data cannot be downloaded); accepted so
             that every loader can be called alike.
         encoding: the file's text encoding.
         max_terms: the bag-of-words size, or `None` to keep the raw texts.
         seed: the split's seed.
+        classes: the labels in class order, e.g. `(1, 2, 3, 4, 5)` for a
+            5-way softmax even where no review has 3 stars, or
+            `("negative", "positive")`; any other label is an error. `None`:
+            the labels present, ordered as above.
 
     Returns:
-        A `Dataset` named `"rated-reviews"`; labels `rating - 1` (0..4),
-        `ratings` as float32.
+        A `Dataset` named `"rated-reviews"`; labels `y` index
+        `class_names`; `ratings` (float32) the numeric labels, or `None`
+        for class names.
     """
     del download  # User data: nothing to download.
     if path is None:
@@ -369,6 +454,11 @@ def load_rated_reviews(
     else:
         located = _files.fetch("rated reviews", layouts, RATED_SUBDIR, data_dir, download=False)
         path = next(iter(located.paths.values()))
+    if isinstance(classes, (str, bytes)):
+        raise ValueError(
+            "`classes` must be a sequence of labels, not one string. "
+            f"Received: classes={classes!r}"
+        )
     table = _read_table(path, encoding)
     if table.empty:
         raise _files.DataFormatError(f"{path} holds no review.")
@@ -386,20 +476,13 @@ def load_rated_reviews(
             f"{path}: {int(empty.sum())} review(s) have an empty {text_column!r} "
             f"(rows {_rows(empty)})."
         )
-    ratings = pd.to_numeric(table[rating_column], errors="coerce")
-    invalid = ratings.isna() | ~ratings.isin([1, 2, 3, 4, 5])
-    if invalid.any():
-        raise _files.DataFormatError(
-            f"{path}: {int(invalid.sum())} rating(s) in {rating_column!r} are "
-            f"not whole numbers from 1 to 5 (rows {_rows(invalid)}, e.g. "
-            f"{table[rating_column][invalid].iloc[0]!r})."
-        )
-    rows = pd.DataFrame(
-        {"text": texts.astype(str), "y": ratings.astype(np.int64) - 1, "rating": ratings}
-    )
-    return _make_dataset(
-        "rated-reviews", rows, RATING_CLASSES, rows["y"], max_terms, seed
-    )
+    y, class_names, ratings = _labels(path, rating_column, table[rating_column], classes)
+    rows = pd.DataFrame({"text": texts.astype(str), "y": y})
+    if ratings is not None:
+        rows["rating"] = ratings
+    # Stratified by class name, so that a class too rare to split is named.
+    strata = np.asarray(class_names, dtype=object)[y]
+    return _make_dataset("rated-reviews", rows, class_names, strata, max_terms, seed)
 
 
 def _rows(mask, limit=5):

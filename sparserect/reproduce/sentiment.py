@@ -290,6 +290,12 @@ def run_ratings(reviews, models=RATINGS_MODELS, settings=SentimentSettings(), di
         resume: Whether to keep the results stored by an interrupted run; a
             `ValueError` if one was trained with other settings.
     """
+    if reviews.train.ratings is None:
+        raise ValueError(
+            "The ratings task needs numeric ratings (the RMSE of the expected rating); "
+            f"{reviews.name!r} has the class names {reviews.class_names}. Received: "
+            f"reviews={reviews!r}"
+        )
     pooled = _all_splits(reviews)
     rating_values = tuple(float(v) for v in np.unique(pooled["ratings"]))
     labels = np.searchsorted(rating_values, pooled["ratings"]).astype("int64")

@@ -184,7 +184,14 @@ def test_rated_reviews_json_lines_found_in_data_dir(tmp_path):
         (b"text,rating\n", {}, "holds no review"),
         (b"body,rating\nnice,5\n", {}, r"no column 'text'; its columns are 'body', 'rating'"),
         (b"text,rating\nnice,5\n ,4\n", {}, r"1 review\(s\) have an empty 'text' \(rows 2\)"),
-        (b"text,rating\nnice,5\nbad,0\nok,3.5\nmeh,\n", {}, r"3 rating\(s\) .* \(rows 2, 3, 4"),
+        (b"text,rating\nnice,5\nbad,0\nok,3.5\nmeh,\n", {"classes": (1, 2, 3, 4, 5)},
+         r"3 rating\(s\) .* \(rows 2, 3, 4, e\.g\. 0\)"),
+        (b"text,rating\nnice,5\nbad,0\nok,3.5\nmeh,\n", {}, r"1 rating\(s\) in 'rating' are missing \(rows 4\)"),
+        (b"text,rating\nnice,5\nbad,1\nok,five\n", {},
+         r"1 rating\(s\) in 'rating' are not numbers, unlike the other 2 \(rows 3, e\.g\. 'five'\)"),
+        (b"text,rating\na,pos\nb,neg\nc,neg\nd,5\n", {}, r"1 rating\(s\) .* are numbers, unlike the other 3 \(rows 4"),
+        (b"text,rating\na,pos\nb,neg\nc,meh\n", {"classes": ["neg", "pos"]},
+         r"1 rating\(s\) .* not one of classes=\(neg, pos\) \(rows 3, e\.g\. 'meh'\)"),
         ("text,rating\ncaf\xe9,5\n".encode("latin-1"), {}, r"not valid utf-8 .*encoding='latin-1'"),
     ],
 )
@@ -212,5 +219,63 @@ def test_rated_reviews_missing_file(tmp_path):
 def test_rated_reviews_with_a_rating_too_rare_to_split(tmp_path):
     path = tmp_path / "reviews.csv"
     path.write_text("text,rating\n" + "fine food,5\n" * 20 + "cold soup,2\n")
-    with pytest.raises(ValueError, match=r"give more examples of the rarest labels.*1: 1"):
+    with pytest.raises(ValueError, match=r"give more examples of the rarest labels.*'2': 1"):
         load_rated_reviews(path, max_terms=None)
+
+
+def _write_labelled(path, labels, n=40):
+    path.write_text("review,label\n" + "".join(
+        f'"review {i} <br />food was {"great" if i % 2 else "cold"}",{labels[i % len(labels)]}\n'
+        for i in range(n)
+    ))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "labels, classes, class_names, ratings",
+    [
+        ([0, 1], None, ("0", "1"), [0, 1]),
+        (["pos", "neg"], None, ("neg", "pos"), None),
+        ([10, 1, 2, 3, 4, 5, 6, 7, 8, 9], None, tuple(str(i) for i in range(1, 11)), list(range(1, 11))),
+        ([1.5, 4.5, 3], None, ("1.5", "3", "4.5"), [1.5, 3, 4.5]),
+        (["positive", "negative"], ("positive", "negative"), ("positive", "negative"), None),
+        ([1, 2, 4, 5], (1, 2, 3, 4, 5), ("1", "2", "3", "4", "5"), [1, 2, 4, 5]),
+    ],
+)
+def test_rated_reviews_any_label_set(tmp_path, labels, classes, class_names, ratings):
+    path = tmp_path / "reviews.csv"
+    _write_labelled(path, labels, n=20 * len(labels))
+    data = load_rated_reviews(path, text_column="review", rating_column="label", max_terms=None, classes=classes)
+    assert data.class_names == class_names and data.num_classes == len(class_names)
+    splits = (data.train, data.validation, data.test)
+    y = np.concatenate([s.y for s in splits])
+    assert set(y) <= set(range(len(class_names))) and y.dtype == np.int64
+    if ratings is None:
+        assert all(s.ratings is None for s in splits)
+    else:
+        values = np.concatenate([s.ratings for s in splits])
+        assert sorted(set(values.tolist())) == ratings
+        # Each label is the index of its rating's class name.
+        np.testing.assert_array_equal(np.asarray(data.class_names)[y], [f"{v:g}" for v in values])
+
+
+def test_rated_reviews_bad_classes(tmp_path):
+    path = tmp_path / "reviews.csv"
+    _write_labelled(path, [0, 1])
+    for classes in ("01", (0, 0), (0,), ("zero", "one")):
+        with pytest.raises(ValueError, match=r"Received: classes="):
+            load_rated_reviews(path, text_column="review", rating_column="label", classes=classes)
+
+
+def test_rated_reviews_of_amazon_ratings_keep_their_stars(shared_data_dir, tmp_path):
+    table = read_amazon_reviews(shared_data_dir / "amazon-multi-domain" / "sorted_data_acl-labelled.tar.gz")
+    path = tmp_path / "amazon.csv.gz"
+    table[["text", "rating"]].to_csv(path, index=False)
+    data = load_rated_reviews(path, max_terms=None)
+    assert data.class_names == ("1", "2", "4", "5")  # Amazon has no 3-star review.
+    for split in (data.train, data.validation, data.test):
+        np.testing.assert_array_equal(split.ratings, np.array([1, 2, 4, 5], "float32")[split.y])
+    ratings = np.sort(np.concatenate([data.train.ratings, data.validation.ratings, data.test.ratings]))
+    np.testing.assert_array_equal(ratings, np.sort(table["rating"].to_numpy("float32")))
+    five = load_rated_reviews(path, max_terms=None, classes=(1, 2, 3, 4, 5))
+    assert five.num_classes == 5
+    np.testing.assert_array_equal(five.train.y, five.train.ratings - 1)

@@ -186,3 +186,11 @@ def test_ratings_use_the_ratings_present_in_the_data(tmp_path, review_files, mon
     sentiment.run_sentiment(tasks=("ratings",), ratings_dataset="rated-reviews", models=("none",),
                             data_dir=tmp_path, out=tmp_path / "rated", quick=True)
     assert seen[0][:2] == ((1.0, 2.0, 3.0, 4.0, 5.0), 5) and seen[0][2] == {0, 1, 2, 3, 4}
+
+
+def test_ratings_of_reviews_labelled_by_name_are_a_clear_error(tmp_path):
+    rows = [f"review {i},{'pos' if i % 2 else 'neg'}" for i in range(40)]
+    (tmp_path / "reviews.csv").write_text("text,rating\n" + "\n".join(rows) + "\n")
+    with pytest.raises(ValueError, match=r"needs numeric ratings .*; 'rated-reviews' has the class names \('neg', 'pos'\)"):
+        sentiment.run_sentiment(tasks=("ratings",), ratings_dataset="rated-reviews", models=("none",),
+                                data_dir=tmp_path, out=tmp_path / "out", quick=True)
