@@ -78,7 +78,8 @@ class MemberEarlyStopping(ensembles.MemberMetrics):
             self.best_error = np.full(size, math.inf)
             self.best_epoch = np.zeros(size, dtype=int)
             self.stopped_epoch = np.zeros(size, dtype=int)
-            self.best_weights = [keras.ops.convert_to_numpy(w).copy() for w in self.model.weights]
+            # `np.asarray`: NumPy 2's `np.array` warns on a Keras variable.
+            self.best_weights = [np.asarray(w).copy() for w in self.model.weights]
         else:
             self.best_error = np.array(self.start["best_error"], dtype=float)
             self.best_epoch = np.array(self.start["best_epoch"], dtype=int)
@@ -99,7 +100,7 @@ class MemberEarlyStopping(ensembles.MemberMetrics):
         improved = running & (errors < self.best_error)
         if improved.any():
             for best, weight in zip(self.best_weights, self.model.weights):
-                best[improved] = keras.ops.convert_to_numpy(weight)[improved]
+                best[improved] = np.asarray(weight)[improved]
             self.best_error[improved] = errors[improved]
             self.best_epoch[improved] = epoch + 1
         if epoch + 1 >= self.min_epochs:
