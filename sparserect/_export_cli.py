@@ -1,7 +1,5 @@
 """`sparserect export`: a trained `.keras` model as a SavedModel that serves raw inputs."""
 
-import argparse
-
 
 def _run(args):
     import keras

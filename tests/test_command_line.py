@@ -94,12 +94,14 @@ def test_export_refuses_a_text_model_without_its_vocabulary(text_model_files, tm
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["--vocabulary", "small.json"], "The model takes 20 features but the vectorizer has 3 terms"),
+        (["--vocabulary", "small.json"], "takes 20 features but the vectorizer has 3 terms"),
         (["--class-values", "1", "2"], "`class_values` needs one value per output class (4)"),
         (["--vocabulary", "absent.json"], "No such file or directory"),
     ],
 )
-def test_export_argument_mistakes_are_one_line(text_model_files, tmp_path, capsys, arguments, message):
+def test_export_argument_mistakes_are_one_line(
+    text_model_files, tmp_path, capsys, arguments, message
+):
     model_path, vocabulary_path = text_model_files
     BinaryBagOfWords(max_terms=3).fit(TEXTS).save(tmp_path / "small.json")
     arguments = [str(tmp_path / a) if a.endswith(".json") else a for a in arguments]
