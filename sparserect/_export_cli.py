@@ -1,7 +1,5 @@
 """`sparserect export`: a trained `.keras` model as a SavedModel that serves raw inputs."""
 
-import argparse
-
 
 def _run(args):
     import keras
@@ -9,6 +7,17 @@ def _run(args):
     from sparserect import export
 
     model = keras.saving.load_model(args.model)
+    input_shape = tuple(model.inputs[0].shape)
+    if not args.vocabulary and len(input_shape) < 3:
+        # A text model takes a vector of features: served as "images" of one
+        # row, it would take uint8 numbers where its clients send text.
+        raise ValueError(
+            f"The model takes vectors of {input_shape[-1]} features, not images: "
+            "export a text model with --vocabulary FILE (its vectorizer, saved by "
+            "BinaryBagOfWords.save); an image model of flat pixel vectors is "
+            "exported from Python with sparserect.export.export_image_model. "
+            f"Received: input_shape={input_shape}"
+        )
     if args.vocabulary:
         from sparserect.datasets import BinaryBagOfWords
 
@@ -34,7 +43,8 @@ def register(subparsers):
             "Exports a .keras model as a SavedModel. With --vocabulary (a "
             "vectorizer saved by BinaryBagOfWords.save) its serve() takes raw "
             "UTF-8 strings and tokenises them in the graph with tensorflow-text; "
-            "without, it takes uint8 images. Needs the TensorFlow backend."
+            "without, it takes uint8 images, for a model whose input is an image "
+            "(height, width[, channels]). Needs the TensorFlow backend."
         ),
     )
     parser.add_argument("model", help="the trained model (.keras)")

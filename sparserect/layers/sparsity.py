@@ -6,6 +6,8 @@ fraction of exact zeros of the hidden layers (83.4% on MNIST); a unit that is
 zero for every example of a data set is *dead* for it (it gets no gradient).
 """
 
+import weakref
+
 import keras
 import numpy as np
 import pandas as pd
@@ -57,12 +59,38 @@ def hidden_layers(model):
     argument (`Dense(activation="relu")`), except the model's output layers
     and output-style activations (linear, softmax, sigmoid).
     """
-    output_layers = {id(tensor._keras_history[0]) for tensor in model.outputs}
+    output_layers = {id(tensor._keras_history[0]) for tensor in _model_outputs(model)}
     return [
         layer
         for layer in model.layers
         if id(layer) not in output_layers and _is_hidden_activation(layer)
     ]
+
+
+def _model_outputs(model):
+    """Returns `model.outputs`, or raises a `ValueError` that says how to get them.
+
+    Only a functional model, or a built Sequential one, has symbolic layer
+    outputs to measure.
+    """
+    try:
+        return model.outputs
+    except AttributeError:
+        pass
+    if isinstance(model, keras.Sequential):
+        raise ValueError(
+            f"Sequential model {model.name!r} is not built yet, so its layers have "
+            "no outputs to measure: start it with `keras.Input(shape)`, call "
+            "`model.build((None, *input_shape))`, or measure it once `fit` has run "
+            f"a batch. Received: model={model.name!r}"
+        )
+    raise ValueError(
+        f"Model {model.name!r} is a subclassed model ({type(model).__name__}), whose "
+        "layers have no symbolic outputs to measure: build the same layers as a "
+        "functional model (from `keras.Input`) or a `keras.Sequential` model, e.g. "
+        "with `sparserect.layers.build_network`, and measure that. "
+        f"Received: model={model.name!r}"
+    )
 
 
 def _resolve_layers(model, layers):
@@ -92,26 +120,40 @@ def _reject_ensemble_layers(layers):
         )
 
 
+# Extractors built so far, per model and graph: a new Keras model per call
+# would compile (and on TensorFlow retrace) its forward pass every time.
+_EXTRACTORS = weakref.WeakKeyDictionary()
+
+
 def activation_extractor(model, layers=None):
     """Returns `(extractor, layers)`: a model mapping inputs to hidden activations.
 
+    The extractor of a model and set of layers is built once and reused, so
+    that repeated measurements compile its forward pass once.
+
     Args:
-        model: A functional or Sequential Keras model (its layers must have a
-            symbolic output; subclassed models have none).
+        model: A functional or built Sequential Keras model (subclassed models
+            have no symbolic layer outputs).
         layers: Layers or layer names to measure; defaults to
             `hidden_layers(model)`.
     """
+    _model_outputs(model)
     layers = _resolve_layers(model, layers)
     try:
         outputs = [layer.output for layer in layers]
-        inputs = model.inputs
     except (AttributeError, ValueError) as error:
         raise ValueError(
-            "Sparsity is measured on the symbolic outputs of a functional or "
-            "Sequential model's layers; build the model from `keras.Input` "
-            f"(or call it once). Received: model={model.name!r} ({error})"
+            "Sparsity is measured on the symbolic outputs of the model's layers; "
+            "each layer to measure must be called once in the model's graph. "
+            f"Received: model={model.name!r} ({error})"
         ) from error
-    return keras.Model(inputs, outputs, name=f"{model.name}_activations"), layers
+    inputs = model.inputs
+    # The extractor holds these tensors, so their ids are unique while it is cached.
+    key = tuple(id(tensor) for tensor in [*inputs, *outputs])
+    extractors = _EXTRACTORS.setdefault(model, {})
+    if key not in extractors:
+        extractors[key] = keras.Model(inputs, outputs, name=f"{model.name}_activations")
+    return extractors[key], layers
 
 
 class ActivationStatistics:
@@ -197,10 +239,12 @@ def _input_batches(data, batch_size, max_examples):
 
 def measure_activations(extractor, layers, data, batch_size=1024, max_examples=None):
     """Runs `extractor` over `data` and returns one `ActivationStatistics` per layer."""
+    # `np.asarray`: NumPy 2's `np.array` warns on a Keras variable (its
+    # `__array__` takes no `copy` argument).
     masks = []
     for layer in layers:
         mask = getattr(layer, "sign_mask", None)
-        masks.append(None if mask is None else keras.ops.convert_to_numpy(mask))
+        masks.append(None if mask is None else np.asarray(mask))
     statistics = None
     for inputs, count in _input_batches(data, batch_size, max_examples):
         outputs = extractor.predict_on_batch(inputs)
@@ -228,7 +272,7 @@ def sparsity_report(model, data, layers=None, batch_size=1024, max_examples=None
     ```
 
     Args:
-        model: A functional or Sequential Keras model.
+        model: A functional or built Sequential Keras model.
         data: Model inputs (an array, a list or dict of arrays), an
             `(x, y)` tuple, or an iterable of batches such as a
             `tf.data.Dataset` (labels are ignored).

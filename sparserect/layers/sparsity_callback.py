@@ -28,6 +28,11 @@ class SparsityCallback(keras.callbacks.Callback):
     the measured examples*. Place it before `CSVLogger` or `TensorBoard` in
     the `callbacks` list, so that they see its values.
 
+    It measures functional and Sequential models (a Sequential model without
+    `keras.Input` from its first epoch on, once `fit` has built it). A
+    subclassed model has no layer outputs to measure: `fit` then stops at
+    once with a `ValueError` that says how to build a measurable one.
+
     Example:
 
     ``` python
@@ -78,16 +83,14 @@ class SparsityCallback(keras.callbacks.Callback):
         self.max_examples = max_examples
         self.validation_max_examples = validation_max_examples
         self.batch_size = batch_size
-        self._extractor = None
-        self._measured_model = None
 
     def on_train_begin(self, logs=None):
-        # Repeated `fit` calls on the same model reuse the compiled extractor.
-        if self._measured_model is not self.model:
-            self._extractor, self._layers = sparsity.activation_extractor(
-                self.model, self.layers
-            )
-            self._measured_model = self.model
+        # A Sequential model without `keras.Input` is built by the first batch
+        # of `fit`, before the first measurement; any other model must already
+        # have layer outputs to measure, so a subclassed one fails here, before
+        # an epoch is spent.
+        if not (isinstance(self.model, keras.Sequential) and not self.model.built):
+            sparsity.activation_extractor(self.model, self.layers)
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:
@@ -101,10 +104,12 @@ class SparsityCallback(keras.callbacks.Callback):
             )
 
     def _measure(self, data, max_examples, prefix):
+        # Built once per model (repeated `fit` calls reuse the compiled extractor).
+        extractor, layers = sparsity.activation_extractor(self.model, self.layers)
         statistics = sparsity.measure_activations(
-            self._extractor, self._layers, data, self.batch_size, max_examples
+            extractor, layers, data, self.batch_size, max_examples
         )
-        report = sparsity.statistics_report(self._layers, statistics)
+        report = sparsity.statistics_report(layers, statistics)
         values = {
             f"{prefix}sparsity": report.attrs["average_sparsity"],
             f"{prefix}dead_fraction": report.attrs["dead_fraction"],

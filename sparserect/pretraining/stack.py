@@ -55,7 +55,9 @@ def _activation_penalty(blocks, coefficient):
 
 def _forward(block, x, batch_size=1000):
     """Returns the block's activations on `x`, sign trick undone, as numpy."""
-    mask = None if block.sign_mask is None else keras.ops.convert_to_numpy(block.sign_mask)
+    # `np.asarray`: NumPy 2's `np.array` warns on a Keras variable (its
+    # `__array__` takes no `copy` argument).
+    mask = None if block.sign_mask is None else np.asarray(block.sign_mask)
     outputs = []
     for start in range(0, len(x), batch_size):
         h = keras.ops.convert_to_numpy(block(x[start : start + batch_size]))
@@ -66,7 +68,7 @@ def _forward(block, x, batch_size=1000):
 def _signed(x, sign_flip):
     if sign_flip is None:
         return x
-    return x * keras.ops.convert_to_numpy(sign_flip.sign_mask)
+    return x * np.asarray(sign_flip.sign_mask)
 
 
 def unit_interval_targets(x):
@@ -103,7 +105,7 @@ def _fold_unit_scale(block, activations):
     if largest == 0:
         return 1.0
     for weight in (block.dense.kernel, block.dense.bias):
-        weight.assign(keras.ops.convert_to_numpy(weight) / largest)
+        weight.assign(np.asarray(weight) / largest)
     return largest
 
 

@@ -71,7 +71,7 @@ def _reject_ignored_options(args, parser):
             ignored.append((flag, used_by, value))
     if ignored:
         uses = "; ".join(f"{flag} (only {', '.join(used_by)})" for flag, used_by, _ in ignored)
-        raise SystemExit(
+        raise ValueError(
             f"{args.experiment} does not use {uses}: "
             f"leave {'it' if len(ignored) == 1 else 'them'} out. Received: "
             + " ".join(_as_typed(flag, value) for flag, _, value in ignored)
@@ -88,7 +88,7 @@ def _run(args, parser):
     # TensorFlow warns when each configuration compiles its own functions.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     if args.seeds < 1 or args.first_seed < 0:
-        raise SystemExit(
+        raise ValueError(
             "--seeds is a number of seeds, at least 1, and --first-seed a seed, at least 0. "
             f"Received: --seeds {args.seeds} --first-seed {args.first_seed}"
         )
@@ -122,7 +122,7 @@ def _run(args, parser):
         folder = "sparsity"
     elif args.experiment == "sentiment":
         if args.hidden_units is not None and len(set(args.hidden_units)) != 1:
-            raise SystemExit(
+            raise ValueError(
                 "sentiment: --hidden-units is the width of every hidden layer, one number "
                 f"(the paper: 5000). Received: {','.join(map(str, args.hidden_units))}"
             )

@@ -167,8 +167,12 @@ def test_report_errors_are_clear(rng):
 
     model = Subclassed()
     model(np.zeros((1, 3), dtype="float32"))
-    with pytest.raises(ValueError, match="functional or Sequential"):
-        sparsity_report(model, np.zeros((2, 3), dtype="float32"), layers=[model.hidden])
+    for layers in (None, [model.hidden]):
+        with pytest.raises(ValueError, match=r"subclassed model \(Subclassed\).*`keras.Input`"):
+            sparsity_report(model, np.zeros((2, 3), dtype="float32"), layers=layers)
+    unbuilt = keras.Sequential([keras.layers.Dense(4, activation="relu"), keras.layers.Dense(2)])
+    with pytest.raises(ValueError, match=r"not built yet.*model.build"):
+        sparsity_report(unbuilt, np.zeros((2, 3), dtype="float32"))
 
     inputs = keras.Input((3,))
     linear = keras.Model(inputs, keras.layers.Dense(2)(keras.layers.Dense(4)(inputs)))
@@ -181,3 +185,32 @@ def test_report_errors_are_clear(rng):
         sparsity_report(network, np.zeros((2, 3), "float32"), batch_size=0)
     with pytest.raises(ValueError, match="Received: max_examples=-1"):
         sparsity_report(network, np.zeros((2, 3), "float32"), max_examples=-1)
+
+
+
+def test_repeated_reports_compile_the_forward_pass_once(rng):
+    # Python runs a layer's `call` only when a forward pass is traced; on
+    # TensorFlow each new trace of a report logged a retracing warning.
+    traces = []
+
+    class CountTraces(keras.layers.Layer):
+        def call(self, inputs):
+            traces.append(1)
+            return inputs
+
+    inputs = keras.Input((6,))
+    hidden = keras.layers.Dense(8, activation="relu", name="hidden")(CountTraces()(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(hidden))
+    x = rng.normal(size=(40, 6)).astype("float32")
+    first = sparsity_report(model, x)
+    traced = len(traces)
+    reports = [sparsity_report(model, x) for _ in range(5)]
+    assert len(traces) == traced
+    assert all(report.equals(first) for report in reports)
+
+
+@pytest.mark.filterwarnings("error:__array__ implementation:DeprecationWarning")
+def test_the_sign_trick_is_undone_without_numpy_copy_warnings(rng):
+    network = build_network((6,), 3, hidden_units=(8,), sign_trick=True, seed=0)
+    report = sparsity_report(network, rng.normal(size=(40, 6)).astype("float32"))
+    assert report.loc[0, "mean_activation"] >= 0

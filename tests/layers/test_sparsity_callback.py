@@ -111,6 +111,40 @@ def test_keras_tuner_objective_sees_val_sparsity(problem, tmp_path):
     assert trial.metrics.get_best_value("val_sparsity") == trial.score
 
 
+def test_a_sequential_model_without_input_is_measured_once_fit_builds_it(problem):
+    x, y, x_val, _ = problem
+    model = keras.Sequential([
+        keras.layers.Dense(16, activation="relu", name="hidden"),
+        keras.layers.Dense(2, activation="softmax", name="head"),
+    ])
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    callback = SparsityCallback(x, validation_data=x_val)
+    history = model.fit(x, y, batch_size=16, epochs=2, verbose=0, callbacks=[callback])
+    assert len(history.history["sparsity_hidden"]) == 2
+    report = sparsity_report(model, x_val)
+    assert list(report["layer"]) == ["hidden"]
+    np.testing.assert_allclose(history.history["val_sparsity"][-1], report.attrs["average_sparsity"])
+
+
+def test_a_subclassed_model_stops_fit_before_training_with_what_to_do(problem):
+    x, y, _, _ = problem
+
+    class Subclassed(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = keras.layers.Dense(8, activation="relu")
+            self.head = keras.layers.Dense(2, activation="softmax")
+
+        def call(self, inputs):
+            return self.head(self.hidden(inputs))
+
+    model = Subclassed()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    with pytest.raises(ValueError, match=r"subclassed model.*`keras.Input`.*keras.Sequential"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[SparsityCallback(x)])
+    assert int(model.optimizer.iterations) == 0
+
+
 @pytest.mark.parametrize(
     "kwargs, message",
     [

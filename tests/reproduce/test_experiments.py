@@ -365,9 +365,11 @@ def test_reproduce_command_runs_the_seeds_from_the_first_seed(tmp_path, tiny_dig
 
 
 @pytest.mark.parametrize("seeds, first_seed", [("0", "0"), ("2", "-1")])
-def test_reproduce_command_rejects_bad_seeds(seeds, first_seed):
-    with pytest.raises(SystemExit, match=f"Received: --seeds {seeds} --first-seed {first_seed}"):
-        cli.main(["reproduce", "--seeds", seeds, "--first-seed", first_seed])
+def test_reproduce_command_rejects_bad_seeds(seeds, first_seed, capsys):
+    assert cli.main(["reproduce", "--seeds", seeds, "--first-seed", first_seed]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("sparserect reproduce: error: --seeds is a number of seeds")
+    assert error.endswith(f"Received: --seeds {seeds} --first-seed {first_seed}\n")
 
 
 @pytest.mark.parametrize("arguments, received", [
@@ -376,9 +378,12 @@ def test_reproduce_command_rejects_bad_seeds(seeds, first_seed):
     (["sentiment", "--dataset", "mnist", "--seeds", "3"], "--dataset mnist --seeds 3"),
     (["table1", "--networks", "4", "--models", "none"], "--networks 4 --models none"),
 ])
-def test_reproduce_command_rejects_options_its_experiment_ignores(tmp_path, arguments, received):
-    with pytest.raises(SystemExit, match=f"does not use .*Received: {received}$"):
-        cli.main(["reproduce", *arguments, "--out", str(tmp_path)])
+def test_reproduce_command_rejects_options_its_experiment_ignores(
+    tmp_path, arguments, received, capsys
+):
+    assert cli.main(["reproduce", *arguments, "--out", str(tmp_path)]) == 2
+    assert re.fullmatch(f"sparserect reproduce: error: .* does not use .*Received: {received}\n",
+                        capsys.readouterr().err)
     assert list(tmp_path.iterdir()) == []  # stopped before anything ran
 
 
