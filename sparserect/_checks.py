@@ -64,17 +64,22 @@ def check_members(name, value, allow_none=False):
     return None if value is None else int(value)
 
 
+def _member_list(value, members):
+    """`value` as a list of `members` entries, or `None` where it is not one."""
+    try:
+        values = list(value)
+    except TypeError:
+        return None
+    return values if len(values) == members else None
+
+
 def per_member_floats(name, value, members, minimum, strict=False):
     """Returns `value` (a number or one number per member) as a list of floats.
 
     Every value must be finite and `>= minimum` (`> minimum` if `strict`).
     """
-    values = [value] * members if is_number(value) else value
-    try:
-        values = list(values)
-    except TypeError:
-        values = None
-    if values is None or len(values) != members or not all(is_number(v) for v in values):
+    values = _member_list([value] * members if is_number(value) else value, members)
+    if values is None or not all(is_number(v) for v in values):
         raise ValueError(
             f"`{name}` must be a number or a sequence of {members} numbers "
             f"(one per member). Received: {name}={value!r}"
@@ -89,15 +94,22 @@ def per_member_floats(name, value, members, minimum, strict=False):
     return [float(v) for v in values]
 
 
+def number_or_per_member(name, value, strict=False):
+    """Returns a number >= 0 (> 0 if `strict`) as a float, or a non-empty sequence of them as a list."""
+    if not is_sequence(value):
+        (check_positive_number if strict else check_non_negative_number)(name, value)
+        return float(value)
+    if not len(value):
+        raise ValueError(f"`{name}` needs at least one value per member. Received: {name}={value!r}")
+    return per_member_floats(name, value, len(value), minimum=0.0, strict=strict)
+
+
 def per_member_seeds(name, seeds, members):
     """Returns `seeds` (`None` or one int >= 0 per member) as a list of ints, or `None`."""
     if seeds is None:
         return None
-    try:
-        values = list(seeds)
-    except TypeError:
-        values = None
-    if values is None or len(values) != members or not all(is_seed(s) for s in values):
+    values = _member_list(seeds, members)
+    if values is None or not all(is_seed(s) for s in values):
         raise ValueError(
             f"`{name}` must be None or a sequence of {members} ints >= 0 "
             f"(one per member). Received: {name}={seeds!r}"

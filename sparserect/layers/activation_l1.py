@@ -4,9 +4,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from sparserect._checks import check_non_negative_number
 from sparserect._checks import is_sequence
-from sparserect._checks import per_member_floats
+from sparserect._checks import number_or_per_member
 
 
 @keras.saving.register_keras_serializable(package="sparserect")
@@ -52,18 +51,7 @@ class ActivationL1(keras.regularizers.Regularizer):
     """
 
     def __init__(self, coefficient=0.001):
-        if is_sequence(coefficient):
-            if not len(coefficient):
-                raise ValueError(
-                    "`coefficient` needs at least one value per member. "
-                    f"Received: coefficient={coefficient!r}"
-                )
-            self.coefficient = per_member_floats(
-                "coefficient", coefficient, len(coefficient), minimum=0.0
-            )
-        else:
-            check_non_negative_number("coefficient", coefficient)
-            self.coefficient = float(coefficient)
+        self.coefficient = number_or_per_member("coefficient", coefficient)
 
     def __call__(self, x):
         x = ops.absolute(ops.cast(x, "float32"))

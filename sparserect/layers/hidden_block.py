@@ -193,9 +193,7 @@ class HiddenBlock(keras.layers.Layer):
                 members=self.members,
                 shared_inputs=shared_inputs,
                 seeds=self.seed,
-                kernel_initializer=self._kernel_identifier
-                if isinstance(self._kernel_identifier, str)
-                else self.kernel_initializer,
+                kernel_initializer=self._member_kernel_initializer,
                 bias_initializer=self.bias_initializer,
                 kernel_regularizer=self.kernel_regularizer,
                 dtype=self.dtype_policy,
@@ -207,6 +205,13 @@ class HiddenBlock(keras.layers.Layer):
             self.activation.build(hidden_shape)
         if self.sign_flip is not None:
             self.sign_flip.build(hidden_shape)
+
+    @property
+    def _member_kernel_initializer(self):
+        """A named initializer stays a name, so that each member gets its own seed."""
+        if isinstance(self._kernel_identifier, str):
+            return self._kernel_identifier
+        return self.kernel_initializer
 
     @property
     def sign_mask(self):
@@ -247,9 +252,7 @@ class HiddenBlock(keras.layers.Layer):
             activation_l1=self.activation_l1[k],
             sign_trick=self.sign_trick,
             seed=self.seed[k],
-            kernel_initializer=self._kernel_identifier
-            if isinstance(self._kernel_identifier, str)
-            else self.kernel_initializer,
+            kernel_initializer=self._member_kernel_initializer,
             bias_initializer=self.bias_initializer,
             kernel_regularizer=self.kernel_regularizer,
             dtype=self.dtype_policy,
@@ -279,11 +282,9 @@ class HiddenBlock(keras.layers.Layer):
             # Each member's seed; a named initializer stays a name, so that
             # the rebuilt block seeds every member from `seed` again.
             seed = list(self.seed)
-            kernel_initializer = (
-                self._kernel_identifier
-                if isinstance(self._kernel_identifier, str)
-                else keras.initializers.serialize(self.kernel_initializer)
-            )
+            kernel_initializer = self._member_kernel_initializer
+            if not isinstance(kernel_initializer, str):
+                kernel_initializer = keras.initializers.serialize(kernel_initializer)
         config.update(
             {
                 "units": self.units,

@@ -4,9 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from sparserect._checks import check_positive_number
-from sparserect._checks import is_sequence
-from sparserect._checks import per_member_floats
+from sparserect._checks import number_or_per_member
 
 
 def scaled_softplus(x, sharpness=1.0):
@@ -63,18 +61,7 @@ class ScaledSoftplus(keras.layers.Layer):
 
     def __init__(self, sharpness=1.0, **kwargs):
         super().__init__(**kwargs)
-        if is_sequence(sharpness):
-            if not len(sharpness):
-                raise ValueError(
-                    "`sharpness` needs at least one value per member. "
-                    f"Received: sharpness={sharpness!r}"
-                )
-            self.sharpness = per_member_floats(
-                "sharpness", sharpness, len(sharpness), minimum=0.0, strict=True
-            )
-        else:
-            check_positive_number("sharpness", sharpness)
-            self.sharpness = float(sharpness)
+        self.sharpness = number_or_per_member("sharpness", sharpness, strict=True)
         self.supports_masking = True
         self._build_at_init()
 

@@ -142,6 +142,18 @@ def test_network_rejects_bad_arguments(kwargs, message):
         build_network((4,), **kwargs)
 
 
+@pytest.mark.parametrize(
+    "args, kwargs, message",
+    [
+        ((784, 10), {}, r"shape of one example as a tuple, e.g. \(784,\). Received: input_shape=784"),
+        (((784,), 10), {"hidden_units": 256}, "sequence of widths.*Received: hidden_units=256"),
+    ],
+)
+def test_network_explains_a_number_where_a_shape_or_widths_belong(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        build_network(*args, **kwargs)
+
+
 def test_numpy_integers_are_accepted_and_configs_hold_python_ints():
     block = HiddenBlock(np.int64(8), seed=np.int32(3), sign_trick=True)
     block.build((None, 4))
