@@ -1,4 +1,4 @@
-"""Shared test fixtures: backend markers and the real data sets' folder."""
+"""Shared test fixtures: backend markers, the real data sets' folder, tiny data."""
 
 import os
 import pathlib
@@ -8,6 +8,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+
+from sparserect.datasets import Dataset  # noqa: E402
+from sparserect.datasets import Split  # noqa: E402
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -64,3 +67,23 @@ def gradient():
 def rng():
     """A seeded numpy generator, fresh for each test."""
     return np.random.default_rng(1234)
+
+
+@pytest.fixture
+def tiny_dataset():
+    """Three Gaussian blobs in 12 dimensions: 60 / 30 / 30 examples."""
+    generator = np.random.default_rng(0)
+    centres = generator.normal(size=(3, 12)).astype("float32") * 2
+
+    def split(count):
+        y = generator.integers(0, 3, size=count)
+        x = centres[y] + generator.normal(size=(count, 12)).astype("float32")
+        return Split(x.astype("float32"), y.astype("int64"))
+
+    return Dataset("tiny", split(60), split(30), split(30), ("a", "b", "c"))
+
+
+@pytest.fixture
+def tiny_options():
+    """`train_configuration` options for networks that train in a second."""
+    return dict(hidden_units=(16, 16), epochs=2, patience=2, pretraining_epochs=1, steps_per_execution=10)

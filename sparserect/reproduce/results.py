@@ -49,6 +49,10 @@ class RunStore:
     def path(self, key):
         return self.runs / f"{key}.json"
 
+    def checkpoint_path(self, key):
+        """Where an unfinished configuration keeps its progress (`checkpoints.Checkpoint`)."""
+        return self.runs / f"{key}.checkpoint.npz"
+
     def load(self, key):
         """Returns the stored result of `key`, or `None`."""
         path = self.path(key)

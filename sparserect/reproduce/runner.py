@@ -4,8 +4,9 @@ An experiment is a list of configurations, each a key and the keyword
 arguments of `train_configuration`. `run_configurations` trains them in
 order, writes each result to `runs/<key>.json` as soon as it is finished and,
 with `resume=True`, skips the keys whose file is already there, provided the
-stored network was trained with the same settings (`run_jobs` is that loop
-for any list of keyed training functions).
+stored network was trained with the same settings, and continues an
+unfinished one from its last epoch (`runs/<key>.checkpoint.npz`). `run_jobs`
+is that loop for any list of keyed training functions.
 """
 
 import dataclasses
@@ -20,6 +21,7 @@ from sparserect import datasets
 from sparserect._sampling import fixed_subset
 from sparserect.reproduce import ensemble_training
 from sparserect.reproduce import results as results_lib
+from sparserect.reproduce.checkpoints import Checkpoint
 from sparserect.reproduce.training import PAPER_LEARNING_RATES
 from sparserect.reproduce.training import train_configuration
 
@@ -242,7 +244,10 @@ def run_configurations(
             run); otherwise they are trained again and overwritten. A `ValueError`
             (before any training) if a stored one has other settings.
         train: The function training one configuration,
-            `train(dataset, **kwargs) -> dict`.
+            `train(dataset, **kwargs, checkpoint=...) -> dict`; `checkpoint`
+            (a `checkpoints.Checkpoint`, in `runs/<key>.checkpoint.npz`)
+            keeps its progress epoch by epoch, so that with `resume=True` a
+            configuration interrupted midway continues where it stopped.
         ensemble: Whether to train the configurations without pre-training
             that differ only in seed and L1 coefficient as one vectorised
             ensemble per group (`ensemble_training.train_ensemble`), first;
@@ -270,9 +275,14 @@ def run_configurations(
             for (key, _), result in zip(members, results):
                 store.save(key, {"key": key, **result, "settings": settings[key]})
                 finished.add(key)
-    jobs = [
-        (key, lambda kwargs=kwargs: train(dataset, **kwargs)) for key, kwargs in configurations
-    ]
+    jobs = []
+    for key, kwargs in configurations:
+        checkpoint = Checkpoint(store.checkpoint_path(key), settings[key])
+        if not resume:
+            checkpoint.clear()
+        jobs.append((key, lambda kwargs=kwargs, checkpoint=checkpoint: train(
+            dataset, **kwargs, checkpoint=checkpoint
+        )))
     return run_jobs(store, jobs, resume=resume, finished=finished, settings=settings)
 
 
@@ -309,6 +319,7 @@ def run_jobs(store, jobs, resume=False, finished=(), settings=None):
         if settings is not None:
             result["settings"] = settings[key]
         store.save(key, result)
+        store.checkpoint_path(key).unlink(missing_ok=True)  # finished: no progress to keep
         trained += 1
         outcomes.append(result)
     return outcomes

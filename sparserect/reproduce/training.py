@@ -12,6 +12,7 @@ import dataclasses
 import logging
 import math
 import time
+import types
 
 import keras
 import numpy as np
@@ -23,6 +24,7 @@ from sparserect._checks import check_non_negative_number
 from sparserect._selection import choose_learning_rates
 from sparserect.optimizers import MemberSGD
 from sparserect.optimizers import plain_sgd
+from sparserect.reproduce.checkpoints import epoch_order
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +61,8 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
 
     Args:
         patience: Int > 0, epochs without improvement before stopping.
-        start: Optional `state()` of an earlier fit to continue from.
+        start: Optional `state()` of an earlier fit to continue from (its
+            `validation_errors` go on).
         monitor: `None` for `1 - val_accuracy`, or the name of a log entry
             to minimise (one network only).
         min_epochs: Int >= 0, the epochs (counted from the first of the
@@ -100,7 +103,9 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
         self.best_weights = (
             None if start["best_weights"] is None else [np.array(w) for w in start["best_weights"]]
         )
-        self.validation_errors = [[] for _ in range(size)]
+        self.validation_errors = [
+            list(errors) for errors in start.get("validation_errors", [[]] * size)
+        ]
         if self.members is not None:
             from sparserect.ensembles import metrics
 
@@ -116,7 +121,7 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
         return {
             "best_error": self.best_error, "best_epoch": self.best_epoch,
             "stopped_epoch": self.stopped_epoch, "diverged": self.diverged,
-            "best_weights": self.best_weights,
+            "best_weights": self.best_weights, "validation_errors": self.validation_errors,
         }
 
     def _measure(self, logs):
@@ -218,9 +223,12 @@ class ProgressLog(keras.callbacks.Callback):
 
 
 def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_execution,
-         label, initial_epoch=0, start=None, callbacks=(), metrics=(), monitor=None,
-         min_epochs=0):
-    """Fits one network or a model of members with early stopping; returns the stopper."""
+         label, seed, initial_epoch=0, start=None, callbacks=(), metrics=(), monitor=None,
+         min_epochs=0, on_epoch=None):
+    """Fits one network or a model of members with early stopping; returns the stopper.
+
+    `on_epoch(stopping, epochs_done)` is called after every epoch (to save a checkpoint).
+    """
     members = _members_of(model)
     # A fresh copy of each metric per compile: a metric's state belongs to one model.
     metrics = [metric.__class__.from_config(metric.get_config()) for metric in metrics]
@@ -240,25 +248,50 @@ def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_e
         patience, start=start, monitor=monitor, min_epochs=min_epochs,
         validation_data=validation if members is not None else None,
     )
-    model.fit(
-        dataset.train.x,
-        dataset.train.y,
-        batch_size=batch_size,
-        epochs=epochs,
-        initial_epoch=initial_epoch,
-        validation_data=validation if members is None else None,
-        validation_batch_size=1000,
-        shuffle=True,
-        callbacks=[stopping, ProgressLog(label, epochs, monitor), *callbacks],
-        verbose=0,
+    hooks = keras.callbacks.CallbackList(
+        [stopping, ProgressLog(label, epochs, monitor), *callbacks], model=model
     )
+    # One `fit` per epoch, on that epoch's order of the examples (`epoch_order`),
+    # so that an epoch's mini-batches do not depend on the epochs before it:
+    # a run resumed from a checkpoint trains as one never interrupted.
+    hooks.on_train_begin()
+    x, y = dataset.train.x, dataset.train.y
+    for epoch in range(initial_epoch, epochs):
+        if stopping.stopped.all():  # a fit resumed after its last epoch
+            break
+        order = epoch_order(seed, epoch, len(x))
+        model.fit(
+            x[order], y[order], batch_size=batch_size, epochs=epoch + 1, initial_epoch=epoch,
+            validation_data=validation if members is None else None,
+            validation_batch_size=1000, shuffle=False, callbacks=[_EpochHooks(hooks)],
+            verbose=0,
+        )
+        if on_epoch is not None:
+            on_epoch(stopping, epoch + 1)
+        if model.stop_training:
+            break
+    hooks.on_train_end()
     return stopping
+
+
+class _EpochHooks(keras.callbacks.Callback):
+    """Passes one `fit`'s epoch hooks to callbacks whose training spans several fits."""
+
+    def __init__(self, hooks):
+        super().__init__()
+        self.hooks = hooks
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.hooks.on_epoch_begin(epoch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.hooks.on_epoch_end(epoch, logs)
 
 
 def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
               selection_epochs=None, batch_size=PAPER_BATCH_SIZE, steps_per_execution=50,
               weight_decay=0.0, seed=0, label="network", callbacks=(), metrics=(),
-              monitor=None):
+              monitor=None, checkpoint=None):
     """Trains one network, or each member of a model of members, the paper's way.
 
     For each candidate learning rate, the model is trained from the same
@@ -277,13 +310,17 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
         learning_rates: Candidate constant learning rates.
         epochs, patience, min_epochs, selection_epochs, batch_size,
             steps_per_execution, weight_decay: As `train_configuration`.
-        seed: Int, seeds the shuffling of every candidate alike.
+        seed: Int, seeds the order of the examples in every epoch
+            (`epoch_order`), the same for every candidate.
         label: Name of the model in the progress log.
         callbacks: Extra Keras callbacks for every `fit`.
         metrics: Extra Keras metrics of a network alone (e.g.
             `layers.ExpectedRatingRMSE`).
         monitor: `None` (the validation error), or the log entry that early
             stopping and the choice minimise (e.g. `"val_rmse"`).
+        checkpoint: Optional `checkpoints.Checkpoint`: the progress is saved
+            there after every epoch, and training continues from the saved
+            progress, if any.
 
     Returns:
         One dict per member (one for a network alone): `learning_rate`,
@@ -299,16 +336,21 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
     size = members or 1
     options = dict(patience=patience, batch_size=batch_size, callbacks=callbacks,
                    steps_per_execution=steps_per_execution, metrics=metrics, monitor=monitor,
-                   min_epochs=min_epochs)
-    initial_weights = model.get_weights()
+                   min_epochs=min_epochs, seed=seed)
+    saved = _Progress.load(checkpoint, model)
+    initial_weights = saved.initial_weights or model.get_weights()
+    progress = _Progress(checkpoint, model, initial_weights, saved.pretraining)
     first_epochs = min(selection_epochs or epochs, epochs)
-    fits = []
-    for learning_rate in learning_rates:
-        model.set_weights(initial_weights)
+    fits = list(saved.finished)
+    for index, learning_rate in enumerate(learning_rates[len(fits):], len(fits)):
+        start, initial_epoch = saved.resume(candidate=index)
+        if start is None:
+            model.set_weights(initial_weights)
         keras.utils.set_random_seed(seed)
         fits.append(_fit(
             model, dataset, plain_sgd(model, learning_rate, weight_decay), epochs=first_epochs,
-            label=f"{label}, lr {learning_rate:g}", **options,
+            label=f"{label}, lr {learning_rate:g}", start=start, initial_epoch=initial_epoch,
+            on_epoch=progress.saver(fits, candidate=index), **options,
         ))
     chosen = choose_learning_rates([fit.best_error for fit in fits], learning_rates, label)
     candidates = [
@@ -324,6 +366,7 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
         np.stack([winners[k].best_weights[i][k] for k in range(size)])
         for i in range(len(model.weights))
     ]
+    state["validation_errors"] = [winners[k].validation_errors[k] for k in range(size)]
     rates = [learning_rates[index] for index in chosen]
     # Each member's best weights at the rate it chose (a continuation then
     # draws its mini-batches as the network alone would).
@@ -336,12 +379,15 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
             else plain_sgd(model, rates[0], weight_decay)
         )
         label = label if members is not None else f"{label}, lr {rates[0]:g}"
-        continued = _fit(model, dataset, optimizer, epochs=epochs, label=label,
-                         initial_epoch=first_epochs, start=state, **options)
+        start, initial_epoch = saved.resume(candidate=None)
+        continued = _fit(
+            model, dataset, optimizer, epochs=epochs, label=label,
+            initial_epoch=initial_epoch if start is not None else first_epochs,
+            start=start if start is not None else state,
+            on_epoch=progress.saver(fits, candidate=None), **options,
+        )
         for k in range(size):
-            entry = candidates[k][f"{rates[k]:g}"]
-            entry["validation_errors"] += continued.validation_errors[k]
-            entry.update(_candidate(continued, k, entry["validation_errors"]))
+            candidates[k][f"{rates[k]:g}"].update(_candidate(continued, k))
     return [
         {
             "learning_rate": rates[k],
@@ -353,11 +399,115 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
     ]
 
 
-def _candidate(stopping, k, validation_errors=None):
+class _Progress:
+    """`fine_tune`'s progress as a checkpoint holds it: what it saves, and what it restores.
+
+    Saved after every epoch: the weights the candidates start from (after
+    pre-training), each finished candidate's early-stopping state, and the
+    running fit's state, weights and epochs done (`candidate` `None` for the
+    continuation after `selection_epochs`); `pretraining` is kept as given.
+    """
+
+    _NUMBERS = ("best_error", "best_epoch", "stopped_epoch", "diverged")
+
+    def __init__(self, checkpoint, model, initial_weights=None, pretraining=None,
+                 finished=(), running=None):
+        self.checkpoint = checkpoint
+        self.model = model
+        self.initial_weights = initial_weights
+        self.pretraining = pretraining
+        self.finished = list(finished)
+        self.running = running
+
+    @classmethod
+    def load(cls, checkpoint, model):
+        """The progress saved in `checkpoint` (nothing to resume without one)."""
+        saved = None if checkpoint is None else checkpoint.load()
+        if saved is None:
+            return cls(checkpoint, model)
+        state, arrays = saved["state"], saved["arrays"]
+        tuning = state.get("tuning") or {"finished": [], "running": None}
+        finished = [
+            types.SimpleNamespace(**cls._state_from(entry, arrays, f"finished{j}"))
+            for j, entry in enumerate(tuning["finished"])
+        ]
+        running = tuning["running"]
+        if running is not None:
+            running = {
+                **running,
+                "state": cls._state_from(running["state"], arrays, "running"),
+                "weights": _weights_from(arrays, "model"),
+            }
+        return cls(
+            checkpoint, model, _weights_from(arrays, "initial") or None,
+            state.get("pretraining"), finished, running,
+        )
+
+    def resume(self, candidate):
+        """`(start, initial_epoch)` of the fit of `candidate` saved while running, or `(None, 0)`."""
+        if self.running is None or self.running["candidate"] != candidate:
+            return None, 0
+        self.model.set_weights(self.running["weights"])
+        return self.running["state"], self.running["epochs_done"]
+
+    def saver(self, fits, candidate):
+        """Returns the `on_epoch` of a fit that saves the progress, or `None` without a checkpoint."""
+        if self.checkpoint is None:
+            return None
+        finished = list(fits)
+
+        def save(stopping, epochs_done):
+            state = {"pretraining": self.pretraining, "tuning": {"finished": [], "running": None}}
+            arrays = _weights_to(self.initial_weights, "initial")
+            for j, fit in enumerate(finished):
+                entry, more = self._state_to(_fit_state(fit), f"finished{j}")
+                state["tuning"]["finished"].append(entry)
+                arrays.update(more)
+            entry, more = self._state_to(stopping.state(), "running")
+            arrays.update(more)
+            arrays.update(_weights_to(self.model.get_weights(), "model"))
+            state["tuning"]["running"] = {
+                "candidate": candidate, "epochs_done": epochs_done, "state": entry,
+            }
+            self.checkpoint.save(state, arrays)
+
+        return save
+
+    @classmethod
+    def _state_to(cls, state, prefix):
+        arrays = {f"{prefix}_{name}": np.asarray(state[name]) for name in cls._NUMBERS}
+        arrays.update(_weights_to(state["best_weights"], f"{prefix}_weights"))
+        return {"validation_errors": state["validation_errors"]}, arrays
+
+    @classmethod
+    def _state_from(cls, entry, arrays, prefix):
+        state = {name: arrays[f"{prefix}_{name}"] for name in cls._NUMBERS}
+        state["best_weights"] = _weights_from(arrays, f"{prefix}_weights") or None
+        state["validation_errors"] = entry["validation_errors"]
+        return state
+
+
+def _weights_to(weights, prefix):
+    """Named arrays `<prefix>_<i>` of a list of weights, for a checkpoint."""
+    return {f"{prefix}_{i}": np.asarray(w) for i, w in enumerate(weights or [])}
+
+
+def _weights_from(arrays, prefix):
+    """The list of weights that `_weights_to` named with `prefix` (empty if none)."""
+    count = sum(1 for name in arrays if name.startswith(f"{prefix}_"))
+    return [arrays[f"{prefix}_{i}"] for i in range(count)]
+
+
+def _fit_state(fit):
+    """The early-stopping state of a finished fit (a stopper, or one restored from disk)."""
+    if isinstance(fit, EarlyStoppingOnError):
+        return fit.state()
+    return vars(fit)
+
+
+def _candidate(stopping, k):
     """Member `k`'s entry of a result's `candidates`, from the fit at one learning rate."""
-    validation_errors = stopping.validation_errors[k] if validation_errors is None else (
-        validation_errors
-    )
+    validation_errors = stopping.validation_errors[k]
     return {
         "validation_error": float(stopping.best_error[k]),
         "best_epoch": int(stopping.best_epoch[k]),
@@ -465,6 +615,7 @@ def train_configuration(
     metrics=(),
     monitor=None,
     measure=None,
+    checkpoint=None,
 ):
     """Trains and measures one network of the paper's experiments.
 
@@ -521,6 +672,9 @@ def train_configuration(
         measure: Optional `measure(model) -> dict` called on the trained
             network; its entries are added to the result (e.g. accuracies
             on other test sets).
+        checkpoint: Optional `checkpoints.Checkpoint` that keeps the
+            progress after pre-training and after every epoch of
+            fine-tuning; training continues from it (see `fine_tune`).
 
     Returns:
         A dict (`RunResult.as_dict()`): the configuration (`activation`, `pretraining`, `seed`,
@@ -560,7 +714,12 @@ def train_configuration(
         dataset.input_shape, dataset.num_classes, hidden_units=tuple(hidden_units),
         activation=activation, activation_l1=activation_l1, sign_trick=sign_trick, seed=seed,
     )
-    if pretraining:
+    saved = None if checkpoint is None else checkpoint.load()
+    if pretraining and saved is not None and saved["state"].get("pretraining") is not None:
+        # Pre-trained before a restart: its record and the weights it left.
+        stack = saved["state"]["pretraining"]
+        model.set_weights(_weights_from(saved["arrays"], "initial"))
+    elif pretraining:
         stack = pretraining_lib.pretrain_stack(
             model, dataset.train.x, reconstruction=reconstruction, noise=noise,
             epochs=pretraining_epochs, learning_rate=pretraining_learning_rate,
@@ -568,12 +727,16 @@ def train_configuration(
             callbacks=[ProgressLog(f"{label}, pre-training", pretraining_epochs)],
             selection_epochs=selection_epochs, activation_l1=pretraining_activation_l1,
         )
+        if checkpoint is not None:
+            checkpoint.save({"pretraining": stack}, _weights_to(model.get_weights(), "initial"))
+    if pretraining:
         reconstruction = stack[0]["reconstruction"]
     (tuned,) = fine_tune(
         model, dataset, learning_rates=learning_rates, epochs=epochs, patience=patience,
         min_epochs=min_epochs, selection_epochs=selection_epochs, batch_size=batch_size,
         steps_per_execution=steps_per_execution, weight_decay=weight_decay, seed=seed,
         label=label, callbacks=callbacks, metrics=metrics, monitor=monitor,
+        checkpoint=checkpoint,
     )
     test = model.evaluate(
         dataset.test.x, dataset.test.y, batch_size=1000, verbose=0, return_dict=True
