@@ -20,6 +20,7 @@ import math
 import keras_tuner
 import numpy as np
 import scipy.stats
+import sklearn.gaussian_process
 
 from sparserect._checks import check_positive_int, is_number
 from sparserect.tuning import _trials
@@ -392,11 +393,29 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
             fill = float(np.mean(y[known])) if known.any() else 0.0
             return (np.full(len(candidates), fill), np.full(len(candidates), 1e-9),
                     np.full(len(pending_x), fill))  # fmt: skip
-        gpr = self._make_gpr()
+        gpr = self._make_gpr(x.shape[1])
         gpr.fit(x[known], y[known])
         mean, std = gpr.predict(candidates, return_std=True)
         pending_mean = gpr.predict(pending_x) if len(pending_x) else np.zeros(0)
         return mean, np.maximum(std, 1e-9), pending_mean
+
+    def _make_gpr(self, dimensions=1):
+        """keras-tuner's Gaussian process, with one length scale per hyperparameter.
+
+        keras-tuner's kernel has one length scale for all hyperparameters;
+        but sparsity jumps with the activation (only rectifiers give exact
+        zeros) while it changes smoothly with the L1 coefficient, and a
+        shared length scale collapses to its lower bound on such data.
+        """
+        kernel = sklearn.gaussian_process.kernels.ConstantKernel(
+            1.0, (1e-3, 1e3)
+        ) * sklearn.gaussian_process.kernels.Matern(
+            length_scale=np.ones(dimensions), length_scale_bounds=(1e-2, 1e2), nu=2.5
+        )
+        return sklearn.gaussian_process.GaussianProcessRegressor(
+            kernel=kernel, n_restarts_optimizer=5, normalize_y=True, alpha=self.alpha,
+            random_state=self.seed,
+        )  # fmt: skip
 
     def score_trial(self, trial):
         """Keeps keras-tuner's best step; the score is the trial's own hypervolume (0 if infeasible)."""
