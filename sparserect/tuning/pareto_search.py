@@ -16,11 +16,14 @@ serves keras-tuner's distributed workers from the chief.
 
 import logging
 import math
+import warnings
 
 import keras_tuner
 import numpy as np
 import scipy.stats
+import sklearn.exceptions
 import sklearn.gaussian_process
+import threadpoolctl
 
 from sparserect._checks import check_positive_int, is_number
 from sparserect.tuning import _trials
@@ -76,7 +79,8 @@ class Constraint:
                 )
         if points_below_best is not None and points_below_best < 0:
             raise ValueError(
-                f"`points_below_best` must be >= 0. Received: points_below_best={points_below_best!r}"
+                "`points_below_best` must be >= 0. "
+                f"Received: points_below_best={points_below_best!r}"
             )
         if at_least is None and at_most is None and points_below_best is None:
             raise ValueError(
@@ -112,7 +116,9 @@ class Constraint:
         return isinstance(other, Constraint) and self.get_config() == other.get_config()
 
     def __repr__(self):
-        bounds = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items() if k != "name" and v is not None)
+        bounds = ", ".join(
+            f"{k}={v!r}" for k, v in self.get_config().items() if k != "name" and v is not None
+        )
         return f"Constraint({self.name!r}, {bounds})"
 
 
@@ -249,7 +255,8 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         constraints = list(constraints or ())
         if not all(isinstance(c, Constraint) for c in constraints):
             raise ValueError(
-                f"`constraints` must be a list of `Constraint`s. Received: constraints={constraints!r}"
+                "`constraints` must be a list of `Constraint`s. "
+                f"Received: constraints={constraints!r}"
             )
         self.constraints = constraints
         self.num_candidates = num_candidates
@@ -258,7 +265,9 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         reference = dict(reference or {})
         names = [o.name for o in self.objectives]
         unknown = sorted(set(reference) - set(names))
-        missing = [o.name for o in self.objectives if o.direction == "min" and o.name not in reference]
+        missing = [
+            o.name for o in self.objectives if o.direction == "min" and o.name not in reference
+        ]
         invalid = [k for k, v in reference.items() if not (is_number(v) and math.isfinite(v))]
         if unknown or missing or invalid:
             raise ValueError(
@@ -279,7 +288,8 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
 
     def _completed(self):
         """The completed trials in trial-id order (a reloaded oracle reads them in any order)."""
-        return [self.trials[i] for i in sorted(self.trials) if self.trials[i].status == "COMPLETED"]
+        trials = [self.trials[i] for i in sorted(self.trials)]
+        return [t for t in trials if t.status == "COMPLETED"]
 
     def _bounds(self, completed):
         """`(low, high)` of every constraint, against the best values of `completed` trials."""
@@ -309,7 +319,8 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
 
     def _points(self, trials):
         names = [o.name for o in self.objectives]
-        return np.array([self._values(t, names) for t in trials]).reshape(-1, len(names)) * self._signs()
+        values = np.array([self._values(t, names) for t in trials]).reshape(-1, len(names))
+        return values * self._signs()
 
     def front(self):
         """Returns the completed, feasible trials on the Pareto front, and its hypervolume."""
@@ -342,12 +353,16 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         front_x = x[feasible][pareto.pareto_mask(*feasible_points.T)]
         candidates = self._candidates(front_x, len(searched), rng)
         pending = [t for t in self.ongoing_trials.values() if t.status == "RUNNING"]
-        pending_x = np.array([self._vector(t.hyperparameters) for t in pending]).reshape(-1, x.shape[1])
+        pending_x = np.array([self._vector(t.hyperparameters) for t in pending])
+        pending_x = pending_x.reshape(-1, x.shape[1])
 
-        predictions = {
-            name: self._predict(x, completed, name, candidates, pending_x)
-            for name in dict.fromkeys(names + [c.name for c in self.constraints])
-        }
+        # The matrices are tiny: BLAS threads cost more than they bring, and
+        # on a busy machine they made every fit more than ten times slower.
+        with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+            predictions = {
+                name: self._predict(x, completed, name, candidates, pending_x)
+                for name in dict.fromkeys(names + [c.name for c in self.constraints])
+            }
         optimistic, believed = [], []
         for sign, name in zip(self._signs(), names):
             mean, std, pending_mean = predictions[name]
@@ -372,7 +387,8 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         vector = []
         for hp in self._nonfixed_space():
             active = hyperparameters.is_active(hp) and hp.name in hyperparameters.values
-            vector.append(hp.value_to_prob(hyperparameters.values[hp.name] if active else hp.default))
+            value = hyperparameters.values[hp.name] if active else hp.default
+            vector.append(hp.value_to_prob(value))
         return vector
 
     def _candidates(self, front_x, dimensions, rng):
@@ -386,7 +402,11 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         return np.concatenate([uniform, local])
 
     def _predict(self, x, completed, name, candidates, pending_x):
-        """Fits a Gaussian process to metric `name`; returns its mean and sd at the candidates, and its mean at the pending trials."""
+        """Fits a Gaussian process to metric `name`.
+
+        Returns its mean and standard deviation at the candidates, and its
+        mean at the pending trials.
+        """
         y = np.array([self._values(t, [name])[0] for t in completed])
         known = np.isfinite(y)
         if known.sum() < 2 or np.ptp(y[known]) == 0:
@@ -394,7 +414,11 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
             return (np.full(len(candidates), fill), np.full(len(candidates), 1e-9),
                     np.full(len(pending_x), fill))  # fmt: skip
         gpr = self._make_gpr(x.shape[1])
-        gpr.fit(x[known], y[known])
+        with warnings.catch_warnings():
+            # A length scale at its upper bound is a hyperparameter that does
+            # not matter, a normal finding with few trials.
+            warnings.simplefilter("ignore", sklearn.exceptions.ConvergenceWarning)
+            gpr.fit(x[known], y[known])
         mean, std = gpr.predict(candidates, return_std=True)
         pending_mean = gpr.predict(pending_x) if len(pending_x) else np.zeros(0)
         return mean, np.maximum(std, 1e-9), pending_mean
@@ -418,7 +442,11 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         )  # fmt: skip
 
     def score_trial(self, trial):
-        """Keeps keras-tuner's best step; the score is the trial's own hypervolume (0 if infeasible)."""
+        """Keeps keras-tuner's best step; the score is the trial's own hypervolume.
+
+        0 if the trial breaks a constraint; NaN (keras-tuner then marks the
+        trial `INVALID`) if an objective is missing.
+        """
         super().score_trial(trial)
         point = self._points([trial])
         if np.isnan(point).any():
@@ -438,14 +466,18 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         )  # fmt: skip
 
     def get_best_trials(self, num_trials=1):
-        """Returns the feasible trials on the front by score, then the other feasible ones, then the rest."""
+        """Returns the feasible trials on the front by score, then the other completed ones.
+
+        Then the trials that did not complete, as keras-tuner does.
+        """
         front, _ = self.front()
         completed = self._completed()
         bounds = self._bounds(completed)
         on_front = {t.trial_id for t in front}
 
         def rank(trial):
-            return (trial.trial_id not in on_front, not self._feasible(trial, bounds), -trial.score)
+            feasible = self._feasible(trial, bounds)
+            return (trial.trial_id not in on_front, not feasible, -trial.score)
 
         ranked = sorted(completed, key=rank)
         others = [t for t in self.trials.values() if t.status != "COMPLETED"]
@@ -470,7 +502,7 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
 
 
 class ParetoSearch(keras_tuner.Tuner):
-    """A keras-tuner `Tuner` with a `ParetoOracle`: searches for the front of accuracy and sparsity.
+    """A keras-tuner `Tuner` with a `ParetoOracle`: the front of accuracy and sparsity.
 
     Example:
 
