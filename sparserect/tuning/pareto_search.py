@@ -132,9 +132,10 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
     1. The first `num_initial_points` trials are random (keras-tuner's
        `_random_values`).
     2. Then, for each new trial, one Gaussian process per objective and per
-       constrained metric is fitted to the completed trials (keras-tuner's
-       `BayesianOptimizationOracle` process: Matern 5/2 kernel, hyperparameters
-       embedded in `[0, 1]` by `value_to_prob`).
+       constrained metric is fitted to the completed trials (as in
+       keras-tuner's `BayesianOptimizationOracle`: a Matern 5/2 kernel over
+       the hyperparameters embedded in `[0, 1]` by `value_to_prob`, here
+       with one length scale per hyperparameter).
     3. Each of `num_candidates` candidate settings (uniform in the space, and
        small perturbations of the trials on the front) is scored by
 
@@ -153,7 +154,11 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
     Why: the hypervolume of the front is what a multi-objective search is
     judged by, and it grows exactly when a trial extends the front; the
     optimistic value `mean + beta * std` lets a trial be proposed for what
-    it might add where the model is unsure.
+    it might add where the model is unsure. On a tabular benchmark of the
+    digits (`benchmarks/bench_pareto_oracle.py`), it reached the best front
+    of the table within 30 trials in every seed, where random search,
+    Bayesian optimisation of accuracy and Optuna's NSGA-II and
+    multi-objective TPE did not (`docs/tuning.md`).
 
     Every trial's `score` is its own hypervolume (the volume of the box
     between the reference and its point; 0 when it is infeasible when it
