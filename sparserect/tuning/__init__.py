@@ -7,6 +7,9 @@
   (with the `ConstrainedSparsity` callback) for every keras-tuner tuner.
 - `pareto_front`, `plot_pareto_front`, `sparsest_within`: accuracy against
   sparsity over all trials of a search, from a tuner or a folder on disk.
+- `hypervolume`: the one-number measure of a front.
+- `ParetoOracle`, `ParetoSearch`, `Constraint`: a keras-tuner oracle (and
+  tuner) that searches for the front itself, under optional constraints.
 - `run_search`: what `sparserect tune` runs (resumable, distributable).
 
 The names load on first use (PEP 562), so that importing the command-line
@@ -17,8 +20,13 @@ from sparserect._lazy import lazy_exports
 
 _EXPORTS = {
     "ConstrainedSparsity": "objectives",
+    "Constraint": "pareto_search",
+    "ParetoOracle": "pareto_search",
+    "ParetoSearch": "pareto_search",
     "SearchResult": "search",
     "SparseNetworkHyperModel": "hypermodel",
+    "hypervolume": "pareto",
+    "hypervolume_improvements": "pareto",
     "make_tuner": "search",
     "objectives": "objectives",
     "pareto_front": "pareto",

@@ -12,7 +12,8 @@ Search the paper's networks (activation, activation L1 coefficient including
 0, learning rate, depth, width, sign trick) with keras-tuner, then write into
 DIR/PROJECT/: pareto_front.csv and pareto_front.png (validation accuracy
 against validation sparsity, every trial), best_model.keras and, on the
-TensorFlow backend, best_model_savedmodel/. Running the same command again
+TensorFlow backend, best_model_savedmodel/; pareto_front.csv also gives the
+hypervolume of the front after every trial. Running the same command again
 resumes an interrupted search: finished trials are kept, the interrupted one
 is run again. For a distributed search, run the same command as a chief and
 as workers with KERASTUNER_TUNER_ID=chief|<worker id>, KERASTUNER_ORACLE_IP
@@ -31,12 +32,17 @@ def register(subparsers):
     parser.add_argument("--dataset", required=True, help="a data set name, e.g. mnist, digits")
     parser.add_argument("--data-dir", metavar="DIR", help="folder searched first for the data")
     parser.add_argument(
-        "--tuner", choices=("random", "hyperband", "bayesian", "grid"), default="random"
-    )
+        "--tuner", choices=("random", "hyperband", "bayesian", "grid", "pareto"),
+        default="random",
+        help="pareto searches for the front of validation accuracy and sparsity "
+        "itself (default: random)",
+    )  # fmt: skip
     parser.add_argument(
-        "--objective", choices=("accuracy", "sparsity", "constrained"), default="accuracy",
+        "--objective", choices=("accuracy", "sparsity", "constrained", "front"),
         help="val_accuracy, val_sparsity, or the sparsest model within --points of "
-        "the best validation accuracy (default: accuracy)",
+        "the best validation accuracy (default: accuracy); the pareto tuner takes "
+        "front (its default: the whole front) or constrained (the front within "
+        "--points of the best validation accuracy)",
     )  # fmt: skip
     parser.add_argument(
         "--max-trials", type=int, default=20, metavar="N",

@@ -28,8 +28,9 @@ import keras_tuner
 
 from sparserect.tuning import objectives as objectives_module
 from sparserect.tuning import pareto
+from sparserect.tuning import pareto_search
 from sparserect.tuning.hypermodel import SparseNetworkHyperModel
-from sparserect._checks import check_positive_int
+from sparserect._checks import check_non_negative_number, check_positive_int
 from sparserect._atomic import write_csv
 from sparserect._sampling import fixed_subset
 
@@ -86,32 +87,47 @@ class GridSearch(TrialLogging, keras_tuner.GridSearch):
     """`keras_tuner.GridSearch` that logs a line per trial."""
 
 
+class ParetoSearch(TrialLogging, pareto_search.ParetoSearch):
+    """`sparserect.tuning.ParetoSearch` that logs a line per trial."""
+
+
 TUNERS = {
     "random": RandomSearch,
     "hyperband": Hyperband,
     "bayesian": BayesianOptimization,
     "grid": GridSearch,
+    "pareto": ParetoSearch,
 }
+
+# What the `pareto` tuner aims at: the whole front, or the front within
+# `points` of the best accuracy.
+PARETO_OBJECTIVES = ("front", "constrained")
 
 
 def make_tuner(
     hypermodel,
     tuner="random",
-    objective="accuracy",
+    objective=None,
     max_trials=20,
     max_epochs=3,
     directory="tuning",
     project_name="search",
     seed=1,
     overwrite=False,
+    points=1.0,
 ):
     """Builds a tuner of the named kind, resuming the search found in its folder.
 
     Args:
         hypermodel: A `keras_tuner.HyperModel`, e.g. `SparseNetworkHyperModel`.
-        tuner: `"random"`, `"hyperband"`, `"bayesian"` or `"grid"`.
-        objective: `"accuracy"`, `"sparsity"`, `"constrained"` or a
-            `keras_tuner.Objective`.
+        tuner: `"random"`, `"hyperband"`, `"bayesian"`, `"grid"` or
+            `"pareto"` (`ParetoSearch`: the front of validation accuracy and
+            sparsity).
+        objective: For the single-objective tuners, `"accuracy"` (the
+            default), `"sparsity"`, `"constrained"` or a
+            `keras_tuner.Objective`. For `"pareto"`, `"front"` (the default:
+            the whole front) or `"constrained"` (the front within `points`
+            of the best validation accuracy, a `Constraint`).
         max_trials: Int > 0, the number of trials (not used by Hyperband,
             whose budget is `max_epochs` and its factor of 3, one iteration).
         max_epochs: Hyperband only: the most epochs a model is trained.
@@ -121,6 +137,9 @@ def make_tuner(
             `0` or `None`. Defaults to `1`.
         overwrite: Whether to delete the search found in the folder instead
             of resuming it.
+        points: The `"constrained"` tolerance, in percentage points of
+            validation accuracy, for `"pareto"` (the single-objective tuners
+            take it from the `ConstrainedSparsity` callback). Defaults to `1.0`.
 
     Returns:
         A tuner (a subclass of the keras-tuner class that logs every trial).
@@ -132,12 +151,25 @@ def make_tuner(
     check_positive_int("max_trials", max_trials)
     common = dict(
         hypermodel=hypermodel,
-        objective=objectives_module.get(objective),
         seed=seed,
         directory=str(directory),
         project_name=project_name,
         overwrite=overwrite,
     )
+    if tuner == "pareto":
+        if objective not in (None, *PARETO_OBJECTIVES):
+            raise ValueError(
+                f"The pareto tuner searches accuracy and sparsity together: expected an "
+                f"objective in {PARETO_OBJECTIVES}. Received: objective={objective!r}"
+            )
+        constraints = []
+        if objective == "constrained":
+            check_non_negative_number("points", points)
+            constraints.append(
+                pareto_search.Constraint("val_accuracy", points_below_best=points)
+            )
+        return ParetoSearch(max_trials=max_trials, constraints=constraints, **common)
+    common["objective"] = objectives_module.get("accuracy" if objective is None else objective)
     if tuner == "hyperband":
         return Hyperband(
             max_epochs=max_epochs, factor=HYPERBAND_FACTOR, hyperband_iterations=1, **common
@@ -213,7 +245,7 @@ def _subset(split, count, seed):
 def run_search(
     dataset,
     tuner="random",
-    objective="accuracy",
+    objective=None,
     max_trials=20,
     epochs=3,
     batch_size=100,
@@ -235,16 +267,20 @@ def run_search(
     - `pareto_front.png`: `plot_pareto_front` of it;
     - `best_model.keras`: the best trial's model, from its checkpoint. The
       best trial is the tuner's best for the accuracy and sparsity
-      objectives, and `sparsest_within(frame, points)` for the constrained
-      one (the rule applied against the best accuracy of the whole search);
+      objectives and for the front (`ParetoOracle.get_best_trials`: the
+      trial on the front with the largest own hypervolume), and
+      `sparsest_within(frame, points)` for the constrained one (the rule
+      applied against the best accuracy of the whole search);
     - `best_model_savedmodel/`: the same model exported as a TensorFlow
       SavedModel (`model.export`), on the TensorFlow backend only.
 
     Args:
         dataset: A name for `sparserect.datasets.load` (e.g. `"mnist"`,
             `"digits"`, `"rt-polarity"`) or a `Dataset`.
-        tuner: `"random"`, `"hyperband"`, `"bayesian"` or `"grid"`.
-        objective: `"accuracy"`, `"sparsity"` or `"constrained"`.
+        tuner: `"random"`, `"hyperband"`, `"bayesian"`, `"grid"` or `"pareto"`.
+        objective: `"accuracy"` (the default), `"sparsity"` or
+            `"constrained"`; for `"pareto"`, `"front"` (the default) or
+            `"constrained"` (see `make_tuner`).
         max_trials: Number of trials (see `make_tuner` for Hyperband).
         epochs: Training epochs of every trial (Hyperband: the most).
         batch_size: SGD mini-batch size.
@@ -272,6 +308,8 @@ def run_search(
 
     started = time.monotonic()
     data = datasets.load(dataset, data_dir=data_dir) if isinstance(dataset, str) else dataset
+    if objective is None:
+        objective = "front" if tuner == "pareto" else "accuracy"
     objective_name = objective if isinstance(objective, str) else objective.name
     project_name = project_name or f"{data.name}-{tuner}-{objective_name}"
     train = _subset(data.train, train_examples, seed)
@@ -280,8 +318,9 @@ def run_search(
             data.input_shape, data.num_classes, seed=seed, **hypermodel_kwargs
         )
     search_tuner = make_tuner(
-        hypermodel, tuner, objective, max_trials, epochs, directory, project_name, seed, overwrite
-    )
+        hypermodel, tuner, objective, max_trials, epochs, directory, project_name, seed,
+        overwrite, points,
+    )  # fmt: skip
     project_dir = pathlib.Path(search_tuner.project_dir)
     role = distributed_role()
     if role != "worker":
@@ -297,9 +336,12 @@ def run_search(
             project_dir, tuner, objective_name, data.name, len(train),
             len(data.validation), finished,
         )  # fmt: skip
-    constrained = objectives_module.get(objective) == objectives_module.VAL_CONSTRAINED_SPARSITY
+    if tuner == "pareto":
+        constrained = objective == "constrained"
+    else:
+        constrained = objectives_module.get(objective) == objectives_module.VAL_CONSTRAINED_SPARSITY
     callbacks = []
-    if constrained:
+    if constrained and tuner != "pareto":  # the oracle applies the constraint itself
         callbacks.append(objectives_module.ConstrainedSparsity(points, project_dir))
     search_tuner.search(
         train.x, train.y,

@@ -1,6 +1,8 @@
 """keras-tuner's distributed mode with `sparserect tune`: a chief and two workers on 127.0.0.1.
 
-One test, because every process starts Keras (seconds each): the chief and
+One test per oracle (keras-tuner's random search, and the `ParetoOracle`,
+which also predicts the outcome of the trials that workers are running),
+because every process starts Keras (seconds each): the chief and
 two workers run a tiny search; worker `tuner1` is killed (SIGKILL) in the
 middle of a trial. The search goes on: the other worker finishes trials
 while the killed one stays `RUNNING` in the chief's records (keras-tuner has
@@ -63,7 +65,8 @@ def finished_trials(log_path):
     return re.findall(r"\] trial (\d+) COMPLETED", log_path.read_text())
 
 
-def test_chief_and_two_workers_with_one_killed_mid_trial(tmp_path):
+@pytest.mark.parametrize("tuner", ["random", "pareto"])
+def test_chief_and_two_workers_with_one_killed_mid_trial(tuner, tmp_path):
     deadline = time.monotonic() + TIMEOUT
     project = tmp_path / "dist"
     env = {
@@ -78,6 +81,7 @@ def test_chief_and_two_workers_with_one_killed_mid_trial(tmp_path):
         "--train-examples", "200", "--max-trials", str(MAX_TRIALS), "--epochs", "2",
         "--batch-size", "20", "--directory", str(tmp_path), "--project-name", "dist",
         "--units", "8", "16", "--depth", "1", "2", "--activation", "rectifier", "tanh",
+        "--tuner", tuner,
     ]  # fmt: skip
     processes = {}
     logs = {}

@@ -1,3 +1,4 @@
+import itertools
 import json
 import math
 
@@ -131,7 +132,7 @@ def test_plot_writes_png(project, tmp_path):
     figure = pareto.plot_pareto_front(frame, path, title="demo")
     assert path.stat().st_size > 1000
     labels = figure.axes[0].get_legend_handles_labels()[1]
-    assert labels[:2] == ["trials (5)", "Pareto front (3)"] and labels[2].startswith("85% zeros")
+    assert labels[:2] == ["trials (5)", "Pareto front (3), hypervolume 0.8390"] and labels[2].startswith("85% zeros")
     # Between two front points the staircase shows the sparser one's
     # accuracy, the best reachable with at least that sparsity.
     staircase = figure.axes[0].lines[0]  # the 85% mark is the second line
@@ -158,3 +159,66 @@ def test_failed_plot_keeps_the_old_file(project, tmp_path):
         pareto.plot_pareto_front(frame, path)
     assert path.read_bytes() == b"old"
     assert [p.name for p in folder.iterdir()] == ["front.xyz"]
+
+
+def brute_force_hypervolume(points, reference, cells=None):
+    """The dominated volume counted on the grid of all point coordinates: exact for any d."""
+    points = np.asarray(points, dtype=float)
+    reference = np.asarray(reference, dtype=float)
+    points = points[~np.isnan(points).any(axis=1)]
+    # Every cell between consecutive coordinates is dominated wholly or not at all.
+    edges = [np.unique(np.concatenate([[r], np.maximum(points[:, k], r)])) for k, r in enumerate(reference)]
+    volume = 0.0
+    for cell in itertools.product(*[range(len(e) - 1) for e in edges]):
+        upper = np.array([edges[k][i + 1] for k, i in enumerate(cell)])
+        lower = np.array([edges[k][i] for k, i in enumerate(cell)])
+        if any((p >= upper).all() for p in points):
+            volume += np.prod(upper - lower)
+    return volume
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_hypervolume_agrees_with_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    d = 2 if seed < 20 else 3
+    n = int(rng.integers(0, 25 if d == 2 else 10))
+    levels = int(rng.choice([3, 5, 1000]))  # ties and duplicates on coarse grids
+    points = rng.integers(0, levels, size=(n, d)) / levels
+    if seed % 5 == 0 and n:
+        points[0, 0] = np.nan
+    reference = rng.uniform(-0.2, 0.4, size=d)
+    expected = brute_force_hypervolume(points, reference)
+    assert pareto.hypervolume(points, reference) == pytest.approx(expected, abs=1e-12)
+    # Adding each candidate alone: the improvement is the difference of hypervolumes.
+    candidates = rng.uniform(-0.1, 1.1, size=(6, d))
+    gains = pareto.hypervolume_improvements(candidates, points, reference)
+    for candidate, gain in zip(candidates, gains):
+        with_it = brute_force_hypervolume(np.vstack([points, candidate]), reference)
+        assert gain == pytest.approx(with_it - expected, abs=1e-12)
+
+
+def test_hypervolume_examples_and_errors():
+    assert pareto.hypervolume([[0.9, 0.5], [0.8, 0.9]], [0, 0]) == pytest.approx(0.77)
+    assert pareto.hypervolume(np.zeros((0, 2)), [0, 0]) == 0.0
+    assert pareto.hypervolume([[0.5, 0.5]], [0.6, 0.0]) == 0.0  # not above the reference
+    assert pareto.hypervolume([[1, 1, 1], [0.5, 0.5, 2]], [0, 0, 0]) == pytest.approx(1.25)
+    with pytest.raises(ValueError, match="Received: points.shape=\\(2,\\)"):
+        pareto.hypervolume([0.5, 0.5], [0, 0])
+    with pytest.raises(ValueError, match="reference=\\[0.0, inf\\]"):
+        pareto.hypervolume([[0.5, 0.5]], [0, np.inf])
+
+
+def test_front_has_the_hypervolume_after_each_trial(project):
+    frame = pareto.pareto_front(project)
+    # 00: 0.95*0.5; 01 adds (0.97-0.95)*0.2; 02 adds 0.9*0.4; 03-05 add nothing
+    after = [0.475, 0.479, 0.839, 0.839, 0.839, 0.839]
+    assert frame["hypervolume"].tolist() == pytest.approx(after)
+    shifted = pareto.pareto_front(project, reference=(0.9, 0.0))
+    assert shifted["hypervolume"].iloc[-1] == pytest.approx(0.05 * 0.5 + 0.02 * 0.2)
+
+
+def test_mask_of_three_objectives():
+    mask = pareto.pareto_mask([1.0, 0.5, 0.2, 0.2, np.nan], [1, 0.5, 3, 3, 9], [1, 2, 0.1, 0.0, 9])
+    assert mask.tolist() == [True, True, True, False, False]
+    with pytest.raises(ValueError, match="Received: shapes of others"):
+        pareto.pareto_mask([1.0], [1.0], [1.0, 2.0])

@@ -36,12 +36,13 @@ def trial_files(project):
     return {p.parent.name: json.loads(p.read_text()) for p in project.glob("trial_*/trial.json")}
 
 
-def test_resume_after_interruption(tiny_dataset, tiny_space, tmp_path):
+@pytest.mark.parametrize("tuner", ["random", "pareto"])
+def test_resume_after_interruption(tuner, tiny_dataset, tiny_space, tmp_path):
     data = tiny_dataset
 
     def search(hypermodel):
         return run_search(
-            data, max_trials=4, epochs=1, batch_size=60, directory=tmp_path,
+            data, tuner=tuner, max_trials=4, epochs=1, batch_size=60, directory=tmp_path,
             project_name="resume", hypermodel=hypermodel,
         )  # fmt: skip
 
