@@ -6,7 +6,9 @@
 - `run_softplus_sharpness`: the rescaled softplus against the rectifier;
 - `run_sentiment` (`run_ratings`, `run_amazon`, `run_polarity`): the
   bag-of-words sentiment experiments, rating RMSE and polarity accuracy;
-- `train_configuration`: trains and measures one network (the shared seam).
+- `train_configuration`: trains and measures one network (the shared seam);
+  `fine_tune`, its fine-tuning loop, for one network or a model of members;
+  `RunResult`, the record that both give.
 
 Each experiment writes `results/<experiment>/`: one JSON file per finished
 network in `runs/` (an interrupted run continues with `resume=True`), CSV
@@ -22,6 +24,8 @@ _EXPORTS = {
     "PRESETS": "runner",
     "Preset": "runner",
     "EarlyStoppingOnError": "training",
+    "RunResult": "training",
+    "fine_tune": "training",
     "train_configuration": "training",
     "run_table1": "table1",
     "run_sparsity": "sparsity",
