@@ -45,6 +45,7 @@ def train_ensemble(
     batch_size=10,
     steps_per_execution=50,
     label="ensemble",
+    checkpoint=None,
 ):
     """Trains one network per `(seed, activation_l1)` as one ensemble; returns a result dict per network.
 
@@ -67,6 +68,9 @@ def train_ensemble(
         learning_rates, epochs, patience, min_epochs, selection_epochs,
             batch_size, steps_per_execution: As `train_configuration`.
         label: Name of the ensemble in the progress log.
+        checkpoint: Optional `checkpoints.Checkpoint` that keeps the
+            progress after every epoch; training continues from it (see
+            `fine_tune`).
 
     Returns:
         A list of dicts, one per network in the order of `seeds`, with the
@@ -93,7 +97,7 @@ def train_ensemble(
         model, dataset, learning_rates=learning_rates, epochs=epochs, patience=patience,
         min_epochs=min_epochs, selection_epochs=selection_epochs, batch_size=batch_size,
         steps_per_execution=steps_per_execution, weight_decay=weight_decay,
-        seed=int(seeds[0]), label=label,
+        seed=int(seeds[0]), label=label, checkpoint=checkpoint,
     )
     report = ensembles.member_report(model, dataset.test.x, dataset.test.y)
     wall_time = time.perf_counter() - start

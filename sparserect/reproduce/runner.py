@@ -10,6 +10,7 @@ is that loop for any list of keyed training functions.
 """
 
 import dataclasses
+import hashlib
 import json
 import logging
 import time
@@ -162,6 +163,12 @@ def _ensemble_groups(configurations):
     return list(groups.values())
 
 
+def _group_key(keys):
+    """A file-name key for the networks trained as one ensemble: `ensemble-<hash of their keys>`."""
+    digest = hashlib.sha1("\n".join(keys).encode("utf-8")).hexdigest()[:12]
+    return f"ensemble-{digest}"
+
+
 def resume_settings(dataset, kwargs):
     """The settings that decide a configuration's result, as JSON values.
 
@@ -265,16 +272,24 @@ def run_configurations(
     if ensemble:
         pending = [(key, kwargs) for key, kwargs in configurations if not (resume and store.load(key))]
         for shared, members in _ensemble_groups(pending):
+            keys = [key for key, _ in members]
+            checkpoint = Checkpoint(
+                store.checkpoint_path(_group_key(keys)), [settings[key] for key in keys]
+            )
+            if not resume:
+                checkpoint.clear()
             results = ensemble_training.train_ensemble(
                 dataset,
                 seeds=[kwargs["seed"] for _, kwargs in members],
                 activation_l1=[kwargs.get("activation_l1", 0.0) for _, kwargs in members],
                 label=f"{len(members)} networks ({shared.get('activation', 'rectifier')})",
+                checkpoint=checkpoint,
                 **shared,
             )
-            for (key, _), result in zip(members, results):
+            for key, result in zip(keys, results):
                 store.save(key, {"key": key, **result, "settings": settings[key]})
                 finished.add(key)
+            checkpoint.clear()
     jobs = []
     for key, kwargs in configurations:
         checkpoint = Checkpoint(store.checkpoint_path(key), settings[key])

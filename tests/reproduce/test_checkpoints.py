@@ -90,6 +90,25 @@ def test_an_interrupted_configuration_resumes_to_the_same_result(tiny_dataset, t
     assert _comparable(resumed) == _comparable(whole)
 
 
+def test_an_interrupted_ensemble_resumes_to_the_same_results(tiny_dataset, tmp_path):
+    from sparserect.reproduce import ensemble_training
+
+    options = dict(seeds=[0, 1], activation_l1=[0.001, 0.0], hidden_units=(16, 16),
+                   learning_rates=(0.1, 0.01), epochs=4, patience=4, selection_epochs=2,
+                   steps_per_execution=10)
+    whole = ensemble_training.train_ensemble(tiny_dataset, **options)
+    path = tmp_path / "progress.npz"
+    for saves in (3, 2):  # in the second candidate, then in the continuation
+        with pytest.raises(_Interrupted):
+            ensemble_training.train_ensemble(
+                tiny_dataset, **options, checkpoint=_KilledAfter(path, saves)
+            )
+    resumed = ensemble_training.train_ensemble(
+        tiny_dataset, **options, checkpoint=checkpoints.Checkpoint(path, {"test": True})
+    )
+    assert [_comparable(r) for r in resumed] == [_comparable(r) for r in whole]
+
+
 def _saved_epochs(path):
     """The epochs done of the running fit saved in a checkpoint file, or 0."""
     try:
