@@ -95,12 +95,14 @@ def per_member_floats(name, value, members, minimum, strict=False):
 
 
 def number_or_per_member(name, value, strict=False):
-    """Returns a number >= 0 (> 0 if `strict`) as a float, or a non-empty sequence of them as a list."""
+    """Returns a number >= 0 (> 0 if `strict`) as a float, or a sequence of them as a list."""
     if not is_sequence(value):
         (check_positive_number if strict else check_non_negative_number)(name, value)
         return float(value)
     if not len(value):
-        raise ValueError(f"`{name}` needs at least one value per member. Received: {name}={value!r}")
+        raise ValueError(
+            f"`{name}` needs at least one value per member. Received: {name}={value!r}"
+        )
     return per_member_floats(name, value, len(value), minimum=0.0, strict=strict)
 
 

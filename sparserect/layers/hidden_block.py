@@ -139,7 +139,7 @@ class HiddenBlock(keras.layers.Layer):
             seed = None if seed is None else int(seed)
         else:
             activation_l1 = per_member_floats("activation_l1", activation_l1, members, minimum=0.0)
-            if is_int(seed) or (seed is not None and not is_sequence(seed)):
+            if seed is not None and not is_sequence(seed):
                 raise ValueError(
                     f"With members, `seed` must be None or one int >= 0 per member ({members}). "
                     f"Received: seed={seed!r}"

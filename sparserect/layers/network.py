@@ -59,8 +59,8 @@ def build_network(
     `(batch, E, num_classes)`, and member `k` is exactly
     `build_network(..., seed=seeds[k])` with member `k`'s coefficients: the
     same initial weights bit for bit, sign masks and penalties, so that one
-    `fit` on the sum of the members' losses (`compile_members`) trains E
-    independent networks. `extract_member(model, k)` takes one out.
+    `fit` on the sum of the members' losses (`ensembles.compile_ensemble`)
+    trains E independent networks. `extract_member(model, k)` takes one out.
 
     Example:
 
