@@ -29,6 +29,13 @@ def _blocks_of(model_or_blocks):
             "Expected a model with `HiddenBlock` layers or a list of "
             f"`HiddenBlock`s. Received: model_or_blocks={model_or_blocks!r}"
         )
+    with_members = [block.name for block in blocks if block.members is not None]
+    if with_members:
+        raise ValueError(
+            "Pre-training trains the blocks of one network; blocks with members are "
+            "not supported yet: pre-train each network alone (`build_network` without "
+            f"`members`). Received: blocks with members {with_members}"
+        )
     return blocks
 
 
