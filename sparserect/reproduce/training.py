@@ -17,8 +17,10 @@ import types
 import keras
 import numpy as np
 
+from sparserect import ensembles
 from sparserect import layers
 from sparserect import pretraining as pretraining_lib
+from sparserect.ensembles import metrics as member_measures
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
 from sparserect._selection import choose_learning_rates
@@ -107,9 +109,7 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
             list(errors) for errors in start.get("validation_errors", [[]] * size)
         ]
         if self.members is not None:
-            from sparserect.ensembles import metrics
-
-            self._measurer = metrics._extractor(self.model)
+            self._measurer = member_measures._extractor(self.model)
 
     @property
     def stopped(self):
@@ -132,16 +132,11 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
                 return np.array([math.nan]), finite
             error = 1.0 - logs["val_accuracy"] if self.monitor is None else logs[self.monitor]
             return np.array([float(error)]), finite
-        from sparserect.ensembles import metrics
-
         x, y = self.validation_data
-        report = metrics.measure_members(*self._measurer, x, y, batch_size=self.batch_size)
+        report = member_measures.measure_members(
+            *self._measurer, x, y, batch_size=self.batch_size
+        )
         return report["error"].to_numpy(), np.isfinite(report["loss"].to_numpy())
-
-    def _member_weights(self):
-        """The model's weights with the members first (a network alone: a member axis of 1)."""
-        weights = [keras.ops.convert_to_numpy(w) for w in self.model.weights]
-        return weights if self.members is not None else [w[None] for w in weights]
 
     def on_epoch_end(self, epoch, logs=None):
         errors, finite = self._measure(logs or {})
@@ -154,7 +149,7 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
             self.validation_errors[k].append(float(errors[k]))
         improved = running & (errors < self.best_error)
         if improved.any():
-            current = self._member_weights()
+            current = _member_weights(self.model, self.members)
             if self.best_weights is None:
                 self.best_weights = [w.copy() for w in current]
             for best, weight in zip(self.best_weights, current):
@@ -168,10 +163,8 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
-        if self.best_weights is None:
-            return
-        for best, weight in zip(self.best_weights, self.model.weights):
-            weight.assign(best if self.members is not None else best[0])
+        if self.best_weights is not None:
+            _set_member_weights(self.model, self.members, self.best_weights)
 
 
 def _members_of(model):
@@ -180,6 +173,18 @@ def _members_of(model):
         return layers.count_members(model)
     except ValueError:
         return None
+
+
+def _member_weights(model, members):
+    """The model's weights as arrays with the members first (one network: a member axis of 1)."""
+    weights = [keras.ops.convert_to_numpy(w) for w in model.weights]
+    return weights if members is not None else [w[None] for w in weights]
+
+
+def _set_member_weights(model, members, weights):
+    """Assigns weights that `_member_weights` laid out (members first)."""
+    for value, weight in zip(weights, model.weights):
+        weight.assign(value if members is not None else value[0])
 
 
 class ProgressLog(keras.callbacks.Callback):
@@ -238,8 +243,6 @@ def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_e
             steps_per_execution=steps_per_execution,
         )
     else:
-        from sparserect import ensembles
-
         ensembles.compile_ensemble(
             model, optimizer, metrics=list(metrics), steps_per_execution=steps_per_execution
         )
@@ -337,15 +340,14 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
     options = dict(patience=patience, batch_size=batch_size, callbacks=callbacks,
                    steps_per_execution=steps_per_execution, metrics=metrics, monitor=monitor,
                    min_epochs=min_epochs, seed=seed)
-    saved = _Progress.load(checkpoint, model)
-    initial_weights = saved.initial_weights or model.get_weights()
-    progress = _Progress(checkpoint, model, initial_weights, saved.pretraining)
+    progress = _Progress.load(checkpoint, model)
+    progress.initial_weights = progress.initial_weights or model.get_weights()
     first_epochs = min(selection_epochs or epochs, epochs)
-    fits = list(saved.finished)
+    fits = list(progress.finished)
     for index, learning_rate in enumerate(learning_rates[len(fits):], len(fits)):
-        start, initial_epoch = saved.resume(candidate=index)
+        start, initial_epoch = progress.resume(candidate=index)
         if start is None:
-            model.set_weights(initial_weights)
+            model.set_weights(progress.initial_weights)
         keras.utils.set_random_seed(seed)
         fits.append(_fit(
             model, dataset, plain_sgd(model, learning_rate, weight_decay), epochs=first_epochs,
@@ -370,8 +372,7 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
     rates = [learning_rates[index] for index in chosen]
     # Each member's best weights at the rate it chose (a continuation then
     # draws its mini-batches as the network alone would).
-    for best, weight in zip(state["best_weights"], model.weights):
-        weight.assign(best if members is not None else best[0])
+    _set_member_weights(model, members, state["best_weights"])
     if first_epochs < epochs and not (state["stopped_epoch"] > 0).all():
         optimizer = (
             MemberSGD(rates, weight_decay=weight_decay)
@@ -379,7 +380,7 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
             else plain_sgd(model, rates[0], weight_decay)
         )
         label = label if members is not None else f"{label}, lr {rates[0]:g}"
-        start, initial_epoch = saved.resume(candidate=None)
+        start, initial_epoch = progress.resume(candidate=None)
         continued = _fit(
             model, dataset, optimizer, epochs=epochs, label=label,
             initial_epoch=initial_epoch if start is not None else first_epochs,
