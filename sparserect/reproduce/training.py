@@ -92,6 +92,12 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
                 "EarlyStoppingOnError measures each member of a model of members on "
                 "`validation_data`. Received: validation_data=None"
             )
+        for weight in self.model.weights if self.members is not None else ():
+            if not weight.shape or weight.shape[0] != self.members:
+                raise ValueError(
+                    "Every weight of a model of members has the members on its first "
+                    f"axis. Received: {weight.path} of shape {weight.shape}"
+                )
         size = self.members or 1
         start = self.start or {
             "best_error": np.full(size, math.inf), "best_epoch": np.zeros(size, int),

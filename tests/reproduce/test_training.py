@@ -324,3 +324,14 @@ def test_an_ensemble_member_stopped_during_selection_keeps_its_stop(tiny_dataset
     assert first["candidates"]["0.1"]["validation_errors"] == [0.5, 0.6]
     assert (second["best_epoch"], second["epochs_run"], second["validation_error"]) == (3, 4, 0.3)
     assert second["candidates"]["0.1"]["validation_errors"] == [0.5, 0.4, 0.3, 0.35]
+
+
+def test_early_stopping_of_members_needs_the_members_first_in_every_weight():
+    members = layers.build_network((4,), 3, (5,), members=2, seed=[0, 1])
+    model = keras.Model(members.inputs, keras.layers.Dense(3, name="extra")(members.outputs[0]))
+    stopping = training.EarlyStoppingOnError(
+        patience=1, validation_data=(np.zeros((6, 4)), np.zeros(6))
+    )
+    stopping.set_model(model)
+    with pytest.raises(ValueError, match="members on its first axis. Received: extra/kernel"):
+        stopping.on_train_begin()
