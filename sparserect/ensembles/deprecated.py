@@ -18,7 +18,6 @@ from sparserect.layers.network import (
     check_network_arguments,
 )
 from sparserect.layers.scaled_softplus import ScaledSoftplus
-from sparserect._checks import is_number
 from sparserect._checks import is_sequence
 
 
@@ -118,7 +117,7 @@ def build_ensemble(
         )
     if ensemble_size is None:
         for candidate in (seeds, activation_l1, sharpness):
-            if candidate is not None and not is_number(candidate) and is_sequence(candidate):
+            if is_sequence(candidate):
                 ensemble_size = len(candidate)
                 break
         else:
