@@ -60,11 +60,13 @@ def load_nistp(data_dir=None, *, download=True, dtype="float32", strength=DEFAUL
     roughly 10 minutes on one core, once; the result is cached.
 
     Args:
-        data_dir, download: as for `load_emnist`.
+        data_dir: as for `load_emnist`.
+        download: as for `load_emnist`.
         dtype: `"float32"` for pixels in [0, 1], or `"uint8"`.
         strength: the strength of every distortion, in [0, 1].
         seed: the distortions' seed.
-        validation_size, test_size: as for `load_emnist`.
+        validation_size: as for `load_emnist`.
+        test_size: as for `load_emnist`.
 
     Returns:
         A `Dataset` named `"nistp"`.
@@ -82,7 +84,8 @@ def load_mnist_p(data_dir=None, download=True, dtype="float32",
     cached): the offline stand-in for NISTP.
 
     Args:
-        data_dir, download: as for `load_mnist`.
+        data_dir: as for `load_mnist`.
+        download: as for `load_mnist`.
         dtype: `"float32"` for pixels in [0, 1], or `"uint8"`.
         strength: the strength of every distortion, in [0, 1].
         seed: the distortions' seed.

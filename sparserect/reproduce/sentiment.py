@@ -354,7 +354,10 @@ def run_amazon(reviews, models=POLARITY_MODELS, settings=SentimentSettings(), di
 
     Args:
         reviews: The Amazon `Dataset` (`load_amazon(..., max_terms=None)`).
-        models, settings, directory, resume: As `run_ratings`.
+        models: As `run_ratings`.
+        settings: As `run_ratings`.
+        directory: As `run_ratings`.
+        resume: As `run_ratings`.
 
     Returns:
         A `DataFrame`, one row per model, setting (`"in-domain"`,
@@ -438,7 +441,10 @@ def run_polarity(sentences, models=POLARITY_MODELS, settings=SentimentSettings()
     Args:
         sentences: A text `Dataset` in its own train / validation / test
             split (e.g. `load_rt_polarity(..., max_terms=None)`).
-        models, settings, directory, resume: As `run_ratings`.
+        models: As `run_ratings`.
+        settings: As `run_ratings`.
+        directory: As `run_ratings`.
+        resume: As `run_ratings`.
     """
     pooled = _all_splits(sentences)
     texts, labels = pooled["texts"], pooled["y"]

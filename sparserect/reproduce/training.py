@@ -317,8 +317,13 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
         model: A network or a model of members from `build_network`.
         dataset: A `sparserect.datasets.Dataset`.
         learning_rates: Candidate constant learning rates.
-        epochs, patience, min_epochs, selection_epochs, batch_size,
-            steps_per_execution, weight_decay: As `train_configuration`.
+        epochs: As `train_configuration`.
+        patience: As `train_configuration`.
+        min_epochs: As `train_configuration`.
+        selection_epochs: As `train_configuration`.
+        batch_size: As `train_configuration`.
+        steps_per_execution: As `train_configuration`.
+        weight_decay: As `train_configuration`.
         seed: Int, seeds the order of the examples in every epoch
             (`epoch_order`), the same for every candidate.
         label: Name of the model in the progress log.
