@@ -44,8 +44,11 @@ def _cases():
 def test_python_blocks_are_found():
     blocks = python_blocks(
         "text\n```python\nx = 1\n```\n<!-- skip: needs MNIST -->\n```python\ny = 2\n```\n"
+        "<!-- tensorflow-only -->\n```python\nz = 3\n```\n```bash\nls\n```\n"
     )
-    assert blocks == [(2, None, "x = 1\n"), (6, "skip", "y = 2\n")]
+    assert blocks == [
+        (2, None, "x = 1\n"), (6, "skip", "y = 2\n"), (10, "tensorflow-only", "z = 3\n")
+    ]
 
 
 @pytest.mark.backend
