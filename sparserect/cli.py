@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "sparserect._export_cli",
     "sparserect.tuning._cli",
     "sparserect.reproduce._cli",
+    "sparserect.report._cli",
 )
 
 
