@@ -24,7 +24,7 @@ def _run(args):
                 file=sys.stderr,
             )
             return 1
-        print("docs/results.md and the generated blocks match the result files.")
+        print(f"{args.docs}/results.md and the generated blocks match the result files.")
         return 0
     for path in report.write_report(args.results_dir, args.docs):
         print(f"wrote {path}")

@@ -109,7 +109,7 @@ def judged(cell, summary, reference, *, docs_prefix, scale=100.0, digits=2, lowe
     difference = f"{scale * summary.mean - reference:+.{digits}f}"
     if verdict == statistics.REPRODUCED:
         return difference, verdict
-    bound = summary.low if lower_is_better else summary.high
+    bound = summary.mean if summary.n == 1 else summary.low if lower_is_better else summary.high
     side = "below" if lower_is_better else "above"
     where = "our value" if summary.n == 1 else "our interval"
     automatic = f"the paper's {reference:g} is {side} {where} ({scale * bound:.{digits}f})"
@@ -150,7 +150,8 @@ def table1_section(dataset, cells):
             row = {
                 "cell": f"`{cell}`", "n": 0 if summary is None else summary.n,
                 "test error (%)": ours, "95% interval": interval,
-                f"paper ({reference})" if not has_paper else "paper": (
+                f"paper ({DATASET_TITLES.get(reference, reference)})" if not has_paper
+                else "paper": (
                     "" if error is None else f"{error:.2f}"
                 ),
             }
@@ -190,6 +191,7 @@ def table1_section(dataset, cells):
             [paper.table1_error(dataset, k[1], k[2]) for k in run_keys],
             title=f"Table 1 on {DATASET_TITLES.get(dataset, dataset)}",
             ylabel="test error (%)", scale=100.0, path=path,
+            paper_label=f"paper ({DATASET_TITLES.get(reference, reference)})",
         ))
     return Section(
         f"table1-{dataset}", f"Table 1: {DATASET_TITLES.get(dataset, dataset)}", render, plot
@@ -309,7 +311,8 @@ def softplus_section(runs):
         [run for run in runs if run.experiment == "softplus-sharpness"],
         lambda r: (r["dataset"], r["activation"]),
     )
-    datasets = sorted({dataset for dataset, _ in cells}) or ["norb"]
+    # NORB, the paper's data set, run or not, and the data sets run.
+    datasets = ["norb"] + sorted({dataset for dataset, _ in cells} - {"norb"})
     labels = [f"softplus_a{a:g}" for a in paper.SOFTPLUS_SHARPNESS if a is not None]
     labels.append("rectifier")
 
@@ -317,7 +320,8 @@ def softplus_section(runs):
         parts = []
         for dataset in datasets:
             rows = []
-            keys = labels + sorted(a for d, a in cells if d == dataset and a not in labels)
+            keys = labels if dataset == "norb" else [a for a in labels if (dataset, a) in cells]
+            keys = keys + sorted(a for d, a in cells if d == dataset and a not in labels)
             for activation in keys:
                 summary = statistics.summarize(
                     r["test_error"] for r in cells.get((dataset, activation), ())
@@ -352,7 +356,7 @@ def softplus_section(runs):
 
     plot = None
     if cells:
-        dataset = datasets[0]
+        dataset = min({d for d, _ in cells}, key=lambda d: (d != "norb", d))
 
         def draw(path):
             rows = []
@@ -518,6 +522,7 @@ def benchmark_section(name, data):
 
 
 def _value_text(value):
+    """A load average (one number or a list) with two decimals."""
     if isinstance(value, list):
-        return ", ".join(_value(v) for v in value)
-    return _value(value)
+        return ", ".join(_value_text(v) for v in value)
+    return f"{value:.2f}" if isinstance(value, float) else _value(value)

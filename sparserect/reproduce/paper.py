@@ -3,8 +3,6 @@
 Errors are test errors in percent; sparsities are fractions of exact zeros.
 """
 
-from sparserect.layers.network import PAPER_ACTIVATION_L1
-
 # Table 1: test error (%) by data set, pre-training and activation.
 TABLE1 = {
     "mnist": {
@@ -34,6 +32,9 @@ BOUNDED_ACTIVATIONS = ("tanh",)
 
 def image_activation_l1(activation):
     """Returns the activation L1 coefficient of Table 1 for `activation`: 0 for tanh, else 0.001."""
+    # Imported here: the paper's numbers alone (`sparserect report`) need no Keras.
+    from sparserect.layers.network import PAPER_ACTIVATION_L1
+
     return 0.0 if activation in BOUNDED_ACTIVATIONS else PAPER_ACTIVATION_L1
 
 

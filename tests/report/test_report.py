@@ -1,0 +1,177 @@
+"""`sparserect report`: results page, verdicts and generated blocks from real and synthetic runs."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sparserect import cli
+from sparserect import report
+from sparserect import reproduce
+from sparserect.reproduce import paper
+from sparserect.reproduce.results import write_json
+
+FAST = dict(hidden_units=(16,), epochs=1, patience=1, learning_rates=(0.1,), pretraining_epochs=1)
+
+
+def _row(markdown, cell):
+    """The cells of the table row that starts with `cell`."""
+    for line in markdown.splitlines():
+        if line.startswith(f"| `{cell}` |"):
+            return [part.strip() for part in line.strip("|").split("|")]
+    raise AssertionError(f"no row {cell} in\n{markdown}")
+
+
+def _write_runs(folder, cell_records):
+    """Writes result files as an experiment does: `<folder>/table1/runs/<key>.json`."""
+    for key, record in cell_records.items():
+        write_json(folder / "table1" / "runs" / f"{key}.json", record)
+
+
+def _docs(tmp_path, names=("table1-headline", "table1-mnist")):
+    """A README.md and a docs page with generated blocks, as the repository's."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    blocks = "".join(
+        f"<!-- sparserect report: {name} -->\n<!-- /sparserect report -->\n" for name in names
+    )
+    (tmp_path / "README.md").write_text(f"# Project\n\n{blocks}\nMore text.\n")
+    (docs / "guide.md").write_text(f"# Guide\n\n{blocks}")
+    return docs
+
+
+@pytest.mark.backend
+def test_a_real_digits_run_gives_a_table_of_its_own_numbers(tmp_path):
+    results = tmp_path / "results"
+    reproduce.run_table1(
+        "digits", activations=("rectifier",), pretraining=(False,), seeds=(0, 1),
+        out=results, **FAST,
+    )
+    stored = [
+        json.loads(path.read_text()) for path in sorted((results / "table1" / "runs").glob("*.json"))
+    ]
+    errors = np.array([100 * r["test_error"] for r in stored])
+    docs = _docs(tmp_path)
+    report.write_report(results, docs)
+    page = (docs / "results.md").read_text()
+    row = _row(page, "digits-rectifier")
+    low, high = stats.t.interval(0.95, 1, loc=errors.mean(), scale=stats.sem(errors))
+    assert row[1:5] == [
+        "2", f"{errors.mean():.2f} ± {errors.std(ddof=1):.2f}", f"[{low:.2f}, {high:.2f}]",
+        f"{paper.table1_error('mnist', False, 'rectifier'):.2f}",
+    ]
+    sparsity = np.mean([r["average_sparsity"] for r in stored])
+    assert row[-1].startswith(f"{100 * sparsity:.1f}")
+    assert (docs / "images" / "results" / "table1-digits.png").stat().st_size > 0
+    # Every cell of the paper's Table 1 is there, run or not.
+    for dataset in paper.TABLE1:
+        for pretrained, activation in paper.TABLE1[dataset]:
+            suffix = "-pretrained" if pretrained else ""
+            row = _row(page, f"{dataset}-{activation}{suffix}")
+            assert row[1] == "0" and row[6] == "not run: no result files"
+
+
+def test_verdicts_and_known_reasons_from_the_files(tmp_path):
+    # Three seeds per cell, around the paper's number (reproduced) and well above it.
+    records = {}
+    for activation, offset in (("tanh", 0.0), ("rectifier", 1.0)):
+        reference = paper.table1_error("mnist", False, activation)
+        for seed, step in enumerate((-0.1, 0.0, 0.1)):
+            records[f"{activation}-prenone-seed{seed}"] = {
+                "dataset": "mnist", "activation": activation, "pretraining": None,
+                "seed": seed, "test_error": (reference + offset + step) / 100,
+                "average_sparsity": None,
+            }
+    _write_runs(tmp_path / "results", records)
+    docs = _docs(tmp_path)
+    report.write_report(tmp_path / "results", docs)
+    page = (docs / "results.md").read_text()
+    assert _row(page, "mnist-tanh")[6] == "reproduced"
+    half = stats.t.ppf(0.975, 2) * 0.1 / math.sqrt(3)
+    rectifier = _row(page, "mnist-rectifier")
+    assert rectifier[3] == f"[{2.43 - half:.2f}, {2.43 + half:.2f}]"
+    assert rectifier[5] == "+1.00"
+    assert rectifier[6].startswith("not reproduced: ")
+    assert "(decisions.md#mnist-rectifier)" in rectifier[6]
+    # README.md links into docs/.
+    readme = (tmp_path / "README.md").read_text()
+    assert "(docs/decisions.md#mnist-rectifier)" in readme
+    assert "| yes | rectifier |" in readme and "More text." in readme
+
+
+def test_check_passes_after_a_write_and_fails_after_an_edit(tmp_path, capsys):
+    docs = _docs(tmp_path)
+    arguments = [str(tmp_path / "results"), "--docs", str(docs)]
+    assert cli.main(["report", "--check", *arguments]) == 1
+    assert cli.main(["report", *arguments]) == 0
+    assert cli.main(["report", "--check", *arguments]) == 0
+    guide = docs / "guide.md"
+    guide.write_text(guide.read_text().replace("not run", "reproduced", 1))
+    before = guide.read_text()
+    capsys.readouterr()
+    assert cli.main(["report", "--check", *arguments]) == 1
+    assert f"{guide}: block table1-headline" in capsys.readouterr().err
+    assert guide.read_text() == before  # --check writes nothing
+
+
+def test_an_unknown_block_name_is_a_clear_error(tmp_path, capsys):
+    docs = _docs(tmp_path, names=("table1-mnst",))
+    assert cli.main(["report", str(tmp_path / "results"), "--docs", str(docs)]) == 2
+    error = capsys.readouterr().err
+    assert "unknown report block" in error and "Received: name='table1-mnst'" in error
+    assert not (docs / "results.md").exists()
+
+
+def _section(page, title):
+    """The text of one `## title` section of docs/results.md."""
+    return page.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_figure3_softplus_and_sentiment_sections(tmp_path):
+    results = tmp_path / "results"
+    dense, sparse = [0.020, 0.022, 0.024], [0.021, 0.023, 0.025]
+    for seed, (sparsity, error) in enumerate(zip([0.5, 0.6, 0.65, 0.75, 0.8, 0.84], dense + sparse)):
+        write_json(results / "sparsity" / "runs" / f"l1{seed}-seed{seed}.json", {
+            "dataset": "mnist", "activation": "rectifier", "seed": seed,
+            "activation_l1": seed / 1000, "average_sparsity": sparsity, "test_error": error,
+        })
+    for activation, error in (("softplus_a3", 16.66), ("rectifier", 17.0)):
+        write_json(results / "softplus-sharpness" / "runs" / f"{activation}-seed0.json", {
+            "dataset": "norb", "activation": activation, "seed": 0, "test_error": error / 100,
+        })
+    accuracies = {(0, "books"): 0.80, (0, "dvd"): 0.78, (1, "books"): 0.82, (1, "dvd"): 0.79}
+    for (fold, domain), accuracy in accuracies.items():
+        write_json(results / "sentiment" / "runs" / f"amazon-in-{domain}-rectifier-3-pretrained-fold{fold}.json", {
+            "dataset": f"amazon-{domain}", "activation": "rectifier", "seed": 0,
+            "model": "rectifier-3-pretrained", "test_error": 1 - accuracy,
+        })
+        write_json(results / "sentiment" / "runs" / f"ratings-none-fold{fold}.json", {
+            "dataset": "amazon", "activation": "none", "seed": 0, "model": "none",
+            "test_rmse": 0.9 + fold / 100, "test_error": 0.5,
+        })
+    docs = _docs(tmp_path)
+    report.write_report(results, docs)
+    page = (docs / "results.md").read_text()
+
+    figure3 = _section(page, "Figure 3: sparsity against test error")
+    assert f"| 50–70 | 3 | {100 * np.mean(dense):.2f} ± {100 * np.std(dense, ddof=1):.2f} |" in figure3
+    assert f"| 70–85 | 3 | {100 * np.mean(sparse):.2f} ± {100 * np.std(sparse, ddof=1):.2f} |" in figure3
+    assert "with the mean of those below 70%: reproduced." in figure3
+    assert (docs / "images" / "results" / "figure3-mnist.png").is_file()
+
+    softplus = _section(page, "Rescaled softplus against the rectifier")
+    assert "| softplus_a3 | 1 | 16.66 | n=1, no interval | 16.66 | +0.00 | reproduced |" in softplus
+    assert "| rectifier | 1 | 17.00 | n=1, no interval | 16.4 | +0.60 | not reproduced: " in softplus
+    assert "| softplus_a1 | 0 |" in softplus and "not run: no result files" in softplus
+
+    folds = [np.mean([accuracies[fold, d] for d in ("books", "dvd")]) for fold in (0, 1)]
+    amazon = _section(page, "Sentiment: Amazon accuracy")
+    assert (
+        f"| rectifier-3-pretrained | 2 | 2 | {100 * np.mean(folds):.2f} ± "
+        f"{100 * np.std(folds, ddof=1):.2f} |" in amazon
+    )
+    assert "| 78.95 |" in amazon
+    ratings = _section(page, "Sentiment: rating RMSE")
+    assert "| none | 2 | 0.905 ± 0.007 |" in ratings and "not comparable" in ratings
