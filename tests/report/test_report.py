@@ -9,6 +9,7 @@ from scipy import stats
 
 from sparserect import cli
 from sparserect import report
+from sparserect.report import records
 from sparserect import reproduce
 from sparserect.reproduce import paper
 from sparserect.reproduce.results import write_json
@@ -175,3 +176,38 @@ def test_figure3_softplus_and_sentiment_sections(tmp_path):
     assert "| 78.95 |" in amazon
     ratings = _section(page, "Sentiment: rating RMSE")
     assert "| none | 2 | 0.905 ± 0.007 |" in ratings and "not comparable" in ratings
+
+
+def test_runs_go_to_the_experiment_their_configuration_names(tmp_path):
+    results = tmp_path / "results"
+    for seed in (0, 1):
+        write_json(results / "anywhere" / "runs" / f"net-seed{seed}.json", {
+            "dataset": "mnist", "activation": "rectifier", "seed": seed, "pretraining": None,
+            "test_error": 0.5, "average_sparsity": 0.9, "activation_l1": 0.0,
+            "config": {"name": "figure3"},
+        })
+    write_json(results / "other" / "runs" / "net-seed0.json", {
+        "dataset": "cifar10", "activation": "tanh", "seed": 0, "pretraining": None,
+        "test_error": 0.4, "config": {"name": "cifar10-tanh"},
+    })
+    runs = records.load_runs(results)
+    assert sorted(run.experiment for run in runs) == ["sparsity", "sparsity", "table1"]
+    docs = _docs(tmp_path)
+    report.write_report(results, docs)
+    page = (docs / "results.md").read_text()
+    assert "| 85–95 | 2 | 50.00 ± 0.00 |" in page
+    assert _row(page, "cifar10-tanh")[1:3] == ["1", "40.00"]
+
+
+def test_a_benchmark_file_gives_a_table_with_its_machine_load_and_versions(tmp_path):
+    rows = [{"batch": size, "seconds": size / 10} for size in range(40)]
+    write_json(tmp_path / "results" / "benchmarks" / "speed.json", {
+        "script": "benchmarks/speed.py", "machine": "x86_64, 2 cores", "load": [1.25, 1.5, 2.0],
+        "versions": {"keras": "3.15.1"}, "repeats": 3, "rows": rows,
+    })
+    docs = _docs(tmp_path, names=("benchmark-speed",))
+    report.write_report(tmp_path / "results", docs)
+    block = (docs / "guide.md").read_text()
+    assert "Machine: x86_64, 2 cores. Load: load 1.25, 1.50, 2.00. Versions: keras 3.15.1." in block
+    assert "| repeats | 3 |" in block and "| 29 | 2.9 |" in block and "| 30 | 3 |" not in block
+    assert "The first 30 of 40 rows" in block
