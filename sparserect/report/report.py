@@ -10,6 +10,7 @@ import os
 import pathlib
 
 from sparserect._atomic import write_text
+from sparserect.report import benchmarks
 from sparserect.report import blocks
 from sparserect.report import records
 from sparserect.report import tables
@@ -36,11 +37,11 @@ def build_sections(results_dir):
     sections = [tables.headline_section(cells)]
     sections += [tables.table1_section(d, cells) for d in (*tables.TABLE1_DATASETS, *extra)]
     sections += [
-        tables.figure3_sections(runs), tables.softplus_section(runs),
+        tables.figure3_section(runs), tables.softplus_section(runs),
         tables.ratings_section(runs), tables.amazon_section(runs),
     ]
     sections += [
-        tables.benchmark_section(name, data)
+        benchmarks.benchmark_section(name, data)
         for name, data in records.load_benchmarks(results_dir).items()
     ]
     return sections

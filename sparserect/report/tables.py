@@ -2,14 +2,14 @@
 
 A `Section` renders its body for a Markdown file at a given place (links to
 docs/ differ between README.md and docs/*.md) and may draw one plot.
-Numbers are our mean ± standard deviation over seeds (or folds), the 95%
+The benchmarks' sections are in `benchmarks`. Numbers are our mean ±
+standard deviation over seeds (or folds), the 95%
 Student-t interval of the mean, the paper's number, the difference and a
 verdict (`statistics.verdict`).
 """
 
 import dataclasses
 import logging
-import math
 import re
 from typing import Callable
 
@@ -33,8 +33,6 @@ ACTIVATIONS = ("rectifier", "tanh", "softplus")
 SEEDS = 5
 FIGURE3_BINS = (0.0, 0.5, 0.7, 0.85, 0.95, 1.0)
 NOT_COMPARABLE = "not comparable"
-# The most rows of a benchmark's list shown.
-BENCHMARK_ROWS = 30
 # The commands of the data sets that the paper does not have.
 EXTRA_COMMANDS = {"digits": "sparserect reproduce"}
 
@@ -62,8 +60,11 @@ def cell_name(dataset, activation, pretrained):
     return f"{dataset}-{activation}" + ("-pretrained" if pretrained else "")
 
 
-def one_per_seed(runs, cell_of):
-    """Groups runs by cell, one run per seed (the last path wins, with a warning).
+def by_cell(runs, cell_of):
+    """Groups runs by cell, one run per key: the file name, e.g. `rectifier-prenone-seed0`.
+
+    The same key in two folders is the same network run twice: the last path
+    wins, with a warning.
 
     Args:
         runs: `records.Run`s.
@@ -77,13 +78,12 @@ def one_per_seed(runs, cell_of):
         cell = cell_of(run.record)
         if cell is None:
             continue
-        seed = (run.record.get("seed"), run.key if "fold" in run.key else None)
-        if (cell, seed) in chosen:
+        if (cell, run.key) in chosen:
             logger.warning(
-                "%s and %s hold the same cell %s and seed %s: the report uses the second",
-                chosen[cell, seed].path, run.path, cell, seed[0],
+                "%s and %s hold the same network of %s: the report uses the second",
+                chosen[cell, run.key].path, run.path, cell,
             )
-        chosen[cell, seed] = run
+        chosen[cell, run.key] = run
     cells = {}
     for (cell, _), run in chosen.items():
         cells.setdefault(cell, []).append(run.record)
@@ -120,7 +120,7 @@ def judged(cell, summary, reference, *, docs_prefix, scale=100.0, digits=2, lowe
 
 def table1_cells(runs):
     """`{(dataset, pretrained, activation): [record, ...]}` of the Table 1 runs."""
-    return one_per_seed(
+    return by_cell(
         [run for run in runs if run.experiment == "table1"],
         lambda r: (r["dataset"], bool(r.get("pretraining")), r["activation"]),
     )
@@ -235,9 +235,9 @@ def headline_section(cells):
     return Section("table1-headline", "Table 1: headline", render)
 
 
-def figure3_sections(runs):
+def figure3_section(runs):
     """Figure 3 per data set: test error by band of exact sparsity, and the paper's claim."""
-    by_dataset = one_per_seed(
+    by_dataset = by_cell(
         [run for run in runs if run.experiment == "sparsity"],
         lambda r: r["dataset"],
     )
@@ -309,7 +309,7 @@ def _sharpness(label):
 
 def softplus_section(runs):
     """The rescaled softplus (1/a) softplus(a x) against the rectifier, per data set."""
-    cells = one_per_seed(
+    cells = by_cell(
         [run for run in runs if run.experiment == "softplus-sharpness"],
         lambda r: (r["dataset"], r["activation"]),
     )
@@ -380,7 +380,7 @@ def softplus_section(runs):
 def ratings_section(runs):
     """Rating RMSE of the expected star value per model; the paper's are on OpenTable."""
     chosen = [run for run in runs if run.experiment == "sentiment" and run.key.startswith("ratings-")]
-    cells = one_per_seed(chosen, lambda r: r.get("model"))
+    cells = by_cell(chosen, lambda r: r.get("model"))
     names = ["none"] + [f"{m}-pretrained" for m in paper.OPENTABLE_RMSE if m != "none"]
     names += sorted(m for m in cells if m not in names)
     datasets = sorted({run.record.get("dataset", "") for run in chosen})
@@ -461,72 +461,3 @@ def amazon_section(runs):
         )
 
     return Section("sentiment-amazon", "Sentiment: Amazon accuracy", render)
-
-
-def _scalars(data, prefix=""):
-    """Flattens nested dicts to `{"a.b": value}` for scalars and short lists of scalars."""
-    flat = {}
-    for name, value in data.items():
-        path = f"{prefix}{name}"
-        if isinstance(value, dict):
-            flat.update(_scalars(value, f"{path}."))
-        elif isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
-            flat[path] = ", ".join(_value(v) for v in value)
-        elif not isinstance(value, list):
-            flat[path] = _value(value)
-    return flat
-
-
-def _value(value):
-    if isinstance(value, float):
-        return "" if not math.isfinite(value) else f"{value:.4g}"
-    return "" if value is None else str(value)
-
-
-def benchmark_section(name, data):
-    """One benchmark file: its machine, load and versions, its numbers and its rows."""
-    environment = data.get("environment") if isinstance(data.get("environment"), dict) else {}
-    context = {**environment, **data}
-    versions = context.get("versions") or {}
-    machine = [
-        _value(context[k]) for k in ("machine", "platform", "processor", "cpu_count")
-        if k in context and not isinstance(context[k], (dict, list))
-    ]
-    load = {k: v for k, v in context.items() if "load" in k.lower()}
-    shown = {
-        k: v for k, v in data.items()
-        if k not in ("environment", "versions", "machine", "platform", "processor", "cpu_count")
-        and k not in load
-    }
-    rows = [r for r in data.values() if isinstance(r, list) and r and all(isinstance(x, dict) for x in r)]
-
-    def render(docs_prefix):
-        text = (
-            f"Machine: {', '.join(machine) or 'not recorded'}. "
-            f"Load: {'; '.join(f'{k} {_value_text(v)}' for k, v in load.items()) or 'not recorded'}. "
-            "Versions: "
-            + (", ".join(f"{k} {v}" for k, v in versions.items()) if isinstance(versions, dict)
-               else str(versions) or "not recorded")
-            + ".\n\n"
-        )
-        flat = _scalars(shown)
-        if flat:
-            text += markdown_table(pd.DataFrame({"field": list(flat), "value": list(flat.values())}))
-        for table in rows:
-            frame = pd.DataFrame([_scalars(r) for r in table[:BENCHMARK_ROWS]])
-            text += "\n" + markdown_table(frame)
-            if len(table) > BENCHMARK_ROWS:
-                text += f"\nThe first {BENCHMARK_ROWS} of {len(table)} rows; the file has all.\n"
-        script = data.get("script")
-        if script:
-            text += f"\nRegenerate with `python {script}`, then `sparserect report`.\n"
-        return text
-
-    return Section(f"benchmark-{name}", f"Benchmark: {name}", render)
-
-
-def _value_text(value):
-    """A load average (one number or a list) with two decimals."""
-    if isinstance(value, list):
-        return ", ".join(_value_text(v) for v in value)
-    return f"{value:.2f}" if isinstance(value, float) else _value(value)

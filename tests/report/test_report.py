@@ -211,3 +211,15 @@ def test_a_benchmark_file_gives_a_table_with_its_machine_load_and_versions(tmp_p
     assert "Machine: x86_64, 2 cores. Load: load 1.25, 1.50, 2.00. Versions: keras 3.15.1." in block
     assert "| repeats | 3 |" in block and "| 29 | 2.9 |" in block and "| 30 | 3 |" not in block
     assert "The first 30 of 40 rows" in block
+
+
+def test_the_same_network_in_two_folders_counts_once(tmp_path, caplog):
+    for folder, error in (("a", 0.03), ("b", 0.02)):
+        write_json(tmp_path / "results" / folder / "table1" / "runs" / "tanh-prenone-seed0.json", {
+            "dataset": "mnist", "activation": "tanh", "pretraining": None, "seed": 0,
+            "test_error": error,
+        })
+    docs = _docs(tmp_path)
+    report.write_report(tmp_path / "results", docs)
+    assert _row((docs / "results.md").read_text(), "mnist-tanh")[1:3] == ["1", "2.00"]
+    assert "hold the same network of ('mnist', False, 'tanh')" in caplog.text

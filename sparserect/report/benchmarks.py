@@ -1,0 +1,80 @@
+"""A benchmark's result file as a section: its machine, load and versions, its numbers and rows."""
+
+import math
+
+import pandas as pd
+
+from sparserect.report.tables import Section
+from sparserect.reproduce.results import markdown_table
+
+# The most rows of a benchmark's list shown.
+BENCHMARK_ROWS = 30
+
+
+def _scalars(data, prefix=""):
+    """Flattens nested dicts to `{"a.b": value}` for scalars and short lists of scalars."""
+    flat = {}
+    for name, value in data.items():
+        path = f"{prefix}{name}"
+        if isinstance(value, dict):
+            flat.update(_scalars(value, f"{path}."))
+        elif isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
+            flat[path] = ", ".join(_value(v) for v in value)
+        elif not isinstance(value, list):
+            flat[path] = _value(value)
+    return flat
+
+
+def _value(value):
+    if isinstance(value, float):
+        return "" if not math.isfinite(value) else f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
+def benchmark_section(name, data):
+    """One benchmark file: its machine, load and versions, its numbers and its rows."""
+    environment = data.get("environment") if isinstance(data.get("environment"), dict) else {}
+    context = {**environment, **data}
+    versions = context.get("versions") or {}
+    machine = [
+        _value(context[k]) for k in ("machine", "platform", "processor", "cpu_count")
+        if k in context and not isinstance(context[k], (dict, list))
+    ]
+    load = {k: v for k, v in context.items() if "load" in k.lower()}
+    shown = {
+        k: v for k, v in data.items()
+        if k not in ("environment", "versions", "machine", "platform", "processor", "cpu_count")
+        and k not in load
+    }
+    rows = [r for r in data.values() if isinstance(r, list) and r and all(isinstance(x, dict) for x in r)]
+
+    def render(docs_prefix):
+        text = (
+            f"Machine: {', '.join(machine) or 'not recorded'}. "
+            f"Load: {'; '.join(f'{k} {_value_text(v)}' for k, v in load.items()) or 'not recorded'}. "
+            "Versions: "
+            + (", ".join(f"{k} {v}" for k, v in versions.items()) if isinstance(versions, dict)
+               else str(versions) or "not recorded")
+            + ".\n\n"
+        )
+        flat = _scalars(shown)
+        if flat:
+            text += markdown_table(pd.DataFrame({"field": list(flat), "value": list(flat.values())}))
+        for table in rows:
+            frame = pd.DataFrame([_scalars(r) for r in table[:BENCHMARK_ROWS]])
+            text += "\n" + markdown_table(frame)
+            if len(table) > BENCHMARK_ROWS:
+                text += f"\nThe first {BENCHMARK_ROWS} of {len(table)} rows; the file has all.\n"
+        script = data.get("script")
+        if script:
+            text += f"\nRegenerate with `python {script}`, then `sparserect report`.\n"
+        return text
+
+    return Section(f"benchmark-{name}", f"Benchmark: {name}", render)
+
+
+def _value_text(value):
+    """A load average (one number or a list) with two decimals."""
+    if isinstance(value, list):
+        return ", ".join(_value_text(v) for v in value)
+    return f"{value:.2f}" if isinstance(value, float) else _value(value)
