@@ -46,12 +46,17 @@ def benchmark_section(name, data):
         if k not in ("environment", "versions", "machine", "platform", "processor", "cpu_count")
         and k not in load
     }
-    rows = [r for r in data.values() if isinstance(r, list) and r and all(isinstance(x, dict) for x in r)]
+    rows = [
+        value for value in data.values()
+        if isinstance(value, list) and value and all(isinstance(x, dict) for x in value)
+    ]
 
     def render(docs_prefix):
         text = (
             f"Machine: {', '.join(machine) or 'not recorded'}. "
-            f"Load: {'; '.join(f'{k} {_value_text(v)}' for k, v in load.items()) or 'not recorded'}. "
+            "Load: "
+            + ("; ".join(f"{k} {_value_text(v)}" for k, v in load.items()) or "not recorded")
+            + ". "
             "Versions: "
             + (", ".join(f"{k} {v}" for k, v in versions.items()) if isinstance(versions, dict)
                else str(versions) or "not recorded")
@@ -59,7 +64,7 @@ def benchmark_section(name, data):
         )
         flat = _scalars(shown)
         if flat:
-            text += markdown_table(pd.DataFrame({"field": list(flat), "value": list(flat.values())}))
+            text += markdown_table(pd.DataFrame({"field": list(flat), "value": flat.values()}))
         for table in rows:
             frame = pd.DataFrame([_scalars(r) for r in table[:BENCHMARK_ROWS]])
             text += "\n" + markdown_table(frame)

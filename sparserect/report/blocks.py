@@ -8,7 +8,8 @@ section `NAME`, keeping everything outside the markers as written.
 import re
 
 BLOCK = re.compile(
-    r"(<!-- sparserect report: (?P<name>[A-Za-z0-9_.-]+) -->\n)(?P<body>.*?)(<!-- /sparserect report -->)",
+    r"(<!-- sparserect report: (?P<name>[A-Za-z0-9_.-]+) -->\n)(?P<body>.*?)"
+    r"(<!-- /sparserect report -->)",
     re.DOTALL,
 )
 OPENING = re.compile(r"<!-- sparserect report: (?P<name>[^ ]*) -->")

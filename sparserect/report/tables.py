@@ -245,8 +245,8 @@ def figure3_section(runs):
     def render(docs_prefix):
         if not by_dataset:
             return (
-                f"{statistics.NOT_RUN.capitalize()}: no result files. Run `sparserect reproduce sparsity "
-                "--config figure3`, then `sparserect report`.\n"
+                f"{statistics.NOT_RUN.capitalize()}: no result files. Run `sparserect reproduce "
+                "sparsity --config figure3`, then `sparserect report`.\n"
             )
         parts = []
         for dataset, records in sorted(by_dataset.items()):
@@ -348,7 +348,8 @@ def softplus_section(runs):
                     )
                 rows.append(row)
             parts.append(
-                f"On {DATASET_TITLES.get(dataset, dataset)}.\n\n" + markdown_table(pd.DataFrame(rows))
+                f"On {DATASET_TITLES.get(dataset, dataset)}.\n\n"
+                + markdown_table(pd.DataFrame(rows))
             )
         return (
             "\n".join(parts)
@@ -379,7 +380,9 @@ def softplus_section(runs):
 
 def ratings_section(runs):
     """Rating RMSE of the expected star value per model; the paper's are on OpenTable."""
-    chosen = [run for run in runs if run.experiment == "sentiment" and run.key.startswith("ratings-")]
+    chosen = [
+        run for run in runs if run.experiment == "sentiment" and run.key.startswith("ratings-")
+    ]
     cells = by_cell(chosen, lambda r: r.get("model"))
     names = ["none"] + [f"{m}-pretrained" for m in paper.OPENTABLE_RMSE if m != "none"]
     names += sorted(m for m in cells if m not in names)
@@ -425,7 +428,8 @@ def amazon_section(runs):
         model = run.key.split("-", 3)[3].rsplit("-fold", 1)[0]
         fold = int(run.key.rsplit("fold", 1)[1])
         per_fold.setdefault(model, {}).setdefault(fold, []).append(1.0 - run.record["test_error"])
-    names = ["rectifier-3-pretrained"] + sorted(m for m in per_fold if m != "rectifier-3-pretrained")
+    names = ["rectifier-3-pretrained"]
+    names += sorted(m for m in per_fold if m not in names)
     reference = paper.AMAZON_AVERAGE_ACCURACY["rectifier-3"]
 
     def render(docs_prefix):
