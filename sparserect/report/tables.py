@@ -1,11 +1,10 @@
 """The report's sections: one Markdown table per experiment, from the result files.
 
 A `Section` renders its body for a Markdown file at a given place (links to
-docs/ differ between README.md and docs/*.md) and may draw one plot.
-The benchmarks' sections are in `benchmarks`. Numbers are our mean ±
-standard deviation over seeds (or folds), the 95%
-Student-t interval of the mean, the paper's number, the difference and a
-verdict (`statistics.verdict`).
+docs/ differ between README.md and docs/*.md) and may draw one plot. Numbers
+are our mean ± standard deviation over seeds (or folds), the 95% Student-t
+interval of the mean, the paper's number, the difference and a verdict
+(`statistics.verdict`). The benchmarks' sections are in `benchmarks`.
 """
 
 import dataclasses
@@ -130,6 +129,7 @@ def table1_section(dataset, cells):
     """Table 1 on one data set: every cell of the paper, run or not, or the cells run."""
     reference = paper.REFERENCE_DATASET.get(dataset, dataset)
     has_paper = dataset in paper.TABLE1
+    paper_column = "paper" if has_paper else f"paper ({DATASET_TITLES.get(reference, reference)})"
     keys = [(dataset, p, a) for p in (True, False) for a in ACTIVATIONS]
     keys += sorted(k for k in cells if k[0] == dataset and k not in keys)
     if not has_paper:
@@ -142,7 +142,7 @@ def table1_section(dataset, cells):
         rows = []
         for key in keys:
             _, pretrained, activation = key
-            cell = cell_name(*key[::2], pretrained)
+            cell = cell_name(dataset, activation, pretrained)
             summary = summaries[key]
             ours, interval = formatted(summary)
             sparsity = statistics.summarize(
@@ -152,10 +152,7 @@ def table1_section(dataset, cells):
             row = {
                 "cell": f"`{cell}`", "n": 0 if summary is None else summary.n,
                 "test error (%)": ours, "95% interval": interval,
-                f"paper ({DATASET_TITLES.get(reference, reference)})" if not has_paper
-                else "paper": (
-                    "" if error is None else f"{error:.2f}"
-                ),
+                paper_column: "" if error is None else f"{error:.2f}",
             }
             if has_paper:
                 row["difference"], row["verdict"] = judged(
@@ -189,8 +186,8 @@ def table1_section(dataset, cells):
     plot = None
     if run_keys:
         plot = (f"table1-{dataset}.png", lambda path: plots.plot_cells(
-            [cell_name(*k[::2], k[1]) for k in run_keys], [summaries[k] for k in run_keys],
-            [paper.table1_error(dataset, k[1], k[2]) for k in run_keys],
+            [cell_name(d, a, p) for d, p, a in run_keys], [summaries[k] for k in run_keys],
+            [paper.table1_error(dataset, p, a) for _, p, a in run_keys],
             title=f"Table 1 on {DATASET_TITLES.get(dataset, dataset)}",
             ylabel="test error (%)", scale=100.0, path=path,
             paper_label=f"paper ({DATASET_TITLES.get(reference, reference)})",
