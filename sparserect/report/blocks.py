@@ -8,8 +8,8 @@ section `NAME`, keeping everything outside the markers as written.
 import re
 
 BLOCK = re.compile(
-    r"(<!-- sparserect report: (?P<name>[A-Za-z0-9_.-]+) -->\n)(?P<body>.*?)"
-    r"(<!-- /sparserect report -->)",
+    r"<!-- sparserect report: (?P<name>[A-Za-z0-9_.-]+) -->(?P<body>.*?)"
+    r"<!-- /sparserect report -->",
     re.DOTALL,
 )
 OPENING = re.compile(r"<!-- sparserect report: (?P<name>[^ ]*) -->")
@@ -47,9 +47,13 @@ def fill_blocks(text, render, *, known, source):
     changed = []
 
     def replace(match):
-        body = render(match.group("name")).rstrip("\n") + "\n"
-        if body != match.group("body"):
-            changed.append(match.group("name"))
-        return match.group(1) + body + match.group(4)
+        name = match.group("name")
+        block = (
+            f"<!-- sparserect report: {name} -->\n{render(name).rstrip()}\n"
+            "<!-- /sparserect report -->"
+        )
+        if block != match.group(0):
+            changed.append(name)
+        return block
 
     return BLOCK.sub(replace, text), changed

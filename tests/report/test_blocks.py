@@ -27,3 +27,10 @@ def test_an_unclosed_block_is_a_clear_error():
     text = "<!-- sparserect report: demo -->\nno end\n"
     with pytest.raises(ValueError, match="needs one `<!-- /sparserect report -->`"):
         fill_blocks(text, str, known={"demo"}, source="g.md")
+
+
+def test_an_empty_block_on_one_line_is_filled():
+    text = "<!-- sparserect report: demo --><!-- /sparserect report -->\n"
+    new, changed = fill_blocks(text, lambda name: "| x |\n", known={"demo"}, source="g.md")
+    assert changed == ["demo"]
+    assert new == "<!-- sparserect report: demo -->\n| x |\n<!-- /sparserect report -->\n"
