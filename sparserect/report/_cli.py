@@ -6,6 +6,12 @@ each block between `<!-- sparserect report: NAME -->` and
 `<!-- /sparserect report -->` in README.md and docs/*.md. With --check it
 writes nothing and fails, naming the files and blocks, when any of them
 differs from what the result files give.
+
+Block names: table1-headline (Table 1 on MNIST and CIFAR-10, compact),
+table1-DATASET (mnist, cifar10, nistp, norb, and any other data set run,
+e.g. digits), figure3, softplus-sharpness, sentiment-ratings,
+sentiment-amazon, benchmarks (every benchmark file) and benchmark-FILE (one
+file of results/benchmarks/, e.g. benchmark-digits_grid).
 """
 
 import argparse
