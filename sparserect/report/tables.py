@@ -160,6 +160,7 @@ def table1_section(dataset, cells):
                 )
             row["exact zeros (%)"] = formatted(sparsity, digits=1)[0]
             rows.append(row)
+        default = f"sparserect reproduce table1 --dataset {dataset} --seeds {SEEDS}"
         if has_paper:
             command = (
                 f"Regenerate a cell with `sparserect reproduce table1 --config "
@@ -167,7 +168,6 @@ def table1_section(dataset, cells):
                 "name from the first column), then `sparserect report`."
             )
         else:
-            default = f"sparserect reproduce table1 --dataset {dataset} --seeds {SEEDS}"
             command = (
                 f"The paper has no column for {DATASET_TITLES.get(dataset, dataset)}: its "
                 f"{DATASET_TITLES.get(reference, reference)} numbers are shown as a reference, "
@@ -179,6 +179,11 @@ def table1_section(dataset, cells):
             note = (
                 f" The paper's rectifier networks on {DATASET_TITLES[reference]}: "
                 f"{100 * paper.RECTIFIER_SPARSITY[reference]:.1f}% exact zeros."
+            )
+        if not rows:
+            return (
+                f"{statistics.NOT_RUN.capitalize()}: no result files. Run "
+                f"`{EXTRA_COMMANDS.get(dataset, default)}`, then `sparserect report`.\n"
             )
         return markdown_table(pd.DataFrame(rows)) + "\n" + command + note + "\n"
 

@@ -228,3 +228,14 @@ def test_the_same_network_in_two_folders_counts_once(tmp_path, caplog):
     report.write_report(tmp_path / "results", docs)
     assert _row((docs / "results.md").read_text(), "mnist-tanh")[1:3] == ["1", "2.00"]
     assert "hold the same network of ('mnist', False, 'tanh')" in caplog.text
+
+
+def test_every_data_set_of_the_command_line_has_a_block_even_when_not_run(tmp_path):
+    from sparserect.reproduce._cli import DATASETS
+
+    names = [f"table1-{dataset}" for dataset in DATASETS]
+    names += ["figure3", "softplus-sharpness", "sentiment-ratings", "sentiment-amazon"]
+    docs = _docs(tmp_path, names=names)
+    report.write_report(tmp_path / "results", docs)
+    guide = (docs / "guide.md").read_text()
+    assert "Not run: no result files. Run `sparserect reproduce`, then" in guide
