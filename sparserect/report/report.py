@@ -40,7 +40,7 @@ def build_sections(results_dir):
     sections += [tables.table1_section(d, cells) for d in (*shown, *extra)]
     sections += [
         tables.figure3_section(runs), tables.softplus_section(runs),
-        tables.ratings_section(runs), tables.amazon_section(runs),
+        tables.ratings_section(runs), tables.amazon_section(runs), tables.polarity_section(runs),
     ]
     sections += [
         benchmarks.benchmark_section(name, data)

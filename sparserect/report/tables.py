@@ -467,3 +467,33 @@ def amazon_section(runs):
         )
 
     return Section("sentiment-amazon", "Sentiment: Amazon accuracy", render)
+
+
+def polarity_section(runs):
+    """rt-polarity test accuracy per model; the paper does not use this data set."""
+    chosen = [
+        run for run in runs if run.experiment == "sentiment" and run.key.startswith("polarity-")
+    ]
+    cells = by_cell(chosen, lambda r: r.get("model"))
+
+    def render(docs_prefix):
+        if not cells:
+            return (
+                f"{statistics.NOT_RUN.capitalize()}: no result files. Run `sparserect reproduce "
+                "sentiment --config sentiment-polarity`, then `sparserect report`.\n"
+            )
+        rows = []
+        for model, found in sorted(cells.items()):
+            summary = statistics.summarize(1.0 - r["test_error"] for r in found)
+            ours, interval = formatted(summary)
+            rows.append({
+                "model": model, "n": summary.n, "accuracy (%)": ours, "95% interval": interval,
+                "verdict": f"{NOT_COMPARABLE}: the paper does not use rt-polarity",
+            })
+        return (
+            markdown_table(pd.DataFrame(rows))
+            + "\nRegenerate with `sparserect reproduce sentiment --config sentiment-polarity`, "
+            "then `sparserect report`.\n"
+        )
+
+    return Section("sentiment-polarity", "Sentiment: rt-polarity accuracy", render)

@@ -151,6 +151,9 @@ def test_figure3_softplus_and_sentiment_sections(tmp_path):
             "dataset": f"amazon-{domain}", "activation": "rectifier", "seed": 0,
             "model": "rectifier-3-pretrained", "test_error": 1 - accuracy,
         })
+        write_json(results / "sentiment" / "runs" / f"polarity-model{fold}.json", {
+            "model": f"model{fold}", "test_error": 1 - accuracy, "wall_time": 1.0,
+        })
         write_json(results / "sentiment" / "runs" / f"ratings-none-fold{fold}.json", {
             "dataset": "amazon", "activation": "none", "seed": 0, "model": "none",
             "test_rmse": 0.9 + fold / 100, "test_error": 0.5,
@@ -179,6 +182,8 @@ def test_figure3_softplus_and_sentiment_sections(tmp_path):
         f"{100 * np.std(folds, ddof=1):.2f} |" in amazon
     )
     assert "| 78.95 |" in amazon
+    polarity = _section(page, "Sentiment: rt-polarity accuracy")
+    assert f"| model1 | 1 | {100 * accuracies[1, 'dvd']:.2f} | n=1, no interval |" in polarity
     ratings = _section(page, "Sentiment: rating RMSE")
     assert "| none | 2 | 0.905 ± 0.007 |" in ratings and "not comparable" in ratings
 
@@ -234,7 +239,10 @@ def test_every_data_set_of_the_command_line_has_a_block_even_when_not_run(tmp_pa
     from sparserect.reproduce._cli import DATASETS
 
     names = [f"table1-{dataset}" for dataset in DATASETS]
-    names += ["figure3", "softplus-sharpness", "sentiment-ratings", "sentiment-amazon"]
+    names += [
+        "figure3", "softplus-sharpness", "sentiment-ratings", "sentiment-amazon",
+        "sentiment-polarity", "benchmarks",
+    ]
     docs = _docs(tmp_path, names=names)
     report.write_report(tmp_path / "results", docs)
     guide = (docs / "guide.md").read_text()
