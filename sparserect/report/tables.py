@@ -135,7 +135,7 @@ def table1_section(dataset, cells):
     if not has_paper:
         keys = [k for k in keys if k in cells]
     summaries = {
-        key: statistics.summarize(r["test_error"] for r in cells.get(key, ())) for key in keys
+        key: statistics.summarize(r.get("test_error") for r in cells.get(key, ())) for key in keys
     }
 
     def render(docs_prefix):
@@ -214,7 +214,7 @@ def headline_section(cells):
                 }
                 for dataset in ("mnist", "cifar10"):
                     key = (dataset, pretrained, activation)
-                    summary = statistics.summarize(r["test_error"] for r in cells.get(key, ()))
+                    summary = statistics.summarize(r.get("test_error") for r in cells.get(key, ()))
                     error = paper.table1_error(dataset, pretrained, activation)
                     title = DATASET_TITLES[dataset]
                     row[f"{title} ours (%)"] = (
@@ -259,17 +259,17 @@ def figure3_section(runs):
                     if r.get("average_sparsity") is not None
                     and low <= r["average_sparsity"] < high + (high == 1.0)
                 ]
-                ours, interval = formatted(statistics.summarize(r["test_error"] for r in chosen))
+                ours, interval = formatted(statistics.summarize(r.get("test_error") for r in chosen))
                 rows.append({
                     "exact zeros (%)": f"{100 * low:.0f}–{100 * high:.0f}",
                     "networks": len(chosen), "test error (%)": ours, "95% interval": interval,
                 })
             measured = [r for r in records if r.get("average_sparsity") is not None]
             dense = statistics.summarize(
-                r["test_error"] for r in measured if r["average_sparsity"] < 0.70
+                r.get("test_error") for r in measured if r["average_sparsity"] < 0.70
             )
             sparse = statistics.summarize(
-                r["test_error"] for r in measured if 0.70 <= r["average_sparsity"] < 0.85
+                r.get("test_error") for r in measured if 0.70 <= r["average_sparsity"] < 0.85
             )
             if dense is None or sparse is None:
                 claim = (
@@ -328,7 +328,7 @@ def softplus_section(runs):
             keys = keys + sorted(a for d, a in cells if d == dataset and a not in labels)
             for activation in keys:
                 summary = statistics.summarize(
-                    r["test_error"] for r in cells.get((dataset, activation), ())
+                    r.get("test_error") for r in cells.get((dataset, activation), ())
                 )
                 ours, interval = formatted(summary)
                 error = paper.SOFTPLUS_SHARPNESS.get(_sharpness(activation)) if (
@@ -368,7 +368,7 @@ def softplus_section(runs):
             for (d, activation), records in cells.items():
                 if d != dataset:
                     continue
-                errors = pd.Series([r["test_error"] for r in records])
+                errors = pd.Series([r.get("test_error") for r in records])
                 rows.append({
                     "sharpness": _sharpness(activation), "test_error_mean": errors.mean(),
                     "test_error_std": errors.std(ddof=0),
@@ -484,7 +484,7 @@ def polarity_section(runs):
             )
         rows = []
         for model, found in sorted(cells.items()):
-            summary = statistics.summarize(1.0 - r["test_error"] for r in found)
+            summary = statistics.summarize(1.0 - r.get("test_error") for r in found)
             ours, interval = formatted(summary)
             rows.append({
                 "model": model, "n": summary.n, "accuracy (%)": ours, "95% interval": interval,
