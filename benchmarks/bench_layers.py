@@ -29,7 +29,8 @@ import keras
 import numpy as np
 
 from sparserect.datasets import load_mnist
-from sparserect.layers import SparsityCallback, build_network
+from sparserect.layers import build_network
+from sparserect.measurement import SparsityCallback
 
 
 class EpochTimer(keras.callbacks.Callback):

@@ -1,5 +1,6 @@
 """The one way the package takes a fixed random subset of examples."""
 
+import keras
 import numpy as np
 
 
@@ -12,3 +13,25 @@ def fixed_subset(total, size, seed):
     if size >= total:
         return np.arange(total)
     return np.sort(np.random.default_rng(seed).choice(total, size, replace=False))
+
+
+def fixed_sample(data, size, seed):
+    """Returns the same `fixed_subset` rows of every array of `data`.
+
+    Example:
+
+    ``` python
+    x_sample, y_sample = fixed_sample((x, y), 2000, seed=0)
+    ```
+
+    Args:
+        data: An array (NumPy, JAX or TensorFlow), or a list, dict or tuple
+            of arrays with the same number of rows, such as `(x, y)`.
+        size: Rows to keep; `data` itself is returned when it has no more.
+        seed: Seed of the draw.
+    """
+    total = len(keras.tree.flatten(data)[0])
+    if total <= size:
+        return data
+    rows = fixed_subset(total, size, seed)
+    return keras.tree.map_structure(lambda array: np.asarray(array)[rows], data)

@@ -18,7 +18,7 @@ from sparserect.ensembles.losses import (
     EnsembleSparseCategoricalCrossentropy,
     MemberError,
 )
-from sparserect.ensembles.metrics import MemberMetrics, member_report
+from sparserect.measurement.members import MemberMetrics, member_report
 from sparserect.ensembles.network import (
     compile_ensemble,
     ensemble_size,

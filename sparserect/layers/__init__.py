@@ -14,14 +14,20 @@ from sparserect.layers.activations import (
     softplus,
     tanh,
 )
-from sparserect.layers.expected_rating import ExpectedRatingRMSE, expected_rating
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.layers.members import MemberInitializer, member_seeds
 from sparserect.layers.network import build_network, count_members, extract_member
 from sparserect.layers.scaled_softplus import ScaledSoftplus, scaled_softplus
 from sparserect.layers.sign_flip import SignFlip
-from sparserect.layers.sparsity import hidden_layers, sparsity_report
-from sparserect.layers.sparsity_callback import SparsityCallback
+
+# Moved to `sparserect.measurement`, re-exported here (after the layers it measures).
+from sparserect.measurement import (  # noqa: E402
+    ExpectedRatingRMSE,
+    SparsityCallback,
+    expected_rating,
+    hidden_layers,
+    sparsity_report,
+)
 
 __all__ = [
     "ActivationL1",

@@ -19,8 +19,9 @@ import numpy as np
 
 from sparserect import ensembles
 from sparserect import layers
+from sparserect import measurement
 from sparserect import pretraining as pretraining_lib
-from sparserect.ensembles import metrics as member_measures
+from sparserect.measurement import members as member_measures
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
 from sparserect._selection import choose_learning_rates
@@ -115,7 +116,7 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
             list(errors) for errors in start.get("validation_errors", [[]] * size)
         ]
         if self.members is not None:
-            self._measurer = member_measures._extractor(self.model)
+            self._measurer = member_measures.member_measurer(self.model)
 
     @property
     def stopped(self):
@@ -140,7 +141,7 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
             return np.array([float(error)]), finite
         x, y = self.validation_data
         report = member_measures.measure_members(
-            *self._measurer, x, y, batch_size=self.batch_size
+            self._measurer, x, y, batch_size=self.batch_size
         )
         return report["error"].to_numpy(), np.isfinite(report["loss"].to_numpy())
 
@@ -754,7 +755,7 @@ def train_configuration(
         dataset.test.x, dataset.test.y, batch_size=1000, verbose=0, return_dict=True
     )
     if hidden_units:
-        report = layers.sparsity_report(model, dataset.test.x)
+        report = measurement.sparsity_report(model, dataset.test.x)
         sparsity = dict(
             average_sparsity=report.attrs["average_sparsity"],
             layer_sparsity=[float(v) for v in report["sparsity"]],

@@ -5,7 +5,8 @@ import math
 import keras
 import keras_tuner
 
-from sparserect.layers import SparsityCallback, build_network
+from sparserect.layers import build_network
+from sparserect.measurement import SparsityCallback
 from sparserect.layers.activations import ACTIVATIONS
 from sparserect._checks import is_int
 

@@ -304,7 +304,7 @@ def run_search(
         A `SearchResult`.
     """
     from sparserect import datasets
-    from sparserect.layers import sparsity_report
+    from sparserect.measurement import sparsity_report
 
     started = time.monotonic()
     data = datasets.load(dataset, data_dir=data_dir) if isinstance(dataset, str) else dataset

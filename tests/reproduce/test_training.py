@@ -269,7 +269,7 @@ def test_a_stopped_ensemble_member_keeps_its_result_while_the_others_train(monke
     # Scripted validation errors: member 0 is best at epoch 1 and stops at
     # epoch 2 (patience 1); its lower error at epoch 3, while member 1 goes
     # on, must not count, as the network alone would not have trained then.
-    from sparserect.ensembles import metrics
+    from sparserect.measurement import members as metrics
 
     scripted = iter([[0.5, 0.5], [0.6, 0.4], [0.1, 0.3], [0.2, 0.35]])
     monkeypatch.setattr(
@@ -303,7 +303,7 @@ def test_a_stopped_ensemble_member_keeps_its_result_while_the_others_train(monke
 def test_an_ensemble_member_stopped_during_selection_keeps_its_stop(tiny_dataset, monkeypatch):
     # Scripted validation errors, patience 1: member 0 stops at epoch 2, in
     # the three epochs of selection; member 1 goes on and stops at 4.
-    from sparserect.ensembles import metrics
+    from sparserect.measurement import members as metrics
     from sparserect.reproduce import ensemble_training
 
     measure = metrics.measure_members

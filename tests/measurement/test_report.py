@@ -2,7 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from sparserect.layers import HiddenBlock, build_network, hidden_layers, sparsity_report
+from sparserect.layers import HiddenBlock, build_network
+from sparserect.measurement import hidden_layers, sparsity_report
 
 pytestmark = pytest.mark.backend
 

@@ -4,7 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from sparserect.layers import SparsityCallback, build_network, sparsity_report
+from sparserect.layers import build_network
+from sparserect.measurement import SparsityCallback, sparsity_report
 
 pytestmark = pytest.mark.backend
 

@@ -1,0 +1,87 @@
+import keras
+import numpy as np
+import pytest
+
+from sparserect.ensembles import compile_ensemble, extract_member
+from sparserect.layers import build_network
+from sparserect.measurement import MemberMetrics, member_report, sparsity_report
+
+pytestmark = pytest.mark.backend
+
+HIDDEN = (12, 10)
+
+
+def numpy_of(tensor):
+    return keras.ops.convert_to_numpy(tensor)
+
+
+@pytest.fixture
+def data(rng):
+    x = rng.normal(size=(40, 8)).astype("float32")
+    y = rng.integers(0, 3, size=40)
+    return x, y
+
+
+def members_network(members, activation_l1=0.001, **kwargs):
+    """`build_network` of `members` networks, one coefficient (or one per member) for all blocks."""
+    return build_network(
+        (8,), 3, HIDDEN, activation_l1=[activation_l1] * len(HIDDEN), members=members, **kwargs
+    )
+
+
+def test_member_report_matches_each_extracted_network(data):
+    x, y = data
+    model = members_network(3, activation_l1=[0.0, 0.5, 5.0], sign_trick=True, seed=4)
+    report = member_report(model, x, y, batch_size=16)
+    assert list(report["member"]) == [0, 1, 2]
+    assert report.attrs["examples"] == 40
+    np.testing.assert_allclose(report["activation_l1"], [0.0, 0.5, 5.0])
+    assert report["sharpness"].isna().all()
+    for k in range(3):
+        member = extract_member(model, k)
+        probabilities = numpy_of(member(x))
+        assert report.loc[k, "error"] == np.mean(probabilities.argmax(-1) != y)
+        np.testing.assert_allclose(
+            report.loc[k, "loss"], -np.log(probabilities[np.arange(40), y]).mean(), rtol=1e-5
+        )
+        single = sparsity_report(member, x)
+        np.testing.assert_allclose(report.loc[k, "sparsity"], single.attrs["average_sparsity"])
+        np.testing.assert_allclose(report.loc[k, "dead_fraction"], single.attrs["dead_fraction"])
+        np.testing.assert_allclose(
+            report.loc[k, "sparsity_hidden_2"], single.set_index("layer").loc["hidden_2", "sparsity"]
+        )
+
+
+def test_member_metrics_callback_writes_logs_and_history(data):
+    x, y = data
+    model = members_network(2, seed=0)
+    compile_ensemble(model, keras.optimizers.SGD(0.05))
+    callback = MemberMetrics((x, y), validation_data=(x[:20], y[:20]), max_examples=30)
+    history = model.fit(x, y, batch_size=10, epochs=2, verbose=0, callbacks=[callback])
+    logs = history.history
+    for key in (
+        "error", "member_error_mean", "member_sparsity_max", "member_dead_fraction_mean",
+        "error_m000", "sparsity_m001", "val_error_m001", "val_member_error_min",
+    ):
+        assert len(logs[key]) == 2, key
+    frame = callback.history
+    assert len(frame) == 2 * 2 * 2  # epochs x splits x members
+    last = frame.query("epoch == 1 and split == 'validation'").set_index("member")
+    report = member_report(model, x[:20], y[:20])
+    np.testing.assert_allclose(last["error"], report["error"])
+    np.testing.assert_allclose(logs["val_sparsity_m001"][-1], report.loc[1, "sparsity"])
+    quiet = MemberMetrics(validation_data=(x, y), per_member_logs=False)
+    logs = model.fit(x, y, epochs=1, verbose=0, callbacks=[quiet]).history
+    assert "val_member_error_mean" in logs and "val_error_m000" not in logs
+
+
+@pytest.mark.parametrize(
+    "build, match",
+    [
+        (lambda: MemberMetrics(), "data=None"),
+        (lambda: MemberMetrics([1, 2]), "`data` must be"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(build, match):
+    with pytest.raises(ValueError, match=match):
+        build()
