@@ -22,7 +22,7 @@ Export needs the TensorFlow backend (`KERAS_BACKEND=tensorflow`, the default).
 
 import keras
 
-from sparserect.layers import expected_rating
+from sparserect.measurement import expected_rating
 
 
 def _require_tensorflow_backend():

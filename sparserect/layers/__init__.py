@@ -1,4 +1,4 @@
-"""sparserect.layers: the paper's activations, penalty, sign trick and sparsity measurement.
+"""sparserect.layers: the paper's activations, penalty, sign trick and networks.
 
 Plain Keras 3 objects, registered for serialization under the package
 `sparserect`, running on the TensorFlow and JAX backends.
@@ -19,15 +19,6 @@ from sparserect.layers.members import MemberInitializer, member_seeds
 from sparserect.layers.network import build_network, count_members, extract_member
 from sparserect.layers.scaled_softplus import ScaledSoftplus, scaled_softplus
 from sparserect.layers.sign_flip import SignFlip
-
-# Moved to `sparserect.measurement`, re-exported here (after the layers it measures).
-from sparserect.measurement import (  # noqa: E402
-    ExpectedRatingRMSE,
-    SparsityCallback,
-    expected_rating,
-    hidden_layers,
-    sparsity_report,
-)
 
 __all__ = [
     "ActivationL1",
@@ -53,3 +44,16 @@ __all__ = [
     "sparsity_report",
     "tanh",
 ]
+
+
+def __getattr__(name):
+    # Moved to `sparserect.measurement` (which imports this package): read on first use.
+    if name in _MOVED:
+        import sparserect.measurement
+
+        return getattr(sparserect.measurement, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_MOVED = ("ExpectedRatingRMSE", "SparsityCallback", "expected_rating", "hidden_layers",
+          "sparsity_report")

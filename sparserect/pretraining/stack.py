@@ -9,6 +9,7 @@ import numpy as np
 
 from sparserect.layers.activation_l1 import activation_l1_regularizer
 from sparserect.layers.hidden_block import HiddenBlock
+from sparserect.measurement.statistics import count_dead_units
 from sparserect.pretraining import autoencoder
 from sparserect.pretraining.salt_and_pepper import SaltAndPepperNoise
 from sparserect._selection import choose_learning_rates
@@ -364,7 +365,7 @@ def pretrain_stack(
                 result["loss"] = loss
             # The next block's inputs: this block's activations, sign trick undone.
             activations = _forward(block, _signed(inputs, below))
-            dead_units = int(np.sum(np.all(activations == 0, axis=0)))
+            dead_units = count_dead_units(activations)
             if dead_units:
                 logger.warning(
                     "%s: %d of %d units are dead after pre-training (0 for every input of x); "

@@ -215,3 +215,31 @@ def test_the_sign_trick_is_undone_without_numpy_copy_warnings(rng):
     network = build_network((6,), 3, hidden_units=(8,), sign_trick=True, seed=0)
     report = sparsity_report(network, rng.normal(size=(40, 6)).astype("float32"))
     assert report.loc[0, "mean_activation"] >= 0
+
+
+def numpy_batch_union(hidden, b):
+    """Fraction of activations non-zero for some example of each complete group of b in a row."""
+    groups = len(hidden) // b
+    return np.mean((hidden[: groups * b].reshape(groups, b, -1) != 0).any(axis=1))
+
+
+def test_batch_union_is_measured_over_consecutive_examples(rng):
+    model = plain_keras_model()
+    x = rng.normal(size=(700, 6)).astype("float32")
+    report = sparsity_report(model, x, batch_size=100)
+    extractor = keras.Model(model.inputs[0], [model.get_layer(n).output for n in report["layer"]])
+    outputs = [keras.ops.convert_to_numpy(out) for out in extractor(x)]
+    for row, hidden in zip(report.to_dict("records"), outputs):
+        for b in (1, 8, 32, 256):
+            np.testing.assert_allclose(row[f"batch_union_{b}"], numpy_batch_union(hidden, b),
+                                       rtol=1e-6, err_msg=f"{row['layer']} b={b}")
+        np.testing.assert_allclose(row["batch_union_1"], 1 - row["sparsity"], rtol=1e-6)
+    for b in (8, 256):
+        pooled = np.concatenate([h.reshape(len(x), -1) for h in outputs], axis=1)
+        np.testing.assert_allclose(report.attrs["batch_union"][b], numpy_batch_union(pooled, b),
+                                   rtol=1e-6)
+    # Batches of an iterable are cut again into consecutive examples.
+    batches = (x[i : i + 7] for i in range(0, len(x), 7))
+    again = sparsity_report(model, batches)
+    np.testing.assert_allclose(again["batch_union_32"], report["batch_union_32"])
+    assert np.isnan(sparsity_report(model, x[:200])["batch_union_256"]).all()
