@@ -196,15 +196,30 @@ class ActivationHistograms(keras.callbacks.Callback):
     def write(self, step):
         """Measures the sample and writes the summaries at `step`."""
         import tensorflow as tf
+        from tensorboard.plugins.histogram import metadata
 
         if self._writer is None:
             self._writer = tf.summary.create_file_writer(os.path.join(self.log_dir, "train"))
         with self._writer.as_default():
             for name, (pre, post, statistics) in self.measure().items():
-                tf.summary.histogram(f"{name}/preactivation", pre.ravel(), step=step)
-                tf.summary.histogram(f"{name}/activation", post.ravel(), step=step)
+                for tag, values in (("preactivation", pre), ("activation", post)):
+                    # `tf.summary.histogram` buckets with a one-hot matrix of
+                    # every value: ten times slower than NumPy, same summary.
+                    tf.summary.write(
+                        f"{name}/{tag}", histogram_buckets(values), step=step,
+                        metadata=metadata.create_summary_metadata(f"{name}/{tag}", None),
+                    )
                 summary = statistics.summary()
                 summary["zero_fraction"] = summary["sparsity"]
                 for scalar in SCALARS:
                     tf.summary.scalar(f"{name}/{scalar}", summary[scalar], step=step)
         self._writer.flush()
+
+
+def histogram_buckets(values, buckets=30):
+    """Returns TensorBoard's histogram tensor: `(buckets, 3)` rows of `[left, right, count]`.
+
+    Equal buckets from the smallest to the largest value, as `tf.summary.histogram`.
+    """
+    counts, edges = np.histogram(np.ravel(values), bins=buckets)
+    return np.stack([edges[:-1], edges[1:], counts], axis=1)
