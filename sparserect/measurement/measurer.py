@@ -167,22 +167,20 @@ class Measurer:
         self.labels = labels
         inputs = list(model.inputs)
         valid = keras.Input(shape=(), dtype="float32", name="valid")
-        outputs = []
+        outputs, self._shapes = [], []
         for layer, h in zip(layers, hidden.layer_outputs(model, layers)):
+            stacked = getattr(layer, "members", None) is not None
+            # (units, values per unit and example) of each layer
+            self._shapes.append((h.shape[-1], int(np.prod(h.shape[2 if stacked else 1 : -1]))))
             mask = getattr(layer, "sign_mask", None)
             if mask is not None:  # undo the sign trick: measure h, not s * h
                 h = h * ops.cast(ops.convert_to_tensor(np.asarray(mask)), h.dtype)
-            sums = batch_reductions(h, valid, members=getattr(layer, "members", None) is not None)
-            outputs.append(sums)
+            outputs.append(batch_reductions(h, valid, members=stacked))
         if labels:
             labels_input = keras.Input(shape=(members,), dtype="int32", name="labels")
             inputs.append(labels_input)
             probabilities = ops.reshape(model.outputs[0], (-1, members, model.outputs[0].shape[-1]))
             outputs.append(_error_sums(probabilities, labels_input, valid))
-        self._positions = [
-            int(np.prod(h.shape[2 if getattr(layer, "members", None) else 1 : -1]))
-            for layer, h in zip(layers, hidden.layer_outputs(model, layers))
-        ]
         self._model = keras.Model([*inputs, valid], outputs, name=f"{model.name}_measures")
 
     @classmethod
@@ -209,7 +207,7 @@ class Measurer:
         """
         step = max(UNION_BATCH_SIZES)
         batch_size = -(-batch_size // step) * step
-        statistics = [ActivationStatistics(layer_units(layer), self.members) for layer in self.layers]
+        statistics = [ActivationStatistics(units, self.members) for units, _ in self._shapes]
         wrong = np.zeros(self.members)
         nll = np.zeros(self.members)
         examples = 0
@@ -227,7 +225,7 @@ class Measurer:
             outputs = self._model.predict_on_batch([*inputs, valid])
             if isinstance(outputs, dict):  # one layer, no labels: Keras unwraps the list
                 outputs = [outputs]
-            for stats, sums, positions in zip(statistics, outputs, self._positions):
+            for stats, sums, (_, positions) in zip(statistics, outputs, self._shapes):
                 stats.add(sums, count, positions)
             if self.labels:
                 wrong += np.asarray(outputs[-1]["wrong"], dtype=np.float64)
@@ -238,11 +236,6 @@ class Measurer:
         errors = wrong / examples if self.labels else None
         losses = nll / examples if self.labels else None
         return Measurement(self.layers, statistics, errors, losses, examples)
-
-
-def layer_units(layer):
-    """Returns the units (last axis) of a layer's output."""
-    return int(layer.output.shape[-1])
 
 
 def _error_sums(probabilities, labels, valid):
