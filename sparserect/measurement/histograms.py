@@ -8,6 +8,8 @@ import numpy as np
 
 from sparserect._checks import check_positive_int
 from sparserect.measurement import hidden
+from sparserect.measurement.measurer import is_array_data
+from sparserect.measurement.sparsity_callback import read_examples
 from sparserect.measurement.sparsity_callback import sample_inputs
 from sparserect.measurement.statistics import UNION_BATCH_SIZES
 from sparserect.measurement.statistics import ActivationStatistics
@@ -142,7 +144,8 @@ class ActivationHistograms(keras.callbacks.Callback):
         check_positive_int("histogram_freq", histogram_freq)
         check_positive_int("max_examples", max_examples)
         self.log_dir = os.fspath(log_dir)
-        self.data = sample_inputs(data, max_examples, seed)
+        data = sample_inputs(data, max_examples, seed)
+        self.data = data if is_array_data(data) else read_examples(data, max_examples)
         self.histogram_freq = histogram_freq
         self.max_examples = max_examples
         self.layers = layers

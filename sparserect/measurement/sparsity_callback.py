@@ -147,6 +147,11 @@ def replayable(data, max_examples):
     """
     if is_array_data(data) or isinstance(data, tuple) or iter(data) is not data:
         return data
+    return read_examples(data, max_examples)
+
+
+def read_examples(data, max_examples):
+    """Returns the first `max_examples` (or all) inputs of iterable batches, as arrays."""
     batches = [
         keras.tree.map_structure(lambda array, count=count: array[:count], x)
         for x, _, count in consecutive_batches(

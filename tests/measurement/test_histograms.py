@@ -145,3 +145,13 @@ def test_bad_arguments_raise_clear_errors(tmp_path):
         ActivationHistograms(tmp_path, np.zeros((4, 2)), histogram_freq=0)
     with pytest.raises(ValueError, match="Received: max_examples=-1"):
         ActivationHistograms(tmp_path, np.zeros((4, 2)), max_examples=-1)
+
+
+@pytest.mark.tensorflow_only
+def test_a_tf_dataset_is_read_once_into_the_sample(problem, tmp_path):
+    import tensorflow as tf
+
+    x, y = problem
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(64)
+    callback = ActivationHistograms(tmp_path, dataset, max_examples=100)
+    np.testing.assert_array_equal(callback.data, x[:100])
