@@ -5,7 +5,9 @@ the graph: invalid UTF-8 bytes are replaced by U+FFFD, then HTML tags are
 removed and character references unescaped (unless the vectorizer keeps raw
 text), and the text is normalised, tokenised and turned into the binary
 bag-of-words with tensorflow-text (`BinaryBagOfWords.to_tf_module`), exactly
-as in training.
+as in training. A model whose first layer is
+`sparserect.layers.BagOfWordsDense` is fed the term ids directly, so the
+graph never builds the dense bag-of-words vector.
 Loading the SavedModel needs only TensorFlow and tensorflow-text:
 
 ``` python
@@ -22,6 +24,7 @@ Export needs the TensorFlow backend (`KERAS_BACKEND=tensorflow`, the default).
 
 import keras
 
+from sparserect.layers import BagOfWordsDense
 from sparserect.measurement import expected_rating
 
 
@@ -58,7 +61,9 @@ def export_text_model(model, vectorizer, path, class_values=None):
 
     Args:
         model: A Keras model from bag-of-words features to class
-            probabilities (softmax outputs).
+            probabilities (softmax outputs), or from term ids if it holds a
+            `sparserect.layers.BagOfWordsDense` layer (then the served graph
+            passes the ids of `vectorizer.to_tf_module(output="ids")`).
         vectorizer: The fitted `sparserect.datasets.BinaryBagOfWords` that made
             the model's training features.
         path: Folder to write the SavedModel to.
@@ -73,7 +78,8 @@ def export_text_model(model, vectorizer, path, class_values=None):
     """
     _require_tensorflow_backend()
     _check_class_values(model, class_values)
-    features = model.inputs[0].shape[-1]
+    ids_layer = next((layer for layer in model.layers if isinstance(layer, BagOfWordsDense)), None)
+    features = ids_layer.vocabulary_size if ids_layer else model.inputs[0].shape[-1]
     if features != len(vectorizer.vocabulary):
         raise ValueError(
             f"The model takes {features} features but the vectorizer has "
@@ -82,7 +88,7 @@ def export_text_model(model, vectorizer, path, class_values=None):
         )
     import tensorflow as tf
 
-    featurizer = vectorizer.to_tf_module()
+    featurizer = vectorizer.to_tf_module(output="ids" if ids_layer else "dense")
 
     def serve(texts):
         texts = tf.strings.unicode_transcode(

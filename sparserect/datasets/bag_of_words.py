@@ -245,6 +245,44 @@ class BinaryBagOfWords:
             features[row, columns] = 1
         return features
 
+    def transform_ids(self, texts, width=None):
+        """Returns the ids of the present terms, `(len(texts), width)` int32.
+
+        Row `i` holds the sorted vocabulary ids of the terms of `texts[i]`,
+        each once, then `-1` padding: the input of
+        `sparserect.layers.BagOfWordsDense`, the same features as
+        `transform(texts)` (whose row `i` has ones exactly at these ids).
+
+        ```python
+        ids = vectorizer.transform_ids(["good food", "bad"])
+        # e.g. [[3, 17], [41, -1]]
+        ```
+
+        Args:
+            texts: a sequence of strings.
+            width: the number of columns; `None` is the largest number of
+                present terms in one text (at least 1). A text with more
+                present terms than `width` raises `ValueError`.
+        """
+        if self._index is None:
+            raise ValueError("Call fit(training texts) before transform_ids().")
+        check_positive_int("width", width, allow_none=True)
+        rows = [
+            sorted({self._index[t] for t in tokenize(text, self.strip_html) if t in self._index})
+            for text in texts
+        ]
+        longest = max((len(row) for row in rows), default=0)
+        if width is None:
+            width = max(longest, 1)
+        elif longest > width:
+            raise ValueError(
+                f"A text has {longest} present terms, more than `width`. Received: width={width}"
+            )
+        ids = np.full((len(rows), width), -1, "int32")
+        for i, row in enumerate(rows):
+            ids[i, : len(row)] = row
+        return ids
+
     def get_config(self):
         """The constructor's arguments, e.g. `{"max_terms": 5000, ...}`."""
         return {
@@ -284,16 +322,24 @@ class BinaryBagOfWords:
         """`fit(texts)`, then `transform(texts)`."""
         return self.fit(texts).transform(texts, dtype)
 
-    def to_tf_module(self):
+    def to_tf_module(self, output="dense"):
         """Returns the same featurisation as a TensorFlow graph.
 
         The result is a `tf.Module` whose `__call__` maps a `[batch]` string
         tensor to `[batch, len(vocabulary)]` float32 features, identical to
         `transform` (HTML removal and normalisation with tensorflow-text, the
-        vocabulary and the HTML references in static hash tables). It can be
-        tracked by a model and exported in a SavedModel; loading that
-        SavedModel needs `import tensorflow_text`.
+        vocabulary and the HTML references in static hash tables), or with
+        `output="ids"` to `[batch, width]` int32 term ids, identical to
+        `transform_ids` (`width` the most present terms of a text in the
+        batch), without building the dense vector. It can be tracked by a
+        model and exported in a SavedModel; loading that SavedModel needs
+        `import tensorflow_text`.
+
+        Args:
+            output: `"dense"` (0/1 features) or `"ids"` (padded term ids).
         """
+        if output not in ("dense", "ids"):
+            raise ValueError(f"`output` must be 'dense' or 'ids'. Received: output={output!r}")
         if self.vocabulary is None:
             raise ValueError("Call fit(training texts) before to_tf_module().")
         import tensorflow as tf
@@ -332,6 +378,8 @@ class BinaryBagOfWords:
                 tokens = tf.strings.split(texts)
                 ids = tf.ragged.map_flat_values(self.table.lookup, tokens)
                 ids = tf.ragged.boolean_mask(ids, ids >= 0)
+                if output == "ids":
+                    return _tf_padded_unique_ids(tf, ids, size)
                 counts = tf.math.bincount(
                     ids, minlength=size, maxlength=size, binary_output=True, axis=-1
                 )
@@ -339,6 +387,14 @@ class BinaryBagOfWords:
                 return tf.ensure_shape(tf.cast(counts, tf.float32), [None, size])
 
         return BagOfWordsModule(self.vocabulary)
+
+
+def _tf_padded_unique_ids(tf, ids, size):
+    """Ragged `[batch, None]` int64 ids to sorted distinct ids per row, int32, `-1`-padded."""
+    keys = ids.value_rowids() * size + ids.flat_values
+    keys = tf.sort(tf.unique(keys).y)
+    unique = tf.RaggedTensor.from_value_rowids(keys % size, keys // size, nrows=ids.nrows())
+    return tf.cast(unique.to_tensor(default_value=-1), tf.int32)
 
 
 def _tf_digits_value(tf, digits, base):

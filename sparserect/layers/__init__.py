@@ -6,6 +6,7 @@ Plain Keras 3 objects, registered for serialization under the package
 
 from sparserect.layers import activations
 from sparserect.layers.activation_l1 import ActivationL1
+from sparserect.layers.bag_of_words_dense import BagOfWordsDense
 from sparserect.layers.activations import (
     elu,
     leaky_rectifier,
@@ -22,6 +23,7 @@ from sparserect.layers.sign_flip import SignFlip
 
 __all__ = [
     "ActivationL1",
+    "BagOfWordsDense",
     "ExpectedRatingRMSE",
     "HiddenBlock",
     "MemberInitializer",
