@@ -197,3 +197,39 @@ def test_a_labelled_review_csv_with_html_to_a_served_model(tmp_path):
         rtol=1e-5, atol=1e-6,
     )
     assert outputs["predicted_class"].numpy().tolist() == [1, 0, 1]
+
+
+def test_served_term_id_model_equals_the_dense_export(tmp_path):
+    import tensorflow as tf
+
+    from sparserect.layers import BagOfWordsDense
+
+    vectorizer = BinaryBagOfWords(max_terms=40).fit(TRAINING_TEXTS)
+    terms = len(vectorizer.vocabulary)
+    keras.utils.set_random_seed(0)
+    dense = keras.Sequential(
+        [keras.Input((terms,)), keras.layers.Dense(16, activation="relu"), keras.layers.Dense(4, activation="softmax")]
+    )
+    sparse = keras.Sequential(
+        [
+            keras.Input((None,), dtype="int32"),
+            BagOfWordsDense(16, terms, activation="relu"),
+            keras.layers.Dense(4, activation="softmax"),
+        ]
+    )
+    weights = dense.get_weights()
+    weights[1] = np.linspace(-0.3, 0.3, 16).astype("float32")
+    dense.set_weights(weights)
+    sparse.set_weights(weights)
+    export.export_text_model(dense, vectorizer, tmp_path / "dense", class_values=RATINGS)
+    export.export_text_model(sparse, vectorizer, tmp_path / "ids", class_values=RATINGS)
+    served_dense = tf.saved_model.load(str(tmp_path / "dense"))
+    served_ids = tf.saved_model.load(str(tmp_path / "ids"))
+    texts = TRAINING_TEXTS + ["GREAT food!!", "cold soup, rude staff"]
+    for batch in (texts, texts[:1], BAD_INPUTS):
+        expected = served_dense.serve(tf.constant(batch))
+        actual = served_ids.serve(tf.constant(batch))
+        for key in ("probabilities", "rating"):
+            np.testing.assert_allclose(actual[key].numpy(), expected[key].numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(actual["predicted_class"].numpy(), expected["predicted_class"].numpy())
+    assert not np.allclose(served_ids.serve(tf.constant(texts))["probabilities"].numpy()[0], 0.25)

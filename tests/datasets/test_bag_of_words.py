@@ -163,3 +163,36 @@ def test_tensorflow_graph_unescapes_every_reference_as_python():
     vectorizer = BinaryBagOfWords(max_terms=100_000).fit(texts)
     assert len(vectorizer.vocabulary) > 800 and "qéq" in vectorizer.vocabulary
     np.testing.assert_array_equal(vectorizer.to_tf_module()(tf.constant(texts)).numpy(), vectorizer.transform(texts))
+
+
+def test_term_ids_mark_the_ones_of_the_dense_features():
+    vectorizer = BinaryBagOfWords(max_terms=500).fit(TRICKY)
+    dense = vectorizer.transform(TRICKY)
+    ids = vectorizer.transform_ids(TRICKY)
+    assert ids.dtype == np.int32 and ids.shape == (len(TRICKY), int(dense.sum(axis=1).max()))
+    for row, features in zip(ids, dense):
+        present = row[row >= 0]
+        np.testing.assert_array_equal(present, np.flatnonzero(features))
+        assert (row[len(present):] == -1).all()
+    assert vectorizer.transform_ids(["", "   "]).shape == (2, 1)
+    assert vectorizer.transform_ids(TRICKY[:1], width=40).shape == (1, 40)
+    with pytest.raises(ValueError, match="Received: width=1"):
+        vectorizer.transform_ids(TRICKY, width=1)
+    with pytest.raises(ValueError, match="Call fit"):
+        BinaryBagOfWords().transform_ids(["text"])
+
+
+@pytest.mark.tensorflow_only
+def test_tensorflow_graph_gives_identical_term_ids():
+    import tensorflow as tf
+
+    vectorizer = BinaryBagOfWords(max_terms=500).fit(TRICKY)
+    module = vectorizer.to_tf_module(output="ids")
+    actual = module(tf.constant(TRICKY)).numpy()
+    assert actual.dtype == np.int32
+    np.testing.assert_array_equal(actual, vectorizer.transform_ids(TRICKY))
+    # One text at a time: exactly its terms, no padding.
+    assert module(tf.constant(["Café cafe"])).numpy().shape == (1, 1)
+    assert module(tf.constant(["", " !"])).numpy().shape == (2, 0)
+    with pytest.raises(ValueError, match="Received: output='sparse'"):
+        vectorizer.to_tf_module(output="sparse")
