@@ -1,4 +1,5 @@
-"""sparserect.layers: the paper's activations, penalty, sign trick and networks.
+"""sparserect.layers: the paper's activations, penalty, sign trick and networks,
+and a first layer that reads a bag-of-words as term ids.
 
 Plain Keras 3 objects, registered for serialization under the package
 `sparserect`, running on the TensorFlow and JAX backends.
@@ -6,7 +7,6 @@ Plain Keras 3 objects, registered for serialization under the package
 
 from sparserect.layers import activations
 from sparserect.layers.activation_l1 import ActivationL1
-from sparserect.layers.bag_of_words_dense import BagOfWordsDense
 from sparserect.layers.activations import (
     elu,
     leaky_rectifier,
@@ -15,6 +15,7 @@ from sparserect.layers.activations import (
     softplus,
     tanh,
 )
+from sparserect.layers.bag_of_words_dense import BagOfWordsDense
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.layers.members import MemberInitializer, member_seeds
 from sparserect.layers.network import build_network, count_members, extract_member
