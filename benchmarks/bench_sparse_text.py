@@ -42,28 +42,24 @@ OUTPUTS = 5
 MIN_WIDTH = 32
 
 
-class TermIdBatches(keras.utils.PyDataset):
-    """Batches of `transform_ids` rows, each cut to the width its rows need.
+def term_id_batches(ids, y, batch_size):
+    """A `tf.data.Dataset` of `transform_ids` batches, each cut to the width its rows need.
 
-    `transform_ids` pads every row to the longest text of the whole set;
-    the columns past a batch's longest row hold only padding, so dropping
-    them changes nothing but the work.
+    `transform_ids` pads every row to the longest text of the whole set; the
+    columns past a batch's longest row hold only padding, so dropping them
+    changes nothing but the work.
     """
+    import tensorflow as tf
 
-    def __init__(self, ids, y, batch_size):
-        super().__init__()
-        self.ids, self.y, self.batch_size = ids, y, batch_size
+    ragged = tf.RaggedTensor.from_tensor(ids, padding=-1)
 
-    def __len__(self):
-        return -(-len(self.ids) // self.batch_size)
+    def pad(batch, labels):
+        needed = tf.cast(tf.reduce_max(batch.row_lengths()), tf.float64)
+        exponent = tf.math.ceil(tf.math.log(tf.maximum(needed, MIN_WIDTH) / MIN_WIDTH) / tf.math.log(tf.constant(2.0, tf.float64)))
+        width = tf.minimum(tf.cast(MIN_WIDTH * 2.0**exponent, tf.int64), ids.shape[1])
+        return batch.to_tensor(-1, shape=tf.stack([tf.shape(labels, out_type=tf.int64)[0], width])), labels
 
-    def __getitem__(self, index):
-        rows = slice(index * self.batch_size, (index + 1) * self.batch_size)
-        ids = self.ids[rows]
-        needed, width = int((ids >= 0).sum(axis=1).max()), MIN_WIDTH
-        while width < needed:
-            width *= 2
-        return ids[:, : min(width, ids.shape[1])], self.y[rows]
+    return tf.data.Dataset.from_tensor_slices((ragged, y)).batch(batch_size).map(pad).prefetch(2)
 
 
 def twin_models(terms, hidden, seed):
@@ -95,7 +91,7 @@ def time_training(hidden, data, steps, repeats, seed):
     def fit(name, stop):
         model, features = inputs[name]
         if name == "ids":
-            model.fit(TermIdBatches(features[:stop], y[:stop], BATCH), shuffle=False, verbose=0)
+            model.fit(term_id_batches(features[:stop], y[:stop], BATCH), shuffle=False, verbose=0)
         else:
             model.fit(features[:stop], y[:stop], batch_size=BATCH, shuffle=False, verbose=0)
 
