@@ -77,7 +77,10 @@ def twin_models(terms, hidden, seed):
     )
     sparse.set_weights(dense.get_weights())
     for model in (dense, sparse):
-        model.compile(optimizer=keras.optimizers.SGD(0.01), loss="sparse_categorical_crossentropy")
+        # Keras's "auto" leaves XLA off for the term-id model; both get it.
+        model.compile(
+            optimizer=keras.optimizers.SGD(0.01), loss="sparse_categorical_crossentropy", jit_compile=True
+        )
     return dense, sparse
 
 
