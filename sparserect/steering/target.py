@@ -6,6 +6,7 @@ import keras
 import numpy as np
 
 from sparserect.layers.activation_l1 import ActivationL1
+from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.layers.sparsity import activation_extractor
 from sparserect.steering.zeros import check_exact_zeros
 from sparserect.steering.zeros import exact_sparsity
@@ -94,8 +95,8 @@ class SparsityTarget(keras.callbacks.Callback):
     forces the train function to be traced again). Each epoch's logs get
     `activation_l1/<layer>` (the coefficient after the epoch's update) and
     `sparsity/<layer>` (the sparsity measured at the end of the epoch); the
-    regularizers' `coefficient`, and so a saved model's config, holds the
-    values reached.
+    regularizers' `coefficient` (and a `HiddenBlock`'s `activation_l1`), and
+    so a saved model's config, holds the values reached.
 
     Example:
 
@@ -259,3 +260,5 @@ class SparsityTarget(keras.callbacks.Callback):
             coefficient = regularizer.coefficient * factor
             coefficient = min(max(coefficient, self.min_coefficient), self.max_coefficient)
             regularizer.set_coefficient(coefficient)
+            if isinstance(layer, HiddenBlock):  # its config writes `activation_l1`
+                layer.activation_l1 = regularizer.coefficient
