@@ -202,7 +202,6 @@ class SparsityTarget(keras.callbacks.Callback):
             )
         for layer in self.layers:
             check_exact_zeros(layer)
-        self._extractor, _ = activation_extractor(model, self.layers)
         self._holders = []
         for layer in self.layers:
             holder = _CoefficientHolder(
@@ -220,7 +219,6 @@ class SparsityTarget(keras.callbacks.Callback):
             self._update(self._measure())
 
     def on_epoch_end(self, epoch, logs=None):
-        self.model  # noqa: B018 -- on JAX, writes the trained state into the variables
         sparsities = self._measure()
         if self.update_every is None:
             self._update(sparsities)
@@ -230,15 +228,18 @@ class SparsityTarget(keras.callbacks.Callback):
                 logs[f"sparsity/{layer.name}"] = sparsity
 
     def on_train_end(self, logs=None):
-        self.model  # noqa: B018 -- on JAX, writes the trained state before the detach
+        # On JAX, reading `self.model` writes the trainer's state into the
+        # variables, which must happen while the coefficients are still state.
+        model = self.model
         for layer, holder in zip(self.layers, self._holders):
             _detach(layer, holder)
         self._holders = []
-        self.model.make_train_function(force=True)
+        model.make_train_function(force=True)
 
     def _measure(self):
-        self.model  # noqa: B018 -- on JAX, writes the trained state into the variables
-        sparsities = exact_sparsity(self._extractor, self.sample, self.batch_size)
+        # On JAX, reading `self.model` first writes the trained state into the variables.
+        extractor, _ = activation_extractor(self.model, self.layers)
+        sparsities = exact_sparsity(extractor, self.sample, self.batch_size)
         self.sparsities = sparsities
         return sparsities
 

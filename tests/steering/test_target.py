@@ -116,3 +116,14 @@ def test_set_coefficient_changes_config_and_penalty(rng):
     block = HiddenBlock(3, activation_l1=0.001)
     with pytest.raises(ValueError, match="Received: value="):
         block.activity_regularizer.set_coefficient(-1.0)
+
+
+def test_checkpoints_saved_during_steering_load(problem, tmp_path):
+    x, y = problem
+    model = network()
+    model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+    checkpoint = keras.callbacks.ModelCheckpoint(tmp_path / "epoch.keras")
+    model.fit(x, y, batch_size=64, epochs=1, verbose=0,
+              callbacks=[checkpoint, SparsityTarget(0.95, x, update_every=2)])
+    restored = keras.saving.load_model(tmp_path / "epoch.keras")
+    np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0))
