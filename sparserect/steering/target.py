@@ -83,11 +83,15 @@ class SparsityTarget(keras.callbacks.Callback):
 
     Control is per layer by default (`per_layer=True`): each layer's
     coefficient follows its own sparsity. The layers of a rectifier network
-    do not have the same sparsity under one coefficient (on MNIST the later
-    layers are sparser), so one shared factor (`per_layer=False`, steering
-    the sparsity of all hidden activations together, keeping the ratios of
-    the coefficients) meets the target on average while single layers stay
-    off it; per layer, every layer gets within the band.
+    do not reach the same sparsity under one coefficient, so one shared
+    factor (`per_layer=False`: all coefficients scaled together, from the
+    sparsity of all hidden activations) meets the target on average while
+    single layers stay off it. In a small MNIST run (784-256-256-256-10 on
+    3,000 examples, batch 10, target 0.9, ten epochs) the shared factor left
+    the first and last layers about nine points above and below the target,
+    while per-layer control brought the last two layers within the band.
+    A layer whose units died while the penalty was high stays sparser than
+    the target even at the smallest coefficient: dead units get no gradient.
 
     The coefficients are held in variables (`ActivationL1.coefficient_variable`)
     that the compiled train step reads on each step, on TensorFlow and on JAX
