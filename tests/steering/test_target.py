@@ -127,3 +127,20 @@ def test_checkpoints_saved_during_steering_load(problem, tmp_path):
               callbacks=[checkpoint, SparsityTarget(0.95, x, update_every=2)])
     restored = keras.saving.load_model(tmp_path / "epoch.keras")
     np.testing.assert_allclose(restored.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_plain_keras_layers_with_activation_l1_are_steered(problem):
+    x, y = problem
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((12,)),
+        keras.layers.Dense(32, activation="relu", activity_regularizer=ActivationL1(1e-4),
+                           name="dense_relu"),
+        keras.layers.Dense(2, activation="softmax"),
+    ])
+    model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+    history = model.fit(x, y, batch_size=16, epochs=2, verbose=0,
+                        callbacks=[SparsityTarget(0.9, x, update_every=4)]).history
+    assert history["activation_l1/dense_relu"][-1] > 1e-4
+    config = model.get_layer("dense_relu").get_config()["activity_regularizer"]["config"]
+    assert config["coefficient"] == history["activation_l1/dense_relu"][-1]
