@@ -67,10 +67,12 @@ class SparsityTarget(keras.callbacks.Callback):
     activations that are exactly 0.0 on a fixed random sample of the training
     inputs (in inference mode). After each update period (an epoch, or
     `update_every` batches), each coefficient `c` outside the band
-    `|s - target| <= tolerance` is multiplied, in log space, toward the target:
+    `|s - target| <= tolerance` is multiplied, in log space, toward the target,
+    by the sparsity `heading = clip(2 * s - s_previous, 0, 1)` it is heading
+    for one period ahead (`s_previous`: the last measurement):
 
     ``` python
-    factor = exp(rate * (logit(target) - logit(s)))
+    factor = exp(rate * (logit(target) - logit(heading)))
     c = clip(c * clip(factor, 1 / max_factor, max_factor), min_coefficient, max_coefficient)
     ```
 
@@ -79,7 +81,10 @@ class SparsityTarget(keras.callbacks.Callback):
     than at 0.5. A multiplicative step keeps the coefficient positive and
     treats 1e-5 -> 1e-4 like 1e-3 -> 1e-2, as the penalty's effect is
     roughly logarithmic in it; the clipped factor keeps one noisy measurement
-    from moving it far.
+    from moving it far. The sparsity follows the penalty with a lag of an
+    epoch or two; steering by `s` alone kept raising the penalty while the
+    sparsity was already climbing, overshot, and killed units (which a
+    lower penalty does not revive), so the rule looks one period ahead.
 
     Control is per layer by default (`per_layer=True`): each layer's
     coefficient follows its own sparsity. The layers of a rectifier network
@@ -189,6 +194,7 @@ class SparsityTarget(keras.callbacks.Callback):
         self.sparsities = []
         self._holders = []
         self._steps = 0
+        self._previous = None
 
     def on_train_begin(self, logs=None):
         model = self.model
@@ -216,6 +222,7 @@ class SparsityTarget(keras.callbacks.Callback):
             self._holders.append(holder)
         model.make_train_function(force=True)
         self._steps = 0
+        self._previous = None
 
     def on_train_batch_end(self, batch, logs=None):
         self._steps += 1
@@ -247,19 +254,24 @@ class SparsityTarget(keras.callbacks.Callback):
         self.sparsities = sparsities
         return sparsities
 
-    def _factor(self, sparsity):
+    def _factor(self, sparsity, heading):
         if abs(sparsity - self.target) <= self.tolerance:
             return 1.0
-        factor = math.exp(self.rate * (_logit(self.target) - _logit(sparsity)))
+        factor = math.exp(self.rate * (_logit(self.target) - _logit(heading)))
         return min(max(factor, 1.0 / self.max_factor), self.max_factor)
 
     def _update(self, sparsities):
-        if self.per_layer:
-            factors = [self._factor(s) for s in sparsities]
-        else:
+        if not self.per_layer:
             sizes = [float(np.prod(layer.output.shape[1:])) for layer in self.layers]
-            overall = float(np.average(sparsities, weights=sizes))
-            factors = [self._factor(overall)] * len(self.layers)
+            sparsities = [float(np.average(sparsities, weights=sizes))] * len(self.layers)
+        previous = self._previous or sparsities
+        self._previous = sparsities
+        # The sparsity follows the penalty with a lag: steer by where it is
+        # heading, one update period ahead at its last rate of change.
+        factors = [
+            self._factor(now, min(max(2 * now - before, 0.0), 1.0))
+            for now, before in zip(sparsities, previous)
+        ]
         for layer, factor in zip(self.layers, factors):
             regularizer = layer.activity_regularizer
             coefficient = regularizer.coefficient * factor
