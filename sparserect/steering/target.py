@@ -30,6 +30,7 @@ class _CoefficientHolder(keras.layers.Layer):
 
 
 def _attach(layer, holder):
+    """Adds `holder` to the sub-layers of a built (locked) `layer`."""
     locked = layer._tracker.locked
     layer._tracker.unlock()
     layer._tracker.add_to_store("layers", holder)
@@ -38,6 +39,7 @@ def _attach(layer, holder):
 
 
 def _detach(layer, holder):
+    """Removes `holder` from the sub-layers of `layer`: its weights are as before `fit`."""
     layer._tracker.untrack(holder)
 
 
@@ -137,6 +139,9 @@ class SparsityTarget(keras.callbacks.Callback):
             to `1000`.
         batch_size: Int > 0, examples per forward pass. Defaults to `1000`.
         seed: Int, seeds the sample. Defaults to `0`.
+
+    Attributes:
+        layers: The layers whose coefficients it adapts, set when `fit` starts.
     """
 
     def __init__(
@@ -191,7 +196,6 @@ class SparsityTarget(keras.callbacks.Callback):
         self.batch_size = int(batch_size)
         self.sample = _sample_inputs(data, max_examples, seed)
         self.layers = []
-        self.sparsities = []
         self._holders = []
         self._steps = 0
         self._previous = None
@@ -250,9 +254,7 @@ class SparsityTarget(keras.callbacks.Callback):
     def _measure(self):
         # On JAX, reading `self.model` first writes the trained state into the variables.
         extractor, _ = activation_extractor(self.model, self.layers)
-        sparsities = exact_sparsity(extractor, self.sample, self.batch_size)
-        self.sparsities = sparsities
-        return sparsities
+        return exact_sparsity(extractor, self.sample, self.batch_size)
 
     def _factor(self, sparsity, heading):
         if abs(sparsity - self.target) <= self.tolerance:

@@ -144,3 +144,8 @@ def test_plain_keras_layers_with_activation_l1_are_steered(problem):
     assert history["activation_l1/dense_relu"][-1] > 1e-4
     config = model.get_layer("dense_relu").get_config()["activity_regularizer"]["config"]
     assert config["coefficient"] == history["activation_l1/dense_relu"][-1]
+
+
+def test_data_that_is_not_arrays_is_refused():
+    with pytest.raises(ValueError, match="Received: data=generator"):
+        SparsityTarget(0.9, (row for row in np.zeros((4, 3))))
