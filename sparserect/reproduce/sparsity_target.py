@@ -1,5 +1,6 @@
 """Figure 3 by steering: a sparsity target during training, and calibrated thresholds after it."""
 
+import dataclasses
 import logging
 import os
 import pathlib
@@ -11,6 +12,7 @@ import numpy as np
 
 from sparserect import datasets
 from sparserect.layers import build_network
+from sparserect.layers.network import PAPER_HIDDEN_UNITS
 from sparserect.layers.sparsity import activation_extractor
 from sparserect.reproduce import paper
 from sparserect.steering import SparsityTarget
@@ -71,9 +73,11 @@ class _Curve(keras.callbacks.Callback):
         logger.info("epoch %d: test error %.4f, sparsity %s", epoch + 1, error, sparsity)
 
 
-def _train(data, *, activation_l1, callbacks, epochs, batch_size, learning_rate, seed):
+def _train(data, *, hidden_units, activation_l1, callbacks, epochs, batch_size, learning_rate,
+           seed):
     keras.utils.set_random_seed(seed)
-    model = build_network(data.train.x.shape[1:], 10, activation_l1=activation_l1, seed=seed)
+    model = build_network(data.train.x.shape[1:], 10, hidden_units,
+                          activation_l1=activation_l1, seed=seed)
     model.compile(keras.optimizers.SGD(learning_rate), "sparse_categorical_crossentropy")
     curve = _Curve(data.test.x, data.test.y)
     start = time.perf_counter()
@@ -113,6 +117,8 @@ def run_sparsity_target(
     initial_activation_l1=0.001,
     update_every=1000,
     calibration_examples=10000,
+    hidden_units=PAPER_HIDDEN_UNITS,
+    train_examples=None,
     data_dir=None,
     seed=0,
 ):
@@ -139,6 +145,8 @@ def run_sparsity_target(
         update_every: Int > 0 (batches between updates of the coefficients)
             or `None` (once per epoch).
         calibration_examples: Int > 0, training inputs the thresholds are set on.
+        hidden_units: Widths of the hidden blocks (the paper: 1000, 1000, 1000).
+        train_examples: Int > 0 or `None` (all 50,000): train on the first ones.
         data_dir: Folder of the MNIST files.
         seed: Int, seeds the networks.
 
@@ -152,13 +160,18 @@ def run_sparsity_target(
     check_positive_int("calibration_examples", calibration_examples)
     out = pathlib.Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    check_positive_int("train_examples", train_examples, allow_none=True)
     data = datasets.load_mnist(data_dir=data_dir, download=False)
+    if train_examples is not None:
+        data = dataclasses.replace(data, train=data.train.take(np.arange(
+            min(train_examples, len(data.train)))))
     settings = {"epochs": epochs, "batch_size": batch_size, "learning_rate": learning_rate,
-                "seed": seed, "update_every": update_every}
+                "seed": seed, "update_every": update_every,
+                "hidden_units": list(hidden_units), "train_examples": len(data.train)}
     results = []
     model, curve, seconds = _train(
-        data, activation_l1=0.0, callbacks=[], epochs=epochs, batch_size=batch_size,
-        learning_rate=learning_rate, seed=seed,
+        data, hidden_units=hidden_units, activation_l1=0.0, callbacks=[], epochs=epochs,
+        batch_size=batch_size, learning_rate=learning_rate, seed=seed,
     )
     result = _result("unpenalized", None, model, data, curve, seconds, **settings)
     write_json(out / "unpenalized.json", result)
@@ -187,8 +200,8 @@ def run_sparsity_target(
     for target in targets:
         steering = SparsityTarget(target, data.train.x, update_every=update_every)
         model, curve, seconds = _train(
-            data, activation_l1=initial_activation_l1, callbacks=[steering],
-            epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
+            data, hidden_units=hidden_units, activation_l1=initial_activation_l1,
+            callbacks=[steering], epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
         )
         coefficients = {
             layer.name: layer.activity_regularizer.coefficient for layer in steering.layers
