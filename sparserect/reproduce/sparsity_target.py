@@ -13,7 +13,7 @@ import numpy as np
 from sparserect import datasets
 from sparserect.layers import build_network
 from sparserect.layers.network import PAPER_HIDDEN_UNITS
-from sparserect.layers.sparsity import activation_extractor
+from sparserect.measurement.hidden import activation_extractor
 from sparserect.reproduce import paper
 from sparserect.steering import SparsityTarget
 from sparserect.steering import calibrate_thresholds

@@ -6,8 +6,8 @@ import keras
 import numpy as np
 
 from sparserect.layers.hidden_block import HiddenBlock
-from sparserect.layers.sparsity import activation_extractor
-from sparserect.layers.sparsity import hidden_layers
+from sparserect.measurement.hidden import activation_extractor
+from sparserect.measurement.hidden import hidden_layers
 from sparserect.layers.thresholded_rectifier import ThresholdedRectifier
 from sparserect.steering.zeros import check_exact_zeros
 from sparserect._checks import check_bool

@@ -7,7 +7,7 @@ import numpy as np
 
 from sparserect.layers.activation_l1 import ActivationL1
 from sparserect.layers.hidden_block import HiddenBlock
-from sparserect.layers.sparsity import activation_extractor
+from sparserect.measurement.hidden import activation_extractor
 from sparserect.steering.zeros import check_exact_zeros
 from sparserect.steering.zeros import exact_sparsity
 from sparserect._checks import check_bool

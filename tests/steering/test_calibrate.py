@@ -2,7 +2,8 @@ import keras
 import numpy as np
 import pytest
 
-from sparserect.layers import ThresholdedRectifier, build_network, sparsity_report
+from sparserect.layers import ThresholdedRectifier, build_network
+from sparserect.measurement import sparsity_report
 from sparserect.steering import calibrate_thresholds
 
 pytestmark = pytest.mark.backend
