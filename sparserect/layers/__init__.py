@@ -21,6 +21,7 @@ from sparserect.layers.members import MemberInitializer, member_seeds
 from sparserect.layers.network import build_network, count_members, extract_member
 from sparserect.layers.scaled_softplus import ScaledSoftplus, scaled_softplus
 from sparserect.layers.sign_flip import SignFlip
+from sparserect.layers.thresholded_rectifier import ThresholdedRectifier
 
 __all__ = [
     "ActivationL1",
@@ -31,6 +32,7 @@ __all__ = [
     "ScaledSoftplus",
     "SignFlip",
     "SparsityCallback",
+    "ThresholdedRectifier",
     "activations",
     "build_network",
     "count_members",

@@ -44,6 +44,14 @@ class ActivationL1(keras.regularizers.Regularizer):
     ActivationL1([0.0, 0.001])(np.ones((2, 2, 3)))  # 0.001 * 6 = 0.006
     ```
 
+    A single coefficient can be made adjustable during training:
+    `coefficient_variable()` returns a non-trainable float32
+    `keras.Variable` that the penalty reads from then on, and
+    `set_coefficient(value)` changes both it and `coefficient` (which
+    `get_config` writes). A compiled train step reads the variable on every
+    step; on JAX, the variable must be part of the model's state, which
+    `sparserect.steering.SparsityTarget` arranges during `fit`.
+
     Args:
         coefficient: Finite float >= 0 (a Python or NumPy number), the
             weight of the penalty, or a sequence of them, one per member.
@@ -52,9 +60,43 @@ class ActivationL1(keras.regularizers.Regularizer):
 
     def __init__(self, coefficient=0.001):
         self.coefficient = number_or_per_member("coefficient", coefficient)
+        self._variable = None
+
+    def coefficient_variable(self):
+        """Returns the variable the penalty reads its coefficient from, made on first call.
+
+        Only a single coefficient (not one per member) can be a variable.
+        """
+        if isinstance(self.coefficient, list):
+            raise ValueError(
+                "Only a single coefficient can be adjusted during training, not one "
+                f"per member. Received: coefficient={self.coefficient!r}"
+            )
+        if self._variable is None:
+            self._variable = keras.Variable(
+                self.coefficient,
+                dtype="float32",
+                trainable=False,
+                name="activation_l1_coefficient",
+            )
+        return self._variable
+
+    def set_coefficient(self, value):
+        """Sets the single coefficient to `value` (a float >= 0), and its variable if made."""
+        value = number_or_per_member("value", value)
+        if isinstance(value, list) or isinstance(self.coefficient, list):
+            raise ValueError(
+                "`set_coefficient` sets a single coefficient, of a regularizer with "
+                f"one. Received: value={value!r}, coefficient={self.coefficient!r}"
+            )
+        self.coefficient = value
+        if self._variable is not None:
+            self._variable.assign(value)
 
     def __call__(self, x):
         x = ops.absolute(ops.cast(x, "float32"))
+        if self._variable is not None:
+            return ops.convert_to_tensor(self._variable) * ops.sum(x)
         if not isinstance(self.coefficient, list):
             return self.coefficient * ops.sum(x)
         members = len(self.coefficient)
