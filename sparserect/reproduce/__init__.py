@@ -6,7 +6,8 @@
 - `run_softplus_sharpness`: the rescaled softplus against the rectifier;
 - `run_sentiment` (`run_ratings`, `run_amazon`, `run_polarity`): the
   bag-of-words sentiment experiments, rating RMSE and polarity accuracy;
-- `train_configuration`: trains and measures one network (the shared seam);
+- `train`: trains and measures the network of a `sparserect.config.Config`
+  (`CONFIGS` holds the named ones), `train_configuration` its keyword form;
   `fine_tune`, its fine-tuning loop, for one network or a model of members;
   `RunResult`, the record that both give.
 
@@ -21,11 +22,11 @@ imports `sparserect.reproduce._cli`, does not import Keras.
 from sparserect._lazy import lazy_exports
 
 _EXPORTS = {
-    "PRESETS": "runner",
-    "Preset": "runner",
+    "CONFIGS": "configs",
     "EarlyStoppingOnError": "training",
     "RunResult": "training",
     "fine_tune": "training",
+    "train": "training",
     "train_configuration": "training",
     "run_table1": "table1",
     "run_sparsity": "sparsity",

@@ -227,17 +227,18 @@ def _run_all(directory, jobs, resume, dataset, settings):
     """Runs `(key, model name, make_dataset, train)` jobs with `runner.run_jobs`.
 
     A job's data set is built only if it trains. Each result records its
-    settings (`runner.resume_settings` of `dataset`, the model and
-    `settings`), and `resume` refuses stored results of other settings.
+    configuration (the data set, its training-set size, the model and
+    `settings`), and `resume` refuses stored results of another one.
     """
-    chosen = {
-        key: runner.resume_settings(dataset, {
-            "model": model,
-            "pretraining": model != BASELINE and TextModel.parse(model).pretrained,
+    chosen = {}
+    for key, model, _, _ in jobs:
+        config = {
+            "dataset": dataset.name, "train_size": len(dataset.train), "model": model,
             **dataclasses.asdict(settings),
-        })
-        for key, model, _, _ in jobs
-    }
+        }
+        if model == BASELINE or not TextModel.parse(model).pretrained:
+            config = {k: v for k, v in config.items() if not k.startswith("pretraining_")}
+        chosen[key] = {"config": config}
     store = results_lib.RunStore(directory)
     if resume:
         runner.check_resumable(store, chosen)
@@ -245,7 +246,7 @@ def _run_all(directory, jobs, resume, dataset, settings):
         store,
         [(key, lambda make=make, train=train: train(make())) for key, _, make, train in jobs],
         resume=resume,
-        settings=chosen,
+        records=chosen,
     )
 
 

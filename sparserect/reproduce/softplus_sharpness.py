@@ -1,10 +1,10 @@
 """The rescaled softplus (1/a) softplus(a x) against the rectifier (the paper's NORB table)."""
 
+import dataclasses
 import pathlib
 
 import pandas as pd
 
-from sparserect import layers
 from sparserect.reproduce import paper
 from sparserect.reproduce import plots
 from sparserect.reproduce import results as results_lib
@@ -14,8 +14,9 @@ SHARPNESS = tuple(a for a in paper.SOFTPLUS_SHARPNESS if a is not None)
 
 
 def run_softplus_sharpness(
-    dataset="norb",
+    dataset=None,
     *,
+    config=None,
     sharpness=SHARPNESS,
     include_rectifier=True,
     seeds=(0,),
@@ -24,7 +25,7 @@ def run_softplus_sharpness(
     data_dir=None,
     quick=False,
     train=None,
-    **preset_overrides,
+    **overrides,
 ):
     """Runs the rescaled-softplus comparison and writes `<out>/softplus-sharpness/`.
 
@@ -34,7 +35,11 @@ def run_softplus_sharpness(
     NORB errors beside ours) and `softplus_sharpness.png`.
 
     Args:
-        dataset: Data set name (the paper: `"norb"`).
+        dataset: Data set name (the paper: `"norb"`, the default), or
+            `None` for the named configuration's.
+        config: A name of `configs.CONFIGS` (e.g. `"softplus-sharpness"`)
+            whose data set and training settings to use, or `None` for the
+            data set's.
         sharpness: The values of `a` (paper: 1, 1.3, 2, 3, 6).
         include_rectifier: Whether to add the rectifier network.
         seeds: Seeds, ints >= 0 (at least one); each gives one network per
@@ -43,27 +48,30 @@ def run_softplus_sharpness(
         resume: Whether to keep the networks already in `runs/`; a
             `ValueError` if one was trained with other settings.
         data_dir: Folder of the data files.
-        quick: Whether to use the `--quick` preset.
-        train: Optional replacement of `train_configuration`.
-        **preset_overrides: Fields of `runner.Preset`.
+        quick: Whether to make it a smoke run (`configs.quick`).
+        train: Optional replacement of `training.train`.
+        **overrides: Configuration fields by their
+            `sparserect.config.flat_names()` (`epochs`, `hidden_units`, ...).
 
     Returns:
         The summary `pandas.DataFrame`, one row per activation.
     """
     seeds = runner.check_seeds(seeds)
-    settings = runner.preset(dataset, quick=quick, **preset_overrides)
-    data = runner.load_dataset(dataset, data_dir, settings.train_size)
+    base = runner.experiment_config(
+        dataset or (None if config else "norb"), config=config, quick=quick, **overrides
+    )
+    base = dataclasses.replace(base, pretraining=None)
+    data = runner.load_dataset(base.dataset, data_dir, base.train_size)
     choices = [float(a) for a in sharpness] + ([None] if include_rectifier else [])
     configurations = []
     for a in choices:
+        network = dataclasses.replace(
+            base.network, activation="rectifier" if a is None else "softplus", sharpness=a
+        )
+        name = "rectifier" if a is None else f"softplus_a{a:g}"
         for seed in seeds:
-            activation = "rectifier" if a is None else layers.ScaledSoftplus(sharpness=a)
-            name = "rectifier" if a is None else f"softplus_a{a:g}"
             key = results_lib.run_key(**{"": name}, seed=seed)
-            configurations.append((key, dict(
-                activation=activation, pretraining=False, seed=seed,
-                **settings.training_arguments(),
-            )))
+            configurations.append((key, dataclasses.replace(base, network=network), seed))
     directory = pathlib.Path(out) / "softplus-sharpness"
     outcomes = runner.run_configurations(
         directory, data, configurations, resume=resume,
@@ -80,7 +88,7 @@ def run_softplus_sharpness(
         seeds=("seed", "count"),
     ).reset_index()
     summary["paper_test_error"] = [
-        paper.SOFTPLUS_SHARPNESS.get(None if pd.isna(a) else a) if dataset == "norb" else None
+        paper.SOFTPLUS_SHARPNESS.get(None if pd.isna(a) else a) if base.dataset == "norb" else None
         for a in summary["sharpness"]
     ]
     results_lib.write_csv(directory / "summary.csv", summary)
@@ -98,5 +106,5 @@ def run_softplus_sharpness(
         directory / "table.md",
         results_lib.markdown_table(table) + results_lib.weight_decay_note(frame),
     )
-    plots.plot_softplus_sharpness(summary, dataset, directory / "softplus_sharpness.png")
+    plots.plot_softplus_sharpness(summary, base.dataset, directory / "softplus_sharpness.png")
     return summary

@@ -1,5 +1,6 @@
 """Figure 3: test error against exact sparsity, the activation L1 coefficient spread over [0, 0.01]."""
 
+import dataclasses
 import pathlib
 
 import numpy as np
@@ -14,18 +15,18 @@ from sparserect._checks import check_positive_int
 
 
 def run_sparsity(
-    dataset="mnist",
+    dataset=None,
     *,
+    config=None,
     networks=10,
     l1_range=paper.FIGURE3_L1_RANGE,
     out="results",
     resume=False,
     data_dir=None,
     quick=False,
-    sign_trick=False,
     train=None,
     ensemble=False,
-    **preset_overrides,
+    **overrides,
 ):
     """Runs Figure 3 and writes `<out>/sparsity/`; returns one row per network.
 
@@ -38,7 +39,10 @@ def run_sparsity(
     against average exact sparsity, with the paper's 85% mark).
 
     Args:
-        dataset: Data set name (the paper: `"mnist"`).
+        dataset: Data set name (the paper: `"mnist"`, the default), or
+            `None` for the named configuration's.
+        config: A name of `configs.CONFIGS` (e.g. `"figure3"`) whose data
+            set and training settings to use, or `None` for the data set's.
         networks: Int > 0, the number of networks (paper: 200).
         l1_range: `(low, high)`, finite numbers with `0 <= low <= high`:
             the range of the L1 coefficients (paper: `(0, 0.01)`).
@@ -46,14 +50,14 @@ def run_sparsity(
         resume: Whether to keep the networks already in `runs/`; a
             `ValueError` if one was trained with other settings.
         data_dir: Folder of the data files.
-        quick: Whether to use the `--quick` preset.
-        sign_trick: Whether to use the sign trick.
-        train: Optional replacement of `train_configuration`.
+        quick: Whether to make it a smoke run (`configs.quick`).
+        train: Optional replacement of `training.train`.
         ensemble: Whether to train the networks without pre-training as
             one vectorised ensemble per activation (`--ensemble`; see
             `runner.run_configurations`), one fit for all seeds and L1
             coefficients instead of one per network.
-        **preset_overrides: Fields of `runner.Preset`.
+        **overrides: Configuration fields by their
+            `sparserect.config.flat_names()` (`epochs`, `sign_trick`, ...).
 
     Returns:
         A `pandas.DataFrame` with `activation_l1`, `seed`, `test_error`,
@@ -61,14 +65,15 @@ def run_sparsity(
     """
     check_positive_int("networks", networks)
     check_l1_range(l1_range)
-    settings = runner.preset(dataset, quick=quick, **preset_overrides)
-    data = runner.load_dataset(dataset, data_dir, settings.train_size)
+    base = runner.experiment_config(
+        dataset or (None if config else "mnist"), config=config, quick=quick,
+        activation="rectifier", **overrides,
+    )
+    base = dataclasses.replace(base, pretraining=None)
+    data = runner.load_dataset(base.dataset, data_dir, base.train_size)
     coefficients = np.linspace(*l1_range, networks) if networks > 1 else np.array([l1_range[1]])
     configurations = [
-        (results_lib.run_key(l1=f"{l1:.5f}", seed=seed), dict(
-            activation="rectifier", pretraining=False, activation_l1=float(l1), seed=seed,
-            sign_trick=sign_trick, **settings.training_arguments(),
-        ))
+        (results_lib.run_key(l1=f"{l1:.5f}", seed=seed), base.replace(activation_l1=float(l1)), seed)
         for seed, l1 in enumerate(coefficients)
     ]
     directory = pathlib.Path(out) / "sparsity"
@@ -98,7 +103,7 @@ def run_sparsity(
         directory / "table.md",
         results_lib.markdown_table(table) + note + results_lib.weight_decay_note(frame),
     )
-    plots.plot_figure3(frame, dataset, directory / "figure3.png")
+    plots.plot_figure3(frame, base.dataset, directory / "figure3.png")
     return frame
 
 

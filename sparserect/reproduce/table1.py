@@ -1,12 +1,13 @@
 """Table 1: test error of rectifier, tanh and softplus networks, with and without pre-training."""
 
+import dataclasses
 import pathlib
 
 import pandas as pd
 
-from sparserect._checks import check_non_negative_number
 from sparserect.layers import activations
 from sparserect.pretraining import autoencoder
+from sparserect.reproduce import configs
 from sparserect.reproduce import paper
 from sparserect.reproduce import plots
 from sparserect.reproduce import results as results_lib
@@ -16,10 +17,11 @@ ACTIVATIONS = ("rectifier", "tanh", "softplus")
 
 
 def run_table1(
-    dataset="digits",
+    dataset=None,
     *,
-    activations=ACTIVATIONS,
-    pretraining=(False, True),
+    config=None,
+    activations=None,
+    pretraining=None,
     seeds=(0,),
     out="results",
     resume=False,
@@ -27,17 +29,15 @@ def run_table1(
     quick=False,
     reconstruction=None,
     tanh_reconstruction="cross_entropy",
-    sign_trick=False,
     activation_l1=None,
-    pretraining_activation_l1=None,
     train=None,
     ensemble=False,
-    **preset_overrides,
+    **overrides,
 ):
     """Runs Table 1 and writes `<out>/table1/`; returns the summary `DataFrame`.
 
     One network per activation, pre-training choice and seed, each trained
-    by `train_configuration` (learning rate chosen by validation error, early
+    by `training.train` (learning rate chosen by validation error, early
     stopping) and stored in `runs/` as soon as it is done. Then:
     `results.csv` (one row per network), `summary.csv` (mean and standard
     deviation over seeds, the paper's error beside), `table.md` and
@@ -45,80 +45,88 @@ def run_table1(
 
     Args:
         dataset: Data set name (`"digits"`, `"mnist"`, `"cifar10"`,
-            `"norb"`, `"nistp"`, `"mnist-p"`).
-        activations: Activation names of `sparserect.layers`.
-        pretraining: Booleans: which of without / with pre-training to run.
+            `"norb"`, `"nistp"`, `"mnist-p"`), or `None` for the named
+            configuration's (or `"digits"`).
+        config: A name of `configs.CONFIGS` whose data set and training
+            settings to use, or `None` for the data set's
+            (`configs.base_config`).
+        activations: Activation names of `sparserect.layers`, or `None`
+            for all three (`ACTIVATIONS`), or the cell's when `config` names
+            a Table 1 cell (`"mnist-tanh"`).
+        pretraining: Booleans: which of without / with pre-training to run,
+            or `None` for both, or the cell's when `config` names one.
         seeds: Seeds, ints >= 0 (at least one); each gives one network per
             configuration.
         out: The results folder.
         resume: Whether to keep the networks already in `runs/`; a
-            `ValueError` if one was trained with other settings.
+            `ValueError` if one was trained with another configuration.
         data_dir: Folder of the data files.
-        quick: Whether to use the `--quick` preset.
+        quick: Whether to make it a smoke run (`configs.quick`).
         reconstruction: Pre-training reconstruction of the rectifier and
             softplus networks (`"softplus_quadratic"` or
             `"sigmoid_cross_entropy"`); `None` for the paper's choice.
         tanh_reconstruction: Pre-training reconstruction of the tanh
             networks: `"cross_entropy"` (a sigmoid decoder, the default) or
             `"tanh_cross_entropy"` (the authors' tanh decoder).
-        sign_trick: Whether to use the sign trick.
         activation_l1: The activation L1 coefficient of every network, or
             `None` for `paper.image_activation_l1`: 0.001 for the unbounded
             activations (rectifier, softplus), 0 for tanh.
-        pretraining_activation_l1: `None` for the same coefficient in
-            pre-training (the paper), or a float >= 0 for pre-training alone.
-        train: Optional replacement of `train_configuration`.
+        train: Optional replacement of `training.train`.
         ensemble: Whether to train the networks without pre-training as
             one vectorised ensemble per activation (`--ensemble`; see
             `runner.run_configurations`), one fit for all seeds and L1
             coefficients instead of one per network.
-        **preset_overrides: Fields of `runner.Preset` (`epochs`,
-            `learning_rates`, `hidden_units`, `train_size`, ...).
+        **overrides: Configuration fields by their
+            `sparserect.config.flat_names()` (`epochs`, `learning_rates`,
+            `hidden_units`, `train_size`, `sign_trick`,
+            `pretraining_activation_l1`, ...).
 
     Returns:
         The summary `pandas.DataFrame`, one row per activation, pre-training
         choice, activation L1 coefficient (of fine-tuning and of
-        pre-training), sign trick and weight decay (`resume` refuses stored
-        networks of other settings, but files written before results
-        recorded their settings may differ in these: they get rows of their
-        own).
+        pre-training), sign trick and weight decay.
     """
     seeds = runner.check_seeds(seeds)
-    if pretraining_activation_l1 is not None:
-        check_non_negative_number("pretraining_activation_l1", pretraining_activation_l1)
     if reconstruction is not None:
         autoencoder.check_reconstruction(reconstruction)
     autoencoder.check_reconstruction(tanh_reconstruction, "tanh_reconstruction")
-    settings = runner.preset(dataset, quick=quick, **preset_overrides)
-    data = runner.load_dataset(dataset, data_dir, settings.train_size)
+    base = runner.experiment_config(dataset, config=config, quick=quick, **overrides)
+    cell = configs.TABLE1_CELLS.get(config)
+    if activations is None:
+        activations = ACTIVATIONS if cell is None else (cell[0],)
+    if pretraining is None:
+        pretraining = (False, True) if cell is None else (cell[1],)
+    if cell is not None and base.pretraining is None:
+        base = dataclasses.replace(base, pretraining=configs.base_config(base.dataset).pretraining)
+    data = runner.load_dataset(base.dataset, data_dir, base.train_size)
     configurations = []
     for pretrained in pretraining:
         for activation in activations:
-            choice = False
+            cell = base.replace(
+                activation=activation,
+                activation_l1=(
+                    paper.image_activation_l1(activation) if activation_l1 is None
+                    else activation_l1
+                ),
+            )
             if pretrained:
-                choice = tanh_reconstruction if activation == "tanh" else (
-                    reconstruction or paper_reconstruction(activation)
-                )
+                cell = cell.replace(pretraining_reconstruction=(
+                    tanh_reconstruction if activation == "tanh"
+                    else reconstruction or paper_reconstruction(activation)
+                ))
+            else:
+                cell = dataclasses.replace(cell, pretraining=None)
             for seed in seeds:
                 key = results_lib.run_key(
                     **{"": activation}, pre="trained" if pretrained else "none", seed=seed
                 )
-                configurations.append((key, dict(
-                    activation=activation, pretraining=choice, seed=seed,
-                    sign_trick=sign_trick,
-                    activation_l1=(
-                        paper.image_activation_l1(activation) if activation_l1 is None
-                        else activation_l1
-                    ),
-                    pretraining_activation_l1=pretraining_activation_l1,
-                    **settings.training_arguments(),
-                )))
+                configurations.append((key, cell, seed))
     directory = pathlib.Path(out) / "table1"
     outcomes = runner.run_configurations(
         directory, data, configurations, resume=resume, ensemble=ensemble,
         **({} if train is None else {"train": train}),
     )
-    return write_table1(directory, outcomes, dataset)
+    return write_table1(directory, outcomes, base.dataset)
 
 
 def write_table1(directory, outcomes, dataset):

@@ -1,6 +1,8 @@
 """Training one configuration the paper's way: SGD, batch 10, learning rate by validation error.
 
-`train_configuration` is the one seam of every experiment: it builds a
+`train(dataset, config, seed=...)` trains the network a
+`sparserect.config.Config` describes; `train_configuration`, its keyword
+form, is the one seam of every experiment: it builds a
 network, optionally pre-trains it, fine-tunes it for each candidate learning
 rate with early stopping on the validation error (restoring the best
 weights), keeps the learning rate with the lowest validation error, and
@@ -17,6 +19,7 @@ import types
 import keras
 import numpy as np
 
+from sparserect import datasets
 from sparserect import ensembles
 from sparserect import layers
 from sparserect import measurement
@@ -25,14 +28,13 @@ from sparserect.measurement import members as member_measures
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
 from sparserect._selection import choose_learning_rates
+from sparserect.config import PAPER_BATCH_SIZE
+from sparserect.config import PAPER_LEARNING_RATES
 from sparserect.optimizers import MemberSGD
 from sparserect.optimizers import plain_sgd
 from sparserect.reproduce.checkpoints import epoch_order
 
 logger = logging.getLogger(__name__)
-
-PAPER_LEARNING_RATES = (0.1, 0.01, 0.001, 0.0001)
-PAPER_BATCH_SIZE = 10
 
 
 class EarlyStoppingOnError(keras.callbacks.Callback):
@@ -798,3 +800,59 @@ def train_configuration(
         test_error=1.0 - float(test["accuracy"]), **sparsity,
         wall_time=time.perf_counter() - start, measurements=measurements, **pretrained,
     ).as_dict()
+
+
+def train(dataset, config, *, seed, callbacks=(), checkpoint=None):
+    """Trains and measures the network of a `sparserect.config.Config`.
+
+    Optional pre-training (`config.pretraining`), then fine-tuning for each
+    candidate learning rate, as `train_configuration` (the same trainer,
+    `fine_tune`). `config.dataset` and `config.train_size` name the data;
+    `dataset` is that data, already loaded.
+
+    Example:
+
+    ```python
+    from sparserect import datasets
+    from sparserect.reproduce import configs
+    result = train(datasets.load("digits"), configs.get("quick").config, seed=0)
+    result["test_error"]
+    ```
+
+    Args:
+        dataset: A `sparserect.datasets.Dataset`.
+        config: A `sparserect.config.Config`.
+        seed: Int >= 0, seeds the weights, sign masks, noise and shuffling.
+        callbacks: Extra Keras callbacks for every fine-tuning `fit`.
+        checkpoint: Optional `checkpoints.Checkpoint` (see `train_configuration`).
+
+    Returns:
+        The result dict of `train_configuration`.
+    """
+    network, tuning, pretrained = config.network, config.fine_tuning, config.pretraining
+    activation = network.activation
+    if network.sharpness is not None:
+        activation = layers.ScaledSoftplus(sharpness=network.sharpness)
+    arguments = {}
+    if pretrained is not None:
+        noise = pretrained.noise
+        if pretrained.salt_and_pepper:
+            rates = noise if isinstance(noise, tuple) else (noise,)
+            first = pretraining_lib.SaltAndPepperNoise(
+                rates[0], salt_probability=datasets.nonzero_fraction(dataset.train.x), seed=seed
+            )
+            noise = (first, *rates[1:])
+        arguments = dict(
+            pretraining=pretrained.reconstruction or True, noise=noise,
+            pretraining_epochs=pretrained.epochs,
+            pretraining_learning_rate=pretrained.learning_rate,
+            pretraining_activation_l1=pretrained.activation_l1,
+        )
+    return train_configuration(
+        dataset, activation, hidden_units=network.hidden_units,
+        activation_l1=network.activation_l1, sign_trick=network.sign_trick,
+        weight_decay=network.weight_decay, learning_rates=tuning.learning_rates,
+        epochs=tuning.epochs, patience=tuning.patience, min_epochs=tuning.min_epochs,
+        selection_epochs=tuning.selection_epochs, batch_size=tuning.batch_size, seed=seed,
+        callbacks=callbacks, checkpoint=checkpoint, **arguments,
+    )

@@ -1,16 +1,16 @@
 """End-to-end runs of every experiment on tiny data, and resuming an interrupted run."""
 
-import dataclasses
 import json
 import re
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from sparserect import cli
 from sparserect import reproduce
+from sparserect.config import Config
 from sparserect.reproduce import runner
+from sparserect.reproduce import table1
 
 FAST = dict(hidden_units=(16,), epochs=1, patience=1, learning_rates=(0.1,), pretraining_epochs=1)
 
@@ -118,11 +118,13 @@ def test_an_ensemble_compares_learning_rates_after_selection_epochs(tmp_path, ti
 
 
 def _fake_train(calls, fail_after=None):
-    """A stand-in for train_configuration: deterministic, instant, can fail."""
+    """A stand-in for `training.train`: deterministic, instant, can fail."""
 
-    def train(dataset, activation, pretraining, seed, **kwargs):
+    def train(dataset, config, *, seed, checkpoint=None):
         if fail_after is not None and len(calls) == fail_after:
             raise KeyboardInterrupt("interrupted")
+        activation = config.network.activation
+        pretraining = config.pretraining and config.pretraining.reconstruction
         calls.append((activation, bool(pretraining), seed))
         error = 0.01 * (1 + seed) + (0.005 if pretraining else 0)
         return {
@@ -132,7 +134,8 @@ def _fake_train(calls, fail_after=None):
             "test_error": error, "average_sparsity": 0.8, "layer_sparsity": [0.7, 0.9],
             "dead_units": [1 + seed, 2], "dead_fraction": 0.1, "best_epoch": 2, "epochs_run": 3,
             "pretraining_loss": None, "wall_time": 1.0,
-            "activation_l1": kwargs["activation_l1"], "sign_trick": kwargs["sign_trick"],
+            "activation_l1": config.network.activation_l1,
+            "sign_trick": config.network.sign_trick,
         }
 
     return train
@@ -160,12 +163,17 @@ def test_interrupted_table1_resumes_where_it_stopped(tmp_path, tiny_digits):
     assert stored["key"] == "rectifier-prenone-seed0"
 
 
-def _forget_settings(folder):
-    """Makes the stored results look written before results recorded their settings."""
-    for path in (folder / "runs").glob("*.json"):
-        stored = json.loads(path.read_text())
-        del stored["settings"]
-        path.write_text(json.dumps(stored))
+def _tabulate_together(tmp_path, *runs):
+    """Runs Table 1 once per `(train, arguments)` into its own folder, then tabulates all."""
+    outcomes = []
+    for index, (train, arguments) in enumerate(runs):
+        reproduce.run_table1("digits", train=train, out=tmp_path / str(index), **arguments)
+        outcomes += [
+            json.loads(path.read_text())
+            for path in (tmp_path / str(index) / "table1" / "runs").glob("*.json")
+        ]
+    outcomes.sort(key=lambda outcome: outcome["key"])
+    return table1.write_table1(tmp_path / "table1", outcomes, "digits")
 
 
 def test_resume_refuses_networks_trained_with_other_settings(tmp_path, tiny_digits):
@@ -173,7 +181,7 @@ def test_resume_refuses_networks_trained_with_other_settings(tmp_path, tiny_digi
     reproduce.run_table1("digits", train=_fake_train([]), **arguments)
     calls = []
     with pytest.raises(ValueError, match=r"Received: .*rectifier-prenone-seed0.json "
-                       r"\(activation_l1=0.001 there, 0.0 now\)$"):
+                       r"\(config.network.activation_l1=0.001 there, 0.0 now\)$"):
         reproduce.run_table1(
             "digits", train=_fake_train(calls), seeds=(0, 1), activation_l1=0.0, resume=True,
             **arguments,
@@ -190,23 +198,46 @@ def test_resume_refuses_networks_of_another_data_set_or_training_set(
     )
     monkeypatch.setattr(runner, "load_dataset", lambda *args, **kwargs: tiny_dataset)
     reproduce.run_table1("digits", **arguments)
-    other = dataclasses.replace(tiny_dataset, name="other")
-    monkeypatch.setattr(runner, "load_dataset", lambda *args, **kwargs: other)
-    with pytest.raises(ValueError, match=f"dataset={tiny_dataset.name!r} there, 'other' now"):
+    with pytest.raises(ValueError, match="config.dataset='digits' there, 'mnist' now"):
         reproduce.run_table1("mnist", resume=True, **arguments)
-    subset = dataclasses.replace(tiny_dataset, train=tiny_dataset.train.take(np.arange(10)))
-    monkeypatch.setattr(runner, "load_dataset", lambda *args, **kwargs: subset)
-    size = len(tiny_dataset.train)
-    with pytest.raises(ValueError, match=f"train_size={size} there, 10 now"):
+    with pytest.raises(ValueError, match="config.train_size=None there, 10 now"):
+        reproduce.run_table1("digits", resume=True, train_size=10, **arguments)
+
+
+def test_resume_of_results_without_a_configuration_says_how_to_migrate(tmp_path, tiny_digits):
+    arguments = dict(
+        activations=("rectifier",), pretraining=(False,), out=tmp_path, train=_fake_train([]),
+        **FAST,
+    )
+    reproduce.run_table1("digits", **arguments)
+    path = tmp_path / "table1" / "runs" / "rectifier-prenone-seed0.json"
+    stored = json.loads(path.read_text())
+    del stored["config"]  # as written before results stored their configuration
+    path.write_text(json.dumps(stored))
+    with pytest.raises(ValueError, match="run again without `resume` .* into a new folder"):
         reproduce.run_table1("digits", resume=True, **arguments)
+
+
+def test_stored_results_record_configuration_seed_and_environment(tmp_path, tiny_digits):
+    reproduce.run_table1(
+        "digits", activations=("tanh",), pretraining=(True,), seeds=(3,), out=tmp_path,
+        train=_fake_train([]), **FAST,
+    )
+    stored = json.loads(
+        (tmp_path / "table1" / "runs" / "tanh-pretrained-seed3.json").read_text()
+    )
+    config = Config.from_dict(stored["config"])
+    assert config.network.activation == "tanh" and config.network.hidden_units == (16,)
+    assert config.pretraining.reconstruction == "cross_entropy" and stored["seed"] == 3
+    assert set(stored["environment"]) >= {"platform", "python", "keras", "backend", "numpy"}
 
 
 def _fake_train_stopping_at(epochs_run):
     """A one-learning-rate `_fake_train` whose run ended at epoch `epochs_run`."""
     fake = _fake_train([])
 
-    def train(dataset, **kwargs):
-        return {**fake(dataset, **kwargs), "candidates": {"0.1": {}}, "epochs_run": epochs_run}
+    def train(dataset, config, **kwargs):
+        return {**fake(dataset, config, **kwargs), "candidates": {"0.1": {}}, "epochs_run": epochs_run}
 
     return train
 
@@ -229,13 +260,11 @@ def test_resume_keeps_a_network_that_stopped_before_both_caps(tmp_path, tiny_dig
         )
 
 
-def test_networks_resumed_from_other_settings_get_their_own_rows(tmp_path, tiny_digits):
-    arguments = dict(activations=("rectifier",), pretraining=(False,), out=tmp_path, **FAST)
-    reproduce.run_table1("digits", train=_fake_train([]), seeds=(0,), **arguments)
-    _forget_settings(tmp_path / "table1")
-    summary = reproduce.run_table1(
-        "digits", train=_fake_train([]), seeds=(0, 1), activation_l1=0.0, sign_trick=True,
-        resume=True, **arguments,
+def test_networks_of_other_settings_get_their_own_rows(tmp_path, tiny_digits):
+    arguments = dict(activations=("rectifier",), pretraining=(False,), **FAST)
+    summary = _tabulate_together(
+        tmp_path, (_fake_train([]), dict(seeds=(0,), **arguments)),
+        (_fake_train([]), dict(seeds=(1,), activation_l1=0.0, sign_trick=True, **arguments)),
     )
     assert summary[["activation_l1", "sign_trick", "seeds"]].values.tolist() == [
         [0.001, False, 1], [0.0, True, 1]
@@ -246,32 +275,36 @@ def test_networks_resumed_from_other_settings_get_their_own_rows(tmp_path, tiny_
 
 
 def test_table1_of_networks_of_different_depths(tmp_path, tiny_digits):
-    arguments = dict(activations=("rectifier",), pretraining=(False,), out=tmp_path)
+    arguments = dict(activations=("rectifier",), pretraining=(False,))
     calls = []
     fake = _fake_train(calls)
 
-    def without_hidden_layers(dataset, **kwargs):
-        return {**fake(dataset, **kwargs), "layer_sparsity": [], "dead_units": []}
+    def without_hidden_layers(dataset, config, **kwargs):
+        return {**fake(dataset, config, **kwargs), "layer_sparsity": [], "dead_units": []}
 
-    summary = reproduce.run_table1("digits", train=without_hidden_layers, **arguments, **FAST)
-    assert summary["layer_sparsity_mean"].tolist() == [[]]
-    _forget_settings(tmp_path / "table1")  # kept beside a deeper network, as an old file
     summary = reproduce.run_table1(
-        "digits", train=fake, seeds=(0, 1), resume=True, sign_trick=True, **arguments, **FAST
+        "digits", train=without_hidden_layers, out=tmp_path, **arguments, **FAST
+    )
+    assert summary["layer_sparsity_mean"].tolist() == [[]]
+    summary = _tabulate_together(
+        tmp_path, (without_hidden_layers, dict(seeds=(0,), **arguments, **FAST)),
+        (fake, dict(seeds=(1,), sign_trick=True, **arguments, **FAST)),
     )
     assert [len(layers) for layers in summary["layer_sparsity_mean"]] == [0, 2]
     assert (tmp_path / "table1" / "table1.png").stat().st_size > 0
 
 
 def test_networks_with_other_reconstructions_get_their_own_rows_and_column(tmp_path, tiny_digits):
-    arguments = dict(activations=("rectifier", "tanh"), pretraining=(True,), out=tmp_path, **FAST)
-    summary = reproduce.run_table1("digits", train=_fake_train([]), **arguments)
+    arguments = dict(activations=("rectifier", "tanh"), pretraining=(True,), **FAST)
+    summary = reproduce.run_table1("digits", train=_fake_train([]), out=tmp_path, **arguments)
     assert summary["reconstruction"].tolist() == ["softplus_quadratic", "cross_entropy"]
     assert "| reconstruction |" not in (tmp_path / "table1" / "table.md").read_text()
-    _forget_settings(tmp_path / "table1")
-    summary = reproduce.run_table1(
-        "digits", train=_fake_train([]), seeds=(0, 1), reconstruction="sigmoid_cross_entropy",
-        tanh_reconstruction="tanh_cross_entropy", resume=True, **arguments,
+    summary = _tabulate_together(
+        tmp_path, (_fake_train([]), dict(seeds=(0,), **arguments)),
+        (_fake_train([]), dict(
+            seeds=(1,), reconstruction="sigmoid_cross_entropy",
+            tanh_reconstruction="tanh_cross_entropy", **arguments,
+        )),
     )
     assert summary[["reconstruction", "activation", "seeds"]].values.tolist() == [
         ["softplus_quadratic", "rectifier", 1], ["sigmoid_cross_entropy", "rectifier", 1],
@@ -292,18 +325,19 @@ def test_unknown_reconstruction_is_an_error(tmp_path, tiny_digits):
 
 
 def test_networks_with_weight_decay_get_their_own_rows_and_column(tmp_path, tiny_digits):
-    arguments = dict(activations=("rectifier",), pretraining=(False,), out=tmp_path, **FAST)
+    arguments = dict(activations=("rectifier",), pretraining=(False,), **FAST)
     calls = []
     without_key = _fake_train(calls)  # as results stored before weight decay existed
 
-    def with_key(dataset, **kwargs):
-        return {**without_key(dataset, **kwargs), "weight_decay": kwargs["weight_decay"]}
+    def with_key(dataset, config, **kwargs):
+        return {**without_key(dataset, config, **kwargs), "weight_decay": config.network.weight_decay}
 
-    reproduce.run_table1("digits", train=without_key, **arguments)
+    reproduce.run_table1("digits", train=without_key, out=tmp_path, **arguments)
     assert "weight decay" not in (tmp_path / "table1" / "table.md").read_text()
-    _forget_settings(tmp_path / "table1")
-    summary = reproduce.run_table1(
-        "digits", train=with_key, seeds=(0, 1), weight_decay=0.002, resume=True, **arguments
+    calls.clear()
+    summary = _tabulate_together(
+        tmp_path, (without_key, dict(seeds=(0,), **arguments)),
+        (with_key, dict(seeds=(1,), weight_decay=0.002, **arguments)),
     )
     assert calls == [("rectifier", False, 0), ("rectifier", False, 1)]
     assert summary[["weight_decay", "seeds"]].values.tolist() == [[0.0, 1], [0.002, 1]]
@@ -381,9 +415,10 @@ def test_reproduce_command_rejects_bad_seeds(seeds, first_seed, capsys):
 def test_reproduce_command_rejects_options_its_experiment_ignores(
     tmp_path, arguments, received, capsys
 ):
-    assert cli.main(["reproduce", *arguments, "--out", str(tmp_path)]) == 2
-    assert re.fullmatch(f"sparserect reproduce: error: .* does not use .*Received: {received}\n",
-                        capsys.readouterr().err)
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["reproduce", *arguments, "--out", str(tmp_path)])
+    assert exit.value.code == 2
+    assert f"error: unrecognized arguments: {received}\n" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []  # stopped before anything ran
 
 
@@ -499,10 +534,13 @@ def test_reproduce_command_min_epochs(tmp_path, tiny_digits):
         assert (stored["min_epochs"], stored["epochs_run"]) == (int(min_epochs), expected)
 
 
-def test_unknown_preset_is_an_error():
-    with pytest.raises(ValueError, match="Received: dataset='imagenet'"):
-        runner.preset("imagenet")
-    assert runner.preset("digits", quick=True, epochs=7).epochs == 7
+def test_experiment_config_from_a_name_quick_and_overrides():
+    with pytest.raises(ValueError, match="Received: name='imagenet'"):
+        runner.experiment_config(config="imagenet")
+    quick = runner.experiment_config("digits", quick=True, epochs=7)
+    assert (quick.fine_tuning.epochs, quick.fine_tuning.learning_rates) == (7, (0.1,))
+    cell = runner.experiment_config(config="mnist-tanh-pretrained", train_size=100)
+    assert (cell.dataset, cell.train_size, cell.network.activation) == ("mnist", 100, "tanh")
 
 
 @pytest.mark.parametrize("override, received", [
