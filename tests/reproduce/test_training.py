@@ -335,3 +335,26 @@ def test_early_stopping_of_members_needs_the_members_first_in_every_weight():
     stopping.set_model(model)
     with pytest.raises(ValueError, match="members on its first axis. Received: extra/kernel"):
         stopping.on_train_begin()
+
+
+def test_train_of_a_config_matches_train_configuration(tiny_dataset):
+    from sparserect.config import Config
+    from sparserect.config import FineTuning
+    from sparserect.config import Network
+    from sparserect.config import Pretraining
+
+    config = Config(
+        network=Network(hidden_units=(8,), activation="softplus", sharpness=3.0),
+        fine_tuning=FineTuning(learning_rates=(0.1,), epochs=2, patience=2),
+        pretraining=Pretraining(epochs=1, learning_rate=0.01, noise=0.3),
+    )
+    result = training.train(tiny_dataset, config, seed=1)
+    expected = training.train_configuration(
+        tiny_dataset, layers.ScaledSoftplus(3.0), pretraining=True, hidden_units=(8,),
+        learning_rates=(0.1,), epochs=2, patience=2, pretraining_epochs=1,
+        pretraining_learning_rate=0.01, noise=0.3, seed=1,
+    )
+    assert result["activation"] == expected["activation"] == "softplus_a3"
+    assert result["pretraining_noise"] == expected["pretraining_noise"]
+    for name in ("test_error", "validation_error", "average_sparsity", "epochs_run"):
+        assert result[name] == pytest.approx(expected[name])
