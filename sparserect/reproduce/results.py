@@ -24,9 +24,12 @@ __all__ = [
 def flat_columns(frame):
     """A results `DataFrame` without each run's nested entries, for `results.csv`.
 
-    The per-epoch histories and the recorded settings stay in `runs/<key>.json`.
+    The per-epoch histories, the configuration and the environment stay in
+    `runs/<key>.json`.
     """
-    return frame.drop(columns=["candidates", "pretraining_loss", "settings"], errors="ignore")
+    return frame.drop(
+        columns=["candidates", "pretraining_loss", "config", "environment"], errors="ignore"
+    )
 
 
 def run_key(**parts):

@@ -96,7 +96,7 @@ def run_table1(
         activations = ACTIVATIONS if cell is None else (cell[0],)
     if pretraining is None:
         pretraining = (False, True) if cell is None else (cell[1],)
-    if cell is not None and base.pretraining is None:
+    if base.pretraining is None:  # a configuration without pre-training, e.g. "mnist-tanh"
         base = dataclasses.replace(base, pretraining=configs.base_config(base.dataset).pretraining)
     data = runner.load_dataset(base.dataset, data_dir, base.train_size)
     configurations = []
