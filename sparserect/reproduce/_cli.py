@@ -6,9 +6,11 @@ denoising auto-encoder pre-training, one seed, and prints the table beside
 the paper's MNIST column. Results go to results/table1/.
 
 Experiments (sub-commands): table1 (default), sparsity (Figure 3),
-softplus-sharpness, and sentiment (bag-of-words reviews: rating RMSE on
+softplus-sharpness, sentiment (bag-of-words reviews: rating RMSE on
 Amazon or your own rated reviews, Amazon in-domain and cross-domain
-accuracy, rt-polarity). `--config NAME` starts from a named configuration
+accuracy, rt-polarity), and sparsity-target (MNIST networks trained to
+a sparsity with `SparsityTarget`, against thresholds calibrated after
+training). `--config NAME` starts from a named configuration
 (`--list-configs` lists them), and each option changes one of its fields;
 an experiment offers only the options it uses.
 """
@@ -21,7 +23,7 @@ import typing
 from sparserect import config as config_lib
 
 DATASETS = ("digits", "mnist", "cifar10", "norb", "nistp", "mnist-p")
-EXPERIMENTS = ("table1", "sparsity", "softplus-sharpness", "sentiment")
+EXPERIMENTS = ("table1", "sparsity", "softplus-sharpness", "sentiment", "sparsity-target")
 
 # The configuration fields each experiment reads (by `config_lib.flat_names()`);
 # every one becomes an option.
@@ -169,6 +171,38 @@ def _add_experiment_options(parser, experiment):
         )
 
 
+def _add_sparsity_target_options(parser):
+    """`sparsity-target` is not built from a configuration: its options are its own."""
+    parser.add_argument(
+        "--targets", type=_numbers(float), default=(0.85, 0.90, 0.95),
+        help="comma-separated exact-zero fractions to reach (default: 0.85,0.9,0.95)",
+    )
+    parser.add_argument("--epochs", type=int, default=15, help="epochs per network (default: 15)")
+    parser.add_argument(
+        "--hidden-units", type=_numbers(int), default=(1000, 1000, 1000),
+        help="comma-separated layer widths (default: the paper's 1000,1000,1000)",
+    )
+    parser.add_argument(
+        "--train-size", type=int, help="train on the first N training images (default: all)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the networks (default: 0)")
+    parser.add_argument("--data-dir", help="folder of MNIST's files")
+    parser.add_argument("--out", default="results", help="results folder (default: results)")
+
+
+def _run_sparsity_target(args):
+    """MNIST networks trained to each sparsity target, and calibrated thresholds."""
+    from sparserect.reproduce.sparsity_target import run_sparsity_target
+
+    out = f"{args.out}/sparsity-target"
+    run_sparsity_target(
+        out, targets=args.targets, epochs=args.epochs, hidden_units=args.hidden_units,
+        train_examples=args.train_size, data_dir=args.data_dir, seed=args.seed,
+    )
+    print(f"Results and error_vs_sparsity.png in {out}/")
+    return 0
+
+
 def _list_configs():
     from sparserect.reproduce import configs
 
@@ -190,6 +224,8 @@ def _run(args):
     if args.list_configs:
         return _list_configs()
     logging.getLogger("sparserect").setLevel(logging.INFO)
+    if args.experiment == "sparsity-target":
+        return _run_sparsity_target(args)
     # TensorFlow warns when each configuration compiles its own functions.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     common = dict(out=args.out, resume=args.resume, data_dir=args.data_dir, quick=args.quick)
@@ -270,6 +306,10 @@ def register(subparsers):
             experiment, help=f"the {experiment} experiment",
             description=f"sparserect reproduce {experiment}: options change the configuration's fields",
         )
+        if experiment == "sparsity-target":
+            sub.description = "sparserect reproduce sparsity-target: " + _run_sparsity_target.__doc__
+            _add_sparsity_target_options(sub)
+            continue
         _add_common_options(sub, experiment)
         _add_experiment_options(sub, experiment)
     parser.set_defaults(func=_run, list_configs=False)

@@ -108,7 +108,7 @@ def _result(method, target, model, data, curve, seconds, **extra):
 
 
 def run_sparsity_target(
-    out="/work/steering-results",
+    out="results/sparsity-target",
     *,
     targets=TARGETS,
     epochs=15,
