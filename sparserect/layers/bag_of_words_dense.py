@@ -27,7 +27,9 @@ class BagOfWordsDense(keras.layers.Layer):
     On the TensorFlow backend the kernel's gradient is a `tf.IndexedSlices`
     of the active rows, and Keras's SGD (without momentum) applies it as a
     scatter update of those rows only. On JAX the gradient is a dense
-    matrix with zeros outside the active rows.
+    matrix with zeros outside the active rows;
+    `sparserect.sparse_sgd.SparseRowSGD` trains such a model there with SGD
+    that updates the active rows only.
 
     Example:
 
@@ -87,10 +89,22 @@ class BagOfWordsDense(keras.layers.Layer):
         ids = ops.cast(inputs, "int32")
         present = ops.cast(ops.greater_equal(ids, 0), self.compute_dtype)
         rows = ops.take(self.kernel, ops.maximum(ids, 0), axis=0)
-        outputs = ops.sum(rows * ops.expand_dims(present, -1), axis=1)
+        return self.finish(ops.sum(rows * ops.expand_dims(present, -1), axis=1))
+
+    def finish(self, row_sums):
+        """The output from each example's sum of kernel rows: bias, then activation.
+
+        `call` is `finish` of the sums of the active rows; a training step
+        that gathers the rows itself (`sparserect.sparse_sgd.SparseRowSGD`)
+        ends with it too.
+
+        Args:
+            row_sums: `(batch, units)`, the sum of the kernel rows of each
+                example's present terms.
+        """
         if self.bias is not None:
-            outputs = outputs + self.bias
-        return self.activation(outputs)
+            row_sums = row_sums + self.bias
+        return self.activation(row_sums)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.units)
