@@ -11,12 +11,18 @@ that a change of load affects both alike; the medians are reported. After
 training, both models' test predictions must agree (they saw the same
 batches in the same order). On the TensorFlow backend it also exports both
 one-hidden-layer models as SavedModels and times `serve` on one review at a
-time. Run from the project's root:
+time. On the JAX backend, where the gather's gradient is a dense matrix and
+SGD rewrites the whole kernel, it also times `ids_row_sgd`: the term-id
+model trained on the same batches by `sparserect.sparse_sgd.SparseRowSGD`,
+which updates only the active rows (the steps are dispatched one by one
+from Python, where `model.fit` compiles its loop). Run from the project's
+root:
 
     python benchmarks/bench_sparse_text.py --data-dir ../shared/data
+    KERAS_BACKEND=jax python benchmarks/bench_sparse_text.py --data-dir ../shared/data
 
-Writes `results/benchmarks/sparse_text.json` (with the machine, its load
-average and the library versions).
+Writes `results/benchmarks/sparse_text.json` (`sparse_text_jax.json` on
+JAX), with the machine, its load average and the library versions.
 """
 
 import argparse
@@ -90,10 +96,20 @@ def time_training(hidden, data, steps, repeats, seed):
     dense, sparse = twin_models(x.shape[1], hidden, seed)
     inputs = {"dense": (dense, x), "ids": (sparse, ids)}
     examples = steps * BATCH
+    if keras.backend.backend() == "jax":
+        from sparserect.sparse_sgd import SparseRowSGD
+
+        _, row_model = twin_models(x.shape[1], hidden, seed)
+        trainer = SparseRowSGD(row_model, loss="sparse_categorical_crossentropy", learning_rate=0.01)
+        inputs["ids_row_sgd"] = (row_model, ids)
 
     def fit(name, stop):
         model, features = inputs[name]
-        if name == "ids":
+        if name == "ids_row_sgd":
+            for start in range(0, stop, BATCH):
+                loss = trainer.train_on_batch(features[start : start + BATCH], y[start : start + BATCH])
+            loss.block_until_ready()
+        elif name == "ids":
             model.fit(term_id_batches(features[:stop], y[:stop], BATCH), shuffle=False, verbose=0)
         else:
             model.fit(features[:stop], y[:stop], batch_size=BATCH, shuffle=False, verbose=0)
@@ -106,8 +122,15 @@ def time_training(hidden, data, steps, repeats, seed):
             start = time.perf_counter()
             fit(name, examples)
             times[name].append(time.perf_counter() - start)
-    difference = np.abs(dense.predict(x_test, verbose=0) - sparse.predict(ids_test, verbose=0)).max()
-    return {name: statistics.median(values) for name, values in times.items()}, float(difference), (dense, sparse)
+    if "ids_row_sgd" in inputs:
+        trainer.write_weights()
+    reference = dense.predict(x_test, verbose=0)
+    differences = {
+        name: float(np.abs(model.predict(ids_test, verbose=0) - reference).max())
+        for name, (model, _) in inputs.items()
+        if name != "dense"
+    }
+    return {name: statistics.median(values) for name, values in times.items()}, differences, (dense, sparse)
 
 
 def time_serving(dense, sparse, vectorizer, texts):
@@ -139,7 +162,11 @@ def main():
     parser.add_argument("--steps", type=int, default=200, help="timed steps per run")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--served-texts", type=int, default=200)
-    parser.add_argument("--output", default="results/benchmarks/sparse_text.json")
+    parser.add_argument(
+        "--output",
+        default=None,
+        help="default: results/benchmarks/sparse_text.json, sparse_text_jax.json on JAX",
+    )
     args = parser.parse_args()
 
     dataset = load_amazon(args.data_dir, download=False)
@@ -153,13 +180,18 @@ def main():
 
     networks = {}
     for label, hidden in (("5000-1000-1000-1000-5", (1000, 1000, 1000)), ("5000-1000-5", (1000,))):
-        times, difference, models = time_training(hidden, data, args.steps, args.repeats, seed=0)
+        times, differences, models = time_training(hidden, data, args.steps, args.repeats, seed=0)
         networks[label] = {
             "seconds_per_epoch": {name: t * steps_per_epoch / args.steps for name, t in times.items()},
             "speedup": times["dense"] / times["ids"],
-            "max_prediction_difference": difference,
+            "max_prediction_difference": differences["ids"],
             "load_average": os.getloadavg(),
         }
+        if "ids_row_sgd" in times:
+            networks[label].update(
+                speedup_row_sgd=times["dense"] / times["ids_row_sgd"],
+                max_prediction_difference_row_sgd=differences["ids_row_sgd"],
+            )
     result = {
         "backend": keras.backend.backend(),
         "batch_size": BATCH,
@@ -193,7 +225,8 @@ def main():
         python=platform.python_version(),
         time=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
-    path = pathlib.Path(args.output)
+    suffix = "" if keras.backend.backend() == "tensorflow" else f"_{keras.backend.backend()}"
+    path = pathlib.Path(args.output or f"results/benchmarks/sparse_text{suffix}.json")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
