@@ -7,9 +7,10 @@ differentiates with respect to the gathered rows instead and adds
 `-learning_rate * gradient` to those rows only (in place: the kernel's
 buffer is donated to the compiled step). Each batch's present ids are
 packed into one flat list, so a step reads about as many rows as the batch
-has terms, however unequal the examples' lengths. Every other weight gets the plain
-SGD update, so one step equals one step of `keras.optimizers.SGD` (no
-momentum) on the same batch, up to float rounding.
+has terms, however unequal the examples' lengths. Every other weight gets
+the plain SGD update, so one step equals one step of
+`keras.optimizers.SGD` (no momentum) on the same batch, up to float
+rounding.
 
 On TensorFlow no custom step is needed: the kernel's gradient is a
 `tf.IndexedSlices`, which Keras's optimizers apply with `scatter_sub`, so

@@ -6,10 +6,8 @@ import pytest
 
 from sparserect.layers import BagOfWordsDense
 
-pytestmark = [
-    pytest.mark.backend,
-    pytest.mark.skipif(keras.backend.backend() != "jax", reason="SparseRowSGD runs on JAX"),
-]
+pytestmark = pytest.mark.backend
+jax_only = pytest.mark.skipif(keras.backend.backend() != "jax", reason="SparseRowSGD runs on JAX")
 
 VOCABULARY = 30
 
@@ -49,6 +47,7 @@ def twin_models(penalty=0.0):
     return dense, sparse
 
 
+@jax_only
 @pytest.mark.parametrize("penalty", [0.0, 0.01])
 def test_steps_equal_keras_sgd_on_the_dense_model(rng, penalty):
     from sparserect.sparse_sgd import SparseRowSGD
@@ -70,6 +69,7 @@ def test_steps_equal_keras_sgd_on_the_dense_model(rng, penalty):
     assert np.isfinite(sparse.get_weights()[0]).all()
 
 
+@jax_only
 def test_rows_of_absent_terms_are_untouched(rng):
     from sparserect.sparse_sgd import SparseRowSGD
 
@@ -85,6 +85,7 @@ def test_rows_of_absent_terms_are_untouched(rng):
     assert not np.allclose(after, before)
 
 
+@jax_only
 def test_errors():
     from sparserect.sparse_sgd import SparseRowSGD
 
@@ -93,3 +94,12 @@ def test_errors():
         SparseRowSGD(dense, loss="mse", learning_rate=0.1)
     with pytest.raises(ValueError, match="Received: learning_rate=0"):
         SparseRowSGD(sparse, loss="mse", learning_rate=0)
+
+
+@pytest.mark.tensorflow_only
+def test_tensorflow_is_pointed_to_model_fit():
+    from sparserect.sparse_sgd import SparseRowSGD
+
+    _, sparse = twin_models()
+    with pytest.raises(RuntimeError, match="Received: backend='tensorflow'"):
+        SparseRowSGD(sparse, loss="mse", learning_rate=0.1)
