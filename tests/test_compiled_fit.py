@@ -185,3 +185,21 @@ def test_tensorflow_xla_loop_trains_as_fit(data):
     model = sparse_network()
     history = compiled_fit(model, x, y, batch_size=10, epochs=2, jit_compile=True)
     assert_same_training(reference, model, expected, history)
+
+
+def test_fine_tune_gives_the_same_result_compiled_or_not(tiny_dataset):
+    from sparserect.reproduce.training import fine_tune
+
+    results, weights = [], []
+    for compiled in (True, False):
+        model = build_network((12,), 3, HIDDEN, activation_l1=0.001, seed=0)
+        results.append(fine_tune(model, tiny_dataset, learning_rates=(0.1, 0.01), epochs=3,
+                                 patience=2, batch_size=10, compiled=compiled))
+        weights.append(model.get_weights())
+    (compiled_result,), (fit_result,) = results
+    assert compiled_result["learning_rate"] == fit_result["learning_rate"]
+    for rate, candidate in fit_result["candidates"].items():
+        np.testing.assert_allclose(compiled_result["candidates"][rate]["validation_errors"],
+                                   candidate["validation_errors"], atol=1e-6)
+    for compiled_weight, fit_weight in zip(*weights):
+        np.testing.assert_allclose(compiled_weight, fit_weight, rtol=1e-5, atol=1e-6)
