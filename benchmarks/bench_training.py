@@ -159,8 +159,9 @@ def main():
                 # A step's forward and backward passes: about 6 FLOPs per weight and example.
                 "gflops": 6 * parameters * batch_size * steps / seconds / 1e9,
             }
+        reference = row["reference"]["seconds_per_epoch"]
         for name in row:
-            row[name]["ratio"] = row[name]["seconds_per_epoch"] / row["reference"]["seconds_per_epoch"]
+            row[name]["ratio"] = row[name]["seconds_per_epoch"] / reference
         row["blocks_over_dense_compiled"] = (
             row["compiled_blocks"]["seconds_per_epoch"] / row["compiled_dense"]["seconds_per_epoch"]
         )

@@ -22,7 +22,7 @@ def data(rng):
 
 
 def sparse_network(optimizer=None, members=None):
-    """The paper's blocks (activation L1, sign trick), compiled, as `fit` and `compiled_fit` get it."""
+    """The paper's blocks (activation L1, sign trick), compiled, for `fit` and `compiled_fit`."""
     model = build_network(
         (8,), 3, HIDDEN, activation_l1=0.001, sign_trick=True, members=members,
         seed=[1, 2, 3] if members else 1,
