@@ -13,11 +13,12 @@ In one run, at mini-batches of 10 and 100 examples, on random data:
   which the others are compared with (`ratio`).
 
 Every way trains `STEPS` steps per measurement after a warm-up call of the
-same size (compilation), `REPEATS` times; the best time is extrapolated to
-one epoch of MNIST's 50,000 training examples. The fits use
-`steps_per_execution=50`, as `sparserect.reproduce` does. The float32 matmul
-peak of the machine (`jax.numpy.dot` of 2048 x 2048 matrices) and the load
-average before and after are measured in the same run. The results go to
+same size (compilation), `REPEATS` times, the ways taking turns; the best
+time is extrapolated to one epoch of MNIST's 50,000 training examples. The
+fits use `steps_per_execution=50`, as `sparserect.reproduce` did. The
+float32 matmul peak of the machine (`jax.numpy.dot` of 2048 x 2048
+matrices) and the load average before and after are measured in the same
+run. The results go to
 `results/benchmarks/training.json`, under the backend's name:
 
     python benchmarks/bench_training.py
@@ -148,11 +149,17 @@ def main():
     for batch_size, steps in STEPS.items():
         x = rng.uniform(size=(steps * batch_size, WIDTHS[0])).astype("float32")
         y = rng.integers(0, WIDTHS[-1], steps * batch_size).astype("int32")
-        row = {}
-        for name, make in ways.items():
-            train = make()
+        trainers = {name: make() for name, make in ways.items()}
+        for train in trainers.values():
             train(x, y, batch_size)  # compiles
-            seconds = min(_timed(lambda: train(x, y, batch_size)) for _ in range(REPEATS))
+        # The repeats go round the ways, so that a change of load touches each alike.
+        times = {name: [] for name in trainers}
+        for _ in range(REPEATS):
+            for name, train in trainers.items():
+                times[name].append(_timed(lambda: train(x, y, batch_size)))
+        row = {}
+        for name in trainers:
+            seconds = min(times[name])
             row[name] = {
                 "seconds_per_epoch": seconds * EPOCH_EXAMPLES / len(x),
                 "ms_per_step": 1000 * seconds / steps,
