@@ -9,7 +9,8 @@ sparsity target during training, calibrated thresholds after it),
 `sparserect.reproduce` (the paper's experiments), `sparserect.tuning`
 (keras-tuner searches and the Pareto front), `sparserect.ensembles` (many
 networks in one fit), and `sparserect.export` (SavedModels that serve raw
-inputs).
+inputs). `sparserect.compiled_fit` trains as `fit` does with the steps of an
+epoch in one compiled loop.
 """
 
 __version__ = "0.1.0"

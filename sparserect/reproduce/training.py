@@ -28,6 +28,8 @@ from sparserect.measurement import members as member_measures
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
 from sparserect._selection import choose_learning_rates
+from sparserect.compiled_fit import compiled_fit
+from sparserect.compiled_fit import needs_batch_hooks
 from sparserect.config import PAPER_BATCH_SIZE
 from sparserect.config import PAPER_LEARNING_RATES
 from sparserect.optimizers import MemberSGD
@@ -238,10 +240,12 @@ class ProgressLog(keras.callbacks.Callback):
 
 def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_execution,
          label, seed, initial_epoch=0, start=None, callbacks=(), metrics=(), monitor=None,
-         min_epochs=0, on_epoch=None):
+         min_epochs=0, on_epoch=None, compiled=True):
     """Fits one network or a model of members with early stopping; returns the stopper.
 
     `on_epoch(stopping, epochs_done)` is called after every epoch (to save a checkpoint).
+    With `compiled`, each epoch runs in one compiled loop (`compiled_fit`, the
+    maths of `fit`) unless a callback acts on batches.
     """
     members = _members_of(model)
     # A fresh copy of each metric per compile: a metric's state belongs to one model.
@@ -268,16 +272,22 @@ def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_e
     # a run resumed from a checkpoint trains as one never interrupted.
     hooks.on_train_begin()
     x, y = dataset.train.x, dataset.train.y
+    compiled = compiled and keras.backend.backend() in ("jax", "tensorflow") and not any(
+        needs_batch_hooks(callback) for callback in callbacks
+    )
     for epoch in range(initial_epoch, epochs):
         if stopping.stopped.all():  # a fit resumed after its last epoch
             break
         order = epoch_order(seed, epoch, len(x))
-        model.fit(
-            x[order], y[order], batch_size=batch_size, epochs=epoch + 1, initial_epoch=epoch,
+        arguments = dict(
+            batch_size=batch_size, epochs=epoch + 1, initial_epoch=epoch,
             validation_data=validation if members is None else None,
-            validation_batch_size=1000, shuffle=False, callbacks=[_EpochHooks(hooks)],
-            verbose=0,
+            validation_batch_size=1000, callbacks=[_EpochHooks(hooks)],
         )
+        if compiled:
+            compiled_fit(model, x, y, order=order, **arguments)
+        else:
+            model.fit(x[order], y[order], shuffle=False, verbose=0, **arguments)
         if on_epoch is not None:
             on_epoch(stopping, epoch + 1)
         if model.stop_training:
@@ -303,7 +313,7 @@ class _EpochHooks(keras.callbacks.Callback):
 def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
               selection_epochs=None, batch_size=PAPER_BATCH_SIZE, steps_per_execution=50,
               weight_decay=0.0, seed=0, label="network", callbacks=(), metrics=(),
-              monitor=None, checkpoint=None):
+              monitor=None, checkpoint=None, compiled=True):
     """Trains one network, or each member of a model of members, the paper's way.
 
     For each candidate learning rate, the model is trained from the same
@@ -338,6 +348,9 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
         checkpoint: Optional `checkpoints.Checkpoint`: the progress is saved
             there after every epoch, and training continues from the saved
             progress, if any.
+        compiled: Whether each epoch runs in one compiled loop
+            (`sparserect.compiled_fit`, the maths of `fit` with fewer calls
+            from Python); `False` for one `model.fit` per epoch.
 
     Returns:
         One dict per member (one for a network alone): `learning_rate`,
@@ -353,7 +366,7 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
     size = members or 1
     options = dict(patience=patience, batch_size=batch_size, callbacks=callbacks,
                    steps_per_execution=steps_per_execution, metrics=metrics, monitor=monitor,
-                   min_epochs=min_epochs, seed=seed)
+                   min_epochs=min_epochs, seed=seed, compiled=compiled)
     progress = _Progress.load(checkpoint, model)
     progress.initial_weights = progress.initial_weights or model.get_weights()
     first_epochs = min(selection_epochs or epochs, epochs)

@@ -1,0 +1,300 @@
+"""Training in which the steps of an epoch run inside one compiled loop.
+
+`model.fit` returns to Python after every step (or every
+`steps_per_execution` steps, still one compiled call per step on JAX): at
+the paper's mini-batches of 10 examples, that overhead is a large part of
+the time of a step. `compiled_fit` runs the same steps, Keras's own
+`model.train_step` on the same batches in the same order, inside one
+compiled loop per epoch (or per chunk of steps): a `jax.lax.scan` on JAX, a
+`tf.while_loop` in a `tf.function` on TensorFlow. The model's variables are
+assigned their new values at the end of each chunk. Callbacks are called
+once per epoch only.
+"""
+
+import math
+
+import keras
+import numpy as np
+
+from sparserect._checks import check_non_negative_int
+from sparserect._checks import check_positive_int
+
+_BATCH_HOOKS = (
+    "on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end",
+)
+
+
+def needs_batch_hooks(callback):
+    """Whether a Keras callback acts on training batches, which `compiled_fit` does not call.
+
+    Args:
+        callback: A `keras.callbacks.Callback`.
+
+    Returns:
+        True when `callback`'s class overrides one of Keras's training-batch
+        hooks (e.g. `keras.callbacks.TerminateOnNaN`), False otherwise.
+    """
+    return any(
+        getattr(type(callback), hook) is not getattr(keras.callbacks.Callback, hook)
+        for hook in _BATCH_HOOKS
+    )
+
+
+def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validation_data=None,
+                 validation_batch_size=None, callbacks=None, order=None, steps_per_chunk=None,
+                 jit_compile="auto"):
+    """Trains a compiled Keras model as `model.fit(..., shuffle=False)` does, with fewer calls.
+
+    Each epoch takes the examples in `order` and cuts them into mini-batches
+    of `batch_size` (the last one smaller when `batch_size` does not divide
+    the count), and runs `model.train_step` on each, in a loop compiled once
+    per chunk of `steps_per_chunk` steps:
+
+    ``` python
+    for step in range(steps):          # one compiled call per chunk
+        state = train_step(state, (x[order][step * batch_size:(step + 1) * batch_size], ...))
+    ```
+
+    The maths are those of `model.fit(..., shuffle=False)`: the same
+    forward pass, loss (with `model.losses`, such as the activation L1
+    penalty), optimizer update and metrics, so that the weights and logs
+    equal those of `fit` to float rounding. Per epoch, callbacks see
+    `on_epoch_begin` and `on_epoch_end` with the logs `fit` gives (`loss`,
+    the compiled metrics, and `val_*` with `validation_data`, measured by
+    `model.evaluate`); `model.stop_training` is honoured between epochs.
+    Callbacks that act on training batches are refused
+    (`needs_batch_hooks`). The model's `steps_per_execution` is not used.
+
+    Example:
+
+    ``` python
+    model = sparserect.layers.build_network((784,), 10, sign_trick=True)
+    model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    history = compiled_fit(model, x, y, batch_size=10, epochs=5,
+                           validation_data=(x_val, y_val),
+                           order=lambda epoch: np.random.default_rng(epoch).permutation(len(x)))
+    history.history["val_accuracy"]
+    ```
+
+    Args:
+        model: A `keras.Model`, compiled, on the JAX or TensorFlow backend.
+        x: Array of inputs, examples first.
+        y: Array of targets, one per example.
+        batch_size: Int > 0, examples per step.
+        epochs: Int >= 0, the epoch to train up to (as `fit`'s).
+        initial_epoch: Int >= 0, the epoch to start from (as `fit`'s).
+        validation_data: Optional `(x, y)` measured after every epoch.
+        validation_batch_size: Int > 0 or `None` (`batch_size`), examples
+            per step of the validation.
+        callbacks: Optional list of `keras.callbacks.Callback`.
+        order: `None` (the examples as given), a 1-D array of example
+            indices used in every epoch, or a function `order(epoch)` that
+            returns the indices of one epoch (e.g. a permutation).
+        steps_per_chunk: Int > 0 or `None` (the whole epoch), the steps of
+            one compiled call; fewer bound the memory of one call's batches.
+        jit_compile: `"auto"` (the model's `jit_compile`) or a bool: whether
+            TensorFlow compiles the loop with XLA. JAX always compiles it.
+
+    Returns:
+        A `keras.callbacks.History`.
+    """
+    _check_model(model)
+    check_positive_int("batch_size", batch_size)
+    check_non_negative_int("epochs", epochs)
+    check_non_negative_int("initial_epoch", initial_epoch)
+    check_positive_int("validation_batch_size", validation_batch_size, allow_none=True)
+    check_positive_int("steps_per_chunk", steps_per_chunk, allow_none=True)
+    if jit_compile != "auto" and not isinstance(jit_compile, bool):
+        raise ValueError(
+            f"`jit_compile` must be 'auto', True or False. Received: jit_compile={jit_compile!r}"
+        )
+    x, y = _arrays(x, y)
+    if order is not None and not callable(order):
+        order = _check_order(order, len(x))
+    callbacks = list(callbacks or [])
+    for callback in callbacks:
+        if needs_batch_hooks(callback):
+            raise ValueError(
+                "compiled_fit calls callbacks once per epoch, not per batch; use "
+                f"model.fit for {type(callback).__name__}. Received: callbacks={callbacks!r}"
+            )
+    if validation_data is not None:
+        validation_x, validation_y = validation_data
+    history = keras.callbacks.History()
+    count = len(order) if order is not None and not callable(order) else len(x)
+    hooks = keras.callbacks.CallbackList(
+        [*callbacks, history], model=model, verbose=0, epochs=epochs,
+        steps=math.ceil(count / batch_size),
+    )
+    # As `fit`: builds the model, loss, metrics and optimizer from one batch.
+    model._symbolic_build(data_batch=(x[:batch_size], y[:batch_size]))
+    run = _compiled_steps(model, jit_compile)
+    model.stop_training = False
+    hooks.on_train_begin()
+    logs = {}
+    for epoch in range(initial_epoch, epochs):
+        model.reset_metrics()
+        hooks.on_epoch_begin(epoch)
+        indices = order(epoch) if callable(order) else order
+        if callable(order):
+            indices = _check_order(indices, len(x))
+        for batches_x, batches_y in _chunks(x, y, indices, batch_size, steps_per_chunk):
+            run(batches_x, batches_y)
+        logs = _floats(model.get_metrics_result())
+        if validation_data is not None:
+            measured = model.evaluate(
+                validation_x, validation_y, batch_size=validation_batch_size or batch_size,
+                callbacks=hooks, verbose=0, return_dict=True,
+            )
+            logs.update({f"val_{name}": value for name, value in _floats(measured).items()})
+        hooks.on_epoch_end(epoch, logs)
+        if model.stop_training:
+            break
+    if epochs > 0:
+        model.optimizer.finalize_variable_values(model.trainable_weights)
+    hooks.on_train_end(logs)
+    return history
+
+
+def _check_model(model):
+    """Raises a `ValueError` unless `model` is a compiled Keras model that runs compiled."""
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"`model` must be a keras.Model. Received: model={model!r}")
+    if not model.compiled:
+        raise ValueError(
+            f"Compile the model first (model.compile(...)). Received: model={model.name} "
+            "(not compiled)"
+        )
+    if model.run_eagerly:
+        raise ValueError(
+            "compiled_fit compiles the training loop; use model.fit to run eagerly. "
+            f"Received: model.run_eagerly={model.run_eagerly}"
+        )
+    backend = keras.backend.backend()
+    if backend not in ("jax", "tensorflow"):
+        raise ValueError(
+            "compiled_fit runs on the JAX and TensorFlow backends. "
+            f"Received: keras.backend.backend()={backend!r}"
+        )
+
+
+def _arrays(x, y):
+    """`x` and `y` as numpy arrays, floats as `keras.backend.floatx()` (as `fit` casts them)."""
+    x, y = np.asarray(x), np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(
+            "`x` and `y` must hold the same number of examples. "
+            f"Received: len(x)={len(x)}, len(y)={len(y)}"
+        )
+    if len(x) == 0:
+        raise ValueError(f"`x` must hold at least one example. Received: x.shape={x.shape}")
+    return tuple(
+        array.astype(keras.backend.floatx()) if array.dtype.kind == "f" else array
+        for array in (x, y)
+    )
+
+
+def _check_order(order, count):
+    """`order` as an array of indices into `count` examples, or a `ValueError`."""
+    indices = np.asarray(order)
+    if (indices.ndim != 1 or len(indices) == 0 or indices.dtype.kind not in "iu"
+            or indices.min() < 0 or indices.max() >= count):
+        raise ValueError(
+            f"`order` must give a non-empty 1-D array of example indices in [0, {count}). "
+            f"Received: order={order!r}"
+        )
+    return indices
+
+
+def _chunks(x, y, indices, batch_size, steps_per_chunk):
+    """Yields `(x, y)` of `(steps, batch_size, ...)`: the full batches in chunks, then the rest."""
+    if indices is None:
+        indices = np.arange(len(x))
+    full = len(indices) // batch_size
+    chunk = steps_per_chunk or max(full, 1)
+    for start in range(0, full, chunk):
+        taken = indices[start * batch_size:min(start + chunk, full) * batch_size]
+        yield (x[taken].reshape(-1, batch_size, *x.shape[1:]),
+               y[taken].reshape(-1, batch_size, *y.shape[1:]))
+    rest = indices[full * batch_size:]
+    if len(rest):
+        yield x[rest][None], y[rest][None]
+
+
+def _floats(logs):
+    """A dict of scalar tensors as Python floats."""
+    return {name: float(keras.ops.convert_to_numpy(value)) for name, value in logs.items()}
+
+
+class _CompiledSteps:
+    """The compiled loop of one compiled model, and what it was compiled with."""
+
+    def __init__(self, key, run):
+        self.key = key
+        self.run = run
+
+
+def _compiled_steps(model, jit_compile):
+    """Returns `run(x, y)`, which trains on the batches `x[i], y[i]` in one compiled call.
+
+    Cached on the model until it is compiled again (a new optimizer or metrics).
+    """
+    key = (model.optimizer, *model.metrics, jit_compile)
+    cached = getattr(model, "_sparserect_compiled_steps", None)
+    if cached is not None and len(cached.key) == len(key) and all(
+        a is b for a, b in zip(cached.key, key)
+    ):
+        return cached.run
+    if keras.backend.backend() == "jax":
+        run = _jax_steps(model)
+    else:
+        run = _tensorflow_steps(
+            model, model.jit_compile if jit_compile == "auto" else jit_compile
+        )
+    model._sparserect_compiled_steps = _CompiledSteps(key, run)
+    return run
+
+
+def _jax_steps(model):
+    """`run(x, y)` on JAX: `jax.lax.scan` of `model.train_step`, with the state donated."""
+    import jax
+
+    def steps(state, x, y):
+        def step(state, batch):
+            _, state = model.train_step(state, batch)
+            return state, None
+
+        state, _ = jax.lax.scan(step, state, (x, y))
+        return state
+
+    compiled = jax.jit(steps, donate_argnums=0)
+
+    def run(x, y):
+        groups = (model.trainable_variables, model.non_trainable_variables,
+                  model.optimizer.variables, model.metrics_variables)
+        state = tuple([variable.value for variable in group] for group in groups)
+        state = compiled(state, x, y)
+        for group, values in zip(groups, state):
+            for variable, value in zip(group, values):
+                variable.assign(value)
+
+    return run
+
+
+def _tensorflow_steps(model, jit_compile):
+    """`run(x, y)` on TensorFlow: a `tf.while_loop` of `model.train_step` in a `tf.function`."""
+    import tensorflow as tf
+
+    @tf.function(jit_compile=jit_compile, autograph=False, reduce_retracing=True)
+    def steps(x, y):
+        def body(i):
+            model.train_step((x[i], y[i]))
+            return (i + 1,)
+
+        tf.while_loop(lambda i: i < tf.shape(x)[0], body, (tf.constant(0),))
+
+    def run(x, y):
+        steps(tf.convert_to_tensor(x), tf.convert_to_tensor(y))
+
+    return run
