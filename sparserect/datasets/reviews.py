@@ -391,6 +391,7 @@ def _labels(path, column, values, classes):
 
 def load_rated_reviews(
     path=None,
+    *,
     text_column="text",
     rating_column="rating",
     data_dir=None,

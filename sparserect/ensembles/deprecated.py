@@ -43,6 +43,7 @@ def EnsembleHiddenBlock(  # noqa: N802
     activation="rectifier",
     activation_l1=0.0,
     sharpness=None,
+    *,
     sign_trick=False,
     seeds=None,
     **kwargs,
@@ -94,6 +95,7 @@ def build_ensemble(
     hidden_units=PAPER_HIDDEN_UNITS,
     activation="rectifier",
     activation_l1=PAPER_ACTIVATION_L1,
+    *,
     sharpness=None,
     sign_trick=False,
     seeds=None,
@@ -104,9 +106,9 @@ def build_ensemble(
     """Deprecated: use `sparserect.layers.build_network(..., members=E)`.
 
     `build_ensemble(shape, classes, E, hidden_units, activation, l1,
-    sharpness, sign_trick, seeds=s)` is `build_network(shape, classes,
-    hidden_units, ScaledSoftplus(sharpness) or activation, members=E,
-    activation_l1=[l1] * len(hidden_units), sign_trick=sign_trick, seed=s)`
+    sharpness=a, sign_trick=t, seeds=s)` is `build_network(shape, classes,
+    hidden_units, ScaledSoftplus(a) or activation, members=E,
+    activation_l1=[l1] * len(hidden_units), sign_trick=t, seed=s)`
     (with `seed` an int base seed or one seed per member).
     """
     _warn("build_ensemble(..., E)", "sparserect.layers.build_network(..., members=E)")

@@ -154,7 +154,7 @@ def training_arguments(model, settings, density, seed):
     return arguments
 
 
-def bag_of_words_dataset(name, texts, labels, class_names, train_rows, test_rows, settings, seed):
+def bag_of_words_dataset(name, texts, labels, class_names, train_rows, test_rows, *, settings):
     """A `Dataset` for one fold: a tenth of `train_rows` for validation (at least one
     example per class), `test_rows` to test.
 
@@ -165,7 +165,7 @@ def bag_of_words_dataset(name, texts, labels, class_names, train_rows, test_rows
     # At least one validation example per class, which stratification needs.
     size = max(math.ceil(VALIDATION_FRACTION * len(train_rows)), len(np.unique(labels[train_rows])))
     inner, validation = train_test_split(
-        train_rows, test_size=size, stratify=labels[train_rows], random_state=seed
+        train_rows, test_size=size, stratify=labels[train_rows], random_state=settings.seed
     )
     vectorizer = datasets.BinaryBagOfWords(settings.max_terms).fit(texts[train_rows])
 
@@ -305,7 +305,7 @@ def run_ratings(reviews, models=RATINGS_MODELS, settings=SentimentSettings(), di
     for fold, (train_rows, test_rows) in enumerate(_folds(labels, settings.folds, settings.seed)):
         make = _cached(lambda train_rows=train_rows, test_rows=test_rows: bag_of_words_dataset(
             reviews.name, pooled["texts"], labels, class_names, train_rows, test_rows,
-            settings, settings.seed,
+            settings=settings,
         ))
         for name in models:
             model = TextModel.parse(name)
@@ -373,7 +373,7 @@ def run_amazon(reviews, models=POLARITY_MODELS, settings=SentimentSettings(), di
         for fold, (train_at, test_at) in enumerate(_folds(labels[rows], settings.folds, settings.seed)):
             make = _cached(lambda rows=rows, train_at=train_at, test_at=test_at: bag_of_words_dataset(
                 f"amazon-{source}", texts, labels, reviews.class_names, rows[train_at], rows[test_at],
-                settings, settings.seed,
+                settings=settings,
             ))
             for name in names:
                 jobs.append((f"amazon-in-{source}-{name.replace(' ', '_')}-fold{fold}", name, make,
@@ -381,7 +381,7 @@ def run_amazon(reviews, models=POLARITY_MODELS, settings=SentimentSettings(), di
         targets = [t for t in sorted(set(domains)) if t != source]
         others = np.flatnonzero(domains != source)
         make = _cached(lambda rows=rows, others=others: bag_of_words_dataset(
-            f"amazon-{source}", texts, labels, reviews.class_names, rows, others, settings, settings.seed,
+            f"amazon-{source}", texts, labels, reviews.class_names, rows, others, settings=settings,
         ))
         measure = _per_target_accuracy(labels[others], domains[others], targets)
         for name in names:
@@ -452,7 +452,7 @@ def run_polarity(sentences, models=POLARITY_MODELS, settings=SentimentSettings()
     train_rows = np.arange(len(sentences.train) + len(sentences.validation))
     test_rows = np.arange(len(train_rows), len(texts))
     make = _cached(lambda: bag_of_words_dataset(
-        sentences.name, texts, labels, sentences.class_names, train_rows, test_rows, settings, settings.seed,
+        sentences.name, texts, labels, sentences.class_names, train_rows, test_rows, settings=settings,
     ))
     names = [TextModel.parse(name).name for name in models] + [BASELINE]
     jobs = [

@@ -108,6 +108,7 @@ def make_tuner(
     hypermodel,
     tuner="random",
     objective=None,
+    *,
     max_trials=20,
     max_epochs=3,
     directory="tuning",
@@ -246,6 +247,7 @@ def run_search(
     dataset,
     tuner="random",
     objective=None,
+    *,
     max_trials=20,
     epochs=3,
     batch_size=100,
@@ -318,9 +320,10 @@ def run_search(
             data.input_shape, data.num_classes, seed=seed, **hypermodel_kwargs
         )
     search_tuner = make_tuner(
-        hypermodel, tuner, objective, max_trials, epochs, directory, project_name, seed,
-        overwrite, points,
-    )  # fmt: skip
+        hypermodel, tuner, objective, max_trials=max_trials, max_epochs=epochs,
+        directory=directory, project_name=project_name, seed=seed, overwrite=overwrite,
+        points=points,
+    )
     project_dir = pathlib.Path(search_tuner.project_dir)
     role = distributed_role()
     if role != "worker":
