@@ -6,6 +6,7 @@ and the mixed-precision dtypes.
 """
 
 import keras
+import numpy as np
 import pytest
 from keras.src.testing import TestCase
 
@@ -69,6 +70,15 @@ CASES = {
         init_kwargs={"units": 4, "members": 2, "activation": "elu", "seed": [5, 9]},
         input_shape=(3, 2, 6), expected_output_shape=(3, 2, 4),
         expected_num_trainable_weights=2, supports_masking=True,
+    ),
+    "thresholded_rectifier": dict(
+        layer_cls=layers.ThresholdedRectifier, init_kwargs={"threshold": 0.5},
+        input_shape=(2, 5), expected_output_shape=(2, 5), supports_masking=True,
+    ),
+    "bag_of_words_dense": dict(
+        layer_cls=layers.BagOfWordsDense, init_kwargs={"units": 4, "vocabulary_size": 7},
+        input_data=np.array([[0, 3, 6], [2, -1, -1]], dtype="int32"),
+        expected_output_shape=(2, 4), expected_num_trainable_weights=2,
     ),
 }
 
