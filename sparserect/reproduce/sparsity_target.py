@@ -4,7 +4,6 @@ import dataclasses
 import logging
 import os
 import pathlib
-import platform
 import time
 
 import keras
@@ -15,6 +14,7 @@ from sparserect.layers import build_network
 from sparserect.layers.network import PAPER_HIDDEN_UNITS
 from sparserect.measurement.hidden import activation_extractor
 from sparserect.reproduce import paper
+from sparserect.reproduce.runner import environment
 from sparserect.steering import SparsityTarget
 from sparserect.steering import calibrate_thresholds
 from sparserect.steering.zeros import exact_sparsity
@@ -26,19 +26,6 @@ from sparserect._checks import check_positive_number
 logger = logging.getLogger(__name__)
 
 TARGETS = (0.85, 0.90, 0.95)
-
-
-def _environment():
-    return {
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-        "cpus": os.cpu_count(),
-        "load_average": list(os.getloadavg()),
-        "python": platform.python_version(),
-        "keras": keras.__version__,
-        "backend": keras.backend.backend(),
-        "numpy": np.__version__,
-    }
 
 
 def _evaluate(model, x, y, batch_size=1000):
@@ -103,7 +90,7 @@ def _result(method, target, model, data, curve, seconds, **extra):
         "curve": curve,
         "wall_seconds": seconds,
         **extra,
-        "environment": _environment(),
+        "environment": {**environment(), "load_average": list(os.getloadavg())},
     }
 
 
