@@ -4,11 +4,16 @@ import math
 
 import pandas as pd
 
+from sparserect.report import plots
 from sparserect.report.tables import Section
 from sparserect.reproduce.results import markdown_table
 
 # The most rows of a benchmark's list shown.
 BENCHMARK_ROWS = 30
+# The libraries whose versions a benchmark's environment may record.
+LIBRARIES = ("python", "sparserect", "keras", "backend", "tensorflow", "jax", "numpy")
+# The benchmarks drawn as a plot: `{file stem: draw(data, path)}`.
+PLOTS = {"sparse_inference": plots.plot_sparse_inference}
 
 
 def _scalars(data, prefix=""):
@@ -35,7 +40,9 @@ def benchmark_section(name, data):
     """One benchmark file: its machine, load and versions, its numbers and its rows."""
     environment = data.get("environment") if isinstance(data.get("environment"), dict) else {}
     context = {**environment, **data}
-    versions = context.get("versions") or {}
+    versions = context.get("versions") or {
+        k: context[k] for k in LIBRARIES if isinstance(context.get(k), str)
+    }
     machine = [
         _value(context[k]) for k in ("machine", "platform", "processor", "cpu_count")
         if k in context and not isinstance(context[k], (dict, list))
@@ -44,7 +51,7 @@ def benchmark_section(name, data):
     shown = {
         k: v for k, v in data.items()
         if k not in ("environment", "versions", "machine", "platform", "processor", "cpu_count")
-        and k not in load
+        and k not in LIBRARIES and k not in load
     }
     rows = [
         value for value in data.values()
@@ -75,7 +82,10 @@ def benchmark_section(name, data):
             text += f"\nRegenerate with `python {script}`, then `sparserect report`.\n"
         return text
 
-    return Section(f"benchmark-{name}", f"Benchmark: {name}", render)
+    plot = None
+    if name in PLOTS:
+        plot = (f"benchmark-{name}.png", lambda path: PLOTS[name](data, path))
+    return Section(f"benchmark-{name}", f"Benchmark: {name}", render, plot)
 
 
 def _value_text(value):

@@ -35,3 +35,38 @@ def plot_cells(labels, summaries, references, *, title, ylabel, scale, path, pap
     axis.set_title(title)
     axis.legend(fontsize=8)
     _save(figure, path)
+
+
+def plot_sparse_inference(data, path):
+    """Speed-up of the active-row path by batch size, and the batch unions beside the break-even.
+
+    Args:
+        data: The result of `benchmarks/bench_sparse_inference.py`.
+        path: The PNG file to write (atomically).
+    """
+    figure, (speed, union) = plt.subplots(1, 2, figsize=(11, 4))
+    networks = sorted({row["network"] for row in data["rows"]})
+    for network in networks:
+        rows = [row for row in data["rows"] if row["network"] == network]
+        sizes = [row["batch_size"] for row in rows]
+        speed.plot(sizes, [row["speedup"] for row in rows], marker="o", label=network)
+        union.plot(sizes, [100 * np.mean(row["hidden_union_active"]) for row in rows],
+                   marker="o", label=f"{network}: hidden units active in the batch")
+    even = [row for row in data["break_even"] if row["break_even_active_fraction"] is not None]
+    union.plot([row["batch_size"] for row in even],
+               [100 * row["break_even_active_fraction"] for row in even],
+               linestyle="--", color="grey", marker="x",
+               label="break-even of one 1000 x 1000 layer (below it, gathering wins)")
+    speed.axhline(1.0, color="grey", linewidth=0.8)
+    speed.set_ylabel("dense latency / active-row latency")
+    speed.set_title("Served SavedModels, one batch at a time")
+    union.set_ylabel("active fraction (%)")
+    union.set_ylim(0, 105)
+    union.set_title("Batch union of the hidden layers")
+    sizes = sorted({row["batch_size"] for row in data["rows"]})
+    for axis in (speed, union):
+        axis.set_xscale("log", base=2)
+        axis.set_xticks(sizes, [str(size) for size in sizes])
+        axis.set_xlabel("batch size")
+        axis.legend(fontsize=7)
+    _save(figure, path)

@@ -13,6 +13,7 @@ from sparserect._atomic import write_text
 from sparserect.report import benchmarks
 from sparserect.report import blocks
 from sparserect.report import records
+from sparserect.report import sparsity_target
 from sparserect.report import tables
 from sparserect.reproduce import paper
 
@@ -41,6 +42,7 @@ def build_sections(results_dir):
     sections += [
         tables.figure3_section(runs), tables.softplus_section(runs),
         tables.ratings_section(runs), tables.amazon_section(runs), tables.polarity_section(runs),
+        sparsity_target.sparsity_target_section(results_dir),
     ]
     sections += [
         benchmarks.benchmark_section(name, data)

@@ -16,7 +16,6 @@ an experiment offers only the options it uses.
 """
 
 import argparse
-import dataclasses
 import re
 import typing
 

@@ -143,3 +143,28 @@ def plot_amazon(frame, path):
     axis.set_title("Amazon reviews: in-domain per domain, and cross-domain")
     axis.legend(fontsize=8)
     _save(figure, path)
+
+
+def plot_error_against_sparsity(results, path):
+    """Plots test error against exact sparsity: trained to a target, thresholded, unpenalized."""
+    figure, axis = plt.subplots(figsize=(6, 4))
+    styles = {
+        "target": ("o", "trained to a sparsity target"),
+        "threshold": ("s", "unpenalized, calibrated thresholds"),
+        "unpenalized": ("x", "unpenalized"),
+    }
+    for method, (marker, label) in styles.items():
+        rows = [r for r in results if r["method"] == method]
+        axis.plot(
+            [100 * r["sparsity"] for r in rows],
+            [100 * r["test_error"] for r in rows],
+            marker=marker,
+            linestyle="-" if len(rows) > 1 else "",
+            label=label,
+        )
+    axis.axvline(100 * paper.FIGURE3_SPARSITY_MARK, color="grey", linestyle="--",
+                 label="paper: accuracy holds up to about 85% zeros")
+    axis.set_xlabel("average exact sparsity of the hidden layers, test set (%)")
+    axis.set_ylabel("test error (%)")
+    axis.legend(fontsize=8)
+    _save(figure, path)

@@ -13,12 +13,11 @@ from sparserect import datasets
 from sparserect.layers import build_network
 from sparserect.layers.network import PAPER_HIDDEN_UNITS
 from sparserect.measurement.hidden import activation_extractor
-from sparserect.reproduce import paper
+from sparserect.reproduce.plots import plot_error_against_sparsity
 from sparserect.reproduce.runner import environment
 from sparserect.steering import SparsityTarget
 from sparserect.steering import calibrate_thresholds
 from sparserect.steering.zeros import exact_sparsity
-from sparserect._atomic import atomic_open
 from sparserect._atomic import write_json
 from sparserect._checks import check_positive_int
 from sparserect._checks import check_positive_number
@@ -204,37 +203,3 @@ def run_sparsity_target(
         results.append(result)
     plot_error_against_sparsity(results, out / "error_vs_sparsity.png")
     return results
-
-
-def plot_error_against_sparsity(results, path):
-    """Plots test error against exact sparsity: trained to a target, thresholded, unpenalized."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(6, 4))
-    styles = {
-        "target": ("o", "trained to a sparsity target"),
-        "threshold": ("s", "unpenalized, calibrated thresholds"),
-        "unpenalized": ("x", "unpenalized"),
-    }
-    for method, (marker, label) in styles.items():
-        rows = [r for r in results if r["method"] == method]
-        axis.plot(
-            [100 * r["sparsity"] for r in rows],
-            [100 * r["test_error"] for r in rows],
-            marker=marker,
-            linestyle="-" if len(rows) > 1 else "",
-            label=label,
-        )
-    axis.axvline(100 * paper.FIGURE3_SPARSITY_MARK, color="grey", linestyle="--",
-                 label="paper: accuracy holds up to about 85% zeros")
-    axis.set_xlabel("average exact sparsity of the hidden layers, test set (%)")
-    axis.set_ylabel("test error (%)")
-    axis.legend(fontsize=8)
-    try:
-        with atomic_open(path, "wb") as file:
-            figure.savefig(file, format="png", dpi=120, bbox_inches="tight")
-    finally:
-        plt.close(figure)

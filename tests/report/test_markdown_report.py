@@ -247,3 +247,70 @@ def test_every_data_set_of_the_command_line_has_a_block_even_when_not_run(tmp_pa
     report.write_report(tmp_path / "results", docs)
     guide = (docs / "guide.md").read_text()
     assert "Not run: no result files. Run `sparserect reproduce`, then" in guide
+
+
+def test_a_benchmark_environment_gives_the_versions_line(tmp_path):
+    write_json(tmp_path / "results" / "benchmarks" / "speed.json", {
+        "environment": {"processor": "x86_64", "cpu_count": 2, "python": "3.11.7",
+                        "keras": "3.15.1", "backend": "jax"},
+        "repeats": 3,
+    })
+    docs = _docs(tmp_path, names=("benchmark-speed",))
+    report.write_report(tmp_path / "results", docs)
+    block = (docs / "guide.md").read_text()
+    assert "Machine: x86_64, 2. Load: not recorded." in block
+    assert "Versions: python 3.11.7, keras 3.15.1, backend jax." in block
+    assert "| keras |" not in block
+
+
+def test_the_sparse_inference_benchmark_is_drawn(tmp_path):
+    rows = [
+        {"network": name, "batch_size": size, "speedup": 1.5 / size,
+         "hidden_union_active": [0.3 * size ** 0.2, 0.4]}
+        for name in ("mnist", "text") for size in (1, 8, 32, 256)
+    ]
+    write_json(tmp_path / "results" / "benchmarks" / "sparse_inference.json", {
+        "rows": rows,
+        "break_even": [{"batch_size": size, "break_even_active_fraction": fraction}
+                       for size, fraction in ((1, 0.2), (8, 0.2), (32, None), (256, None))],
+    })
+    written = report.write_report(tmp_path / "results", _docs(tmp_path, names=()))
+    image = tmp_path / "docs" / "images" / "results" / "benchmark-sparse_inference.png"
+    assert image in written and image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "(images/results/benchmark-sparse_inference.png)" in (
+        tmp_path / "docs" / "results.md"
+    ).read_text()
+
+
+def test_sparsity_target_results_are_judged_within_one_point(tmp_path):
+    folder = tmp_path / "results" / "sparsity-target"
+    common = {"hidden_units": [1000, 1000, 1000], "batch_size": 10, "learning_rate": 0.01,
+              "seed": 0, "epochs": 15}
+    write_json(folder / "unpenalized.json",
+               {"method": "unpenalized", "target": None, "sparsity": 0.43, "test_error": 0.018,
+                **common})
+    write_json(folder / "target_0.90.json",
+               {"method": "target", "target": 0.9, "sparsity": 0.9093, "test_error": 0.02,
+                **common})
+    write_json(folder / "target_0.85.json",
+               {"method": "target", "target": 0.85, "sparsity": 0.8612, "test_error": 0.02,
+                **common})
+    write_json(folder / "threshold_0.95.json",
+               {"method": "threshold", "target": 0.95, "error": "already sparser"})
+    docs = _docs(tmp_path, names=("sparsity-target",))
+    report.write_report(tmp_path / "results", docs)
+    block = (docs / "guide.md").read_text()
+    assert "784-1000-1000-1000-10 rectifier network" in block
+    lines = [line for line in block.splitlines() if line.startswith("| trained")]
+    assert lines[0].startswith("| trained with `SparsityTarget` | 85.00 | 86.12 | no |")
+    assert lines[1].startswith("| trained with `SparsityTarget` | 90.00 | 90.93 | yes |")
+    assert "| no: already sparser |" in block
+    assert (docs / "images" / "results" / "sparsity-target.png").is_file()
+
+
+def test_sparsity_target_without_files_says_how_to_run_it(tmp_path):
+    docs = _docs(tmp_path, names=("sparsity-target",))
+    report.write_report(tmp_path / "results", docs)
+    assert "Not run: no result files. Run `sparserect reproduce sparsity-target" in (
+        docs / "guide.md"
+    ).read_text()
