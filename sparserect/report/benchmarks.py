@@ -10,6 +10,8 @@ from sparserect.reproduce.results import markdown_table
 
 # The most rows of a benchmark's list shown.
 BENCHMARK_ROWS = 30
+# The keys that describe the machine, in the order shown.
+MACHINE = ("machine", "platform", "processor", "cpu_count", "cpus")
 # The libraries whose versions a benchmark's environment may record.
 LIBRARIES = ("python", "sparserect", "keras", "backend", "tensorflow", "jax", "numpy")
 # The benchmarks drawn as a plot: `{file stem: draw(data, path)}`.
@@ -44,14 +46,14 @@ def benchmark_section(name, data):
         k: context[k] for k in LIBRARIES if isinstance(context.get(k), str)
     }
     machine = [
-        _value(context[k]) for k in ("machine", "platform", "processor", "cpu_count")
-        if k in context and not isinstance(context[k], (dict, list))
+        _value(context[k]) + (" CPUs" if k in ("cpu_count", "cpus") else "") for k in MACHINE
+        if k in context and not isinstance(context[k], (dict, list)) and _value(context[k])
     ]
     load = {k: v for k, v in context.items() if "load" in k.lower()}
     shown = {
         k: v for k, v in data.items()
-        if k not in ("environment", "versions", "machine", "platform", "processor", "cpu_count")
-        and k not in LIBRARIES and k not in load
+        if k not in ("environment", "versions", *MACHINE)
+        and not (k in LIBRARIES and isinstance(v, str)) and k not in load
     }
     rows = [
         value for value in data.values()

@@ -258,7 +258,7 @@ def test_a_benchmark_environment_gives_the_versions_line(tmp_path):
     docs = _docs(tmp_path, names=("benchmark-speed",))
     report.write_report(tmp_path / "results", docs)
     block = (docs / "guide.md").read_text()
-    assert "Machine: x86_64, 2. Load: not recorded." in block
+    assert "Machine: x86_64, 2 CPUs. Load: not recorded." in block
     assert "Versions: python 3.11.7, keras 3.15.1, backend jax." in block
     assert "| keras |" not in block
 
