@@ -165,6 +165,7 @@ def plot_error_against_sparsity(results, path):
     axis.axvline(100 * paper.FIGURE3_SPARSITY_MARK, color="grey", linestyle="--",
                  label="paper: accuracy holds up to about 85% zeros")
     axis.set_xlabel("average exact sparsity of the hidden layers, test set (%)")
-    axis.set_ylabel("test error (%)")
+    axis.set_ylabel("test error (%, log scale)")
+    axis.set_yscale("log")
     axis.legend(fontsize=8)
     _save(figure, path)
