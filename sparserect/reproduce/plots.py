@@ -4,6 +4,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sparserect._atomic import atomic_open  # noqa: E402
@@ -167,5 +168,7 @@ def plot_error_against_sparsity(results, path):
     axis.set_xlabel("average exact sparsity of the hidden layers, test set (%)")
     axis.set_ylabel("test error (%, log scale)")
     axis.set_yscale("log")
+    for set_formatter in (axis.yaxis.set_major_formatter, axis.yaxis.set_minor_formatter):
+        set_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
     axis.legend(fontsize=8)
     _save(figure, path)
