@@ -70,3 +70,23 @@ def plot_sparse_inference(data, path):
         axis.set_xlabel("batch size")
         axis.legend(fontsize=7)
     _save(figure, path)
+
+
+def plot_validation_curves(curves, path):
+    """Validation error (%) per epoch of each run, the paper's number as a dashed line.
+
+    Args:
+        curves: `[(label, validation errors as fractions, paper's error in % or None,
+            the paper line's label)]`.
+        path: The PNG file to write (atomically).
+    """
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for label, errors, reference, reference_label in curves:
+        axis.plot(np.arange(1, len(errors) + 1), 100 * np.asarray(errors, dtype=float), label=label)
+        if reference is not None:
+            axis.axhline(reference, color="grey", linestyle="--", label=reference_label)
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("validation error (%)")
+    axis.set_title("Validation error per epoch")
+    axis.legend(fontsize=8)
+    _save(figure, path)

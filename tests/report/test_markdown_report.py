@@ -314,3 +314,49 @@ def test_sparsity_target_without_files_says_how_to_run_it(tmp_path):
     assert "Not run: no result files. Run `sparserect reproduce sparsity-target" in (
         docs / "guide.md"
     ).read_text()
+
+
+def _long_run(**overrides):
+    """A long-training result file as `sparserect reproduce table1` writes it."""
+    errors = [0.03, 0.0171, 0.02, 0.0228]
+    record = {
+        "dataset": "mnist", "activation": "rectifier", "seed": 0, "hidden_units": [32, 32],
+        "activation_l1": 0.001, "batch_size": 10, "max_epochs": 4, "patience": 4,
+        "learning_rate": 0.01, "validation_error": 0.0171, "best_epoch": 2, "epochs_run": 4,
+        "test_error": 0.0184, "average_sparsity": 0.8653, "wall_time": 7272.0,
+        "pretraining": None,
+        "candidates": {"0.01": {"validation_errors": errors, "best_epoch": 2}},
+    }
+    record.update(overrides)
+    return record
+
+
+def test_a_long_training_file_gives_its_own_numbers_and_a_plot(tmp_path):
+    write_json(tmp_path / "results" / "long-training" / "long.json", _long_run())
+    docs = _docs(tmp_path, names=("long-training",))
+    report.write_report(tmp_path / "results", docs)
+    block = (docs / "guide.md").read_text()
+    assert "4 epochs without early stopping" in block
+    row = _row(block, "long")
+    reference = paper.table1_error("mnist", False, "rectifier")
+    assert row[1:] == ["4", "2", "1.71", "1.84", "2.28", "86.53", "2.02",
+                       f"{reference:.2f}", "not reproduced"]
+    assert (docs / "images" / "results" / "long-training.png").is_file()
+    assert "## Long training" in (docs / "results.md").read_text()
+
+
+def test_a_long_training_run_better_than_the_paper_is_reproduced(tmp_path):
+    write_json(tmp_path / "results" / "long-training" / "long.json",
+               _long_run(test_error=0.012))
+    docs = _docs(tmp_path, names=("long-training",))
+    report.write_report(tmp_path / "results", docs)
+    assert _row((docs / "guide.md").read_text(), "long")[-1] == "reproduced"
+
+
+def test_long_training_without_files_says_not_run(tmp_path):
+    docs = _docs(tmp_path, names=("long-training",))
+    report.write_report(tmp_path / "results", docs)
+    assert "Not run: no result files under `results/long-training/`" in (
+        docs / "guide.md"
+    ).read_text()
+    assert not (docs / "images" / "results" / "long-training.png").exists()
