@@ -10,6 +10,8 @@ from sparserect.reproduce.results import markdown_table
 
 # The most rows of a benchmark's list shown.
 BENCHMARK_ROWS = 30
+# The Keras backends a benchmark file may hold one run of each.
+BACKENDS = ("jax", "tensorflow", "torch")
 # The keys that describe the machine, in the order shown.
 MACHINE = ("machine", "platform", "processor", "cpu_count", "cpus")
 # The libraries whose versions a benchmark's environment may record.
@@ -39,9 +41,24 @@ def _value(value):
 
 
 def benchmark_section(name, data):
-    """One benchmark file: its machine, load and versions, its numbers and its rows."""
+    """One benchmark file: its machine, load and versions, its numbers and its rows.
+
+    A file with one run per Keras backend (`{"jax": {...}, "tensorflow": {...}}`)
+    shows each run in turn.
+    """
+    if data and set(data) <= set(BACKENDS) and all(isinstance(v, dict) for v in data.values()):
+        runs = [(backend, benchmark_section(name, data[backend])) for backend in sorted(data)]
+
+        def render_runs(docs_prefix):
+            return "\n".join(
+                f"On the {backend} backend:\n\n{section.render(docs_prefix)}" for backend, section in runs
+            )
+
+        return Section(f"benchmark-{name}", f"Benchmark: {name}", render_runs)
     environment = data.get("environment") if isinstance(data.get("environment"), dict) else {}
     context = {**environment, **data}
+    if isinstance(data.get("machine"), dict):
+        context.update(data["machine"])
     versions = context.get("versions") or {
         k: context[k] for k in LIBRARIES if isinstance(context.get(k), str)
     }
@@ -52,7 +69,7 @@ def benchmark_section(name, data):
     load = {k: v for k, v in context.items() if "load" in k.lower()}
     shown = {
         k: v for k, v in data.items()
-        if k not in ("environment", "versions", *MACHINE)
+        if k not in ("environment", "versions", "machine", *MACHINE)
         and not (k in LIBRARIES and isinstance(v, str)) and k not in load
     }
     rows = [

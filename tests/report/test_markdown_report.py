@@ -360,3 +360,19 @@ def test_long_training_without_files_says_not_run(tmp_path):
         docs / "guide.md"
     ).read_text()
     assert not (docs / "images" / "results" / "long-training.png").exists()
+
+
+def test_a_benchmark_with_one_run_per_backend_shows_each(tmp_path):
+    def run(backend, seconds):
+        return {"machine": {"processor": "AMD EPYC", "cpus": 2}, "versions": {backend: "1.0"},
+                "load_average_before": [1.0, 1.0, 1.0], "seconds_per_epoch": seconds}
+
+    write_json(tmp_path / "results" / "benchmarks" / "speed.json",
+               {"tensorflow": run("tensorflow", 8.5), "jax": run("jax", 7.7)})
+    docs = _docs(tmp_path, names=("benchmark-speed",))
+    report.write_report(tmp_path / "results", docs)
+    block = (docs / "guide.md").read_text()
+    jax, tensorflow = block.index("On the jax backend:"), block.index("On the tensorflow backend:")
+    assert jax < block.index("| seconds_per_epoch | 7.7 |") < tensorflow
+    assert tensorflow < block.index("| seconds_per_epoch | 8.5 |")
+    assert block.count("Machine: AMD EPYC, 2 CPUs.") == 2 and "Versions: jax 1.0." in block
