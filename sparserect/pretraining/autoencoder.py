@@ -75,6 +75,36 @@ class _Unsign(keras.layers.Layer):
         return inputs * ops.cast(self.sign_flip.sign_mask, inputs.dtype)
 
 
+def _shares_inputs(block):
+    """Whether a block of members takes `(batch, features)` inputs shared by its members."""
+    return block.members is not None and block.dense.equation.startswith("bi,")
+
+
+class _MemberRows(keras.layers.Layer):
+    """Calls a block of members built for shared inputs on one input row per member.
+
+    Each member's corruption of the shared inputs is its own, `(batch,
+    members, features)`: the block's einsum takes the member's row instead
+    of the shared one for the duration of the call (the same kernel).
+    """
+
+    def __init__(self, block, **kwargs):
+        super().__init__(**kwargs)
+        self.block = block
+
+    def call(self, inputs):
+        dense = self.block.dense
+        shared = dense.equation, dense.input_spec
+        dense.equation, dense.input_spec = "bei,eio->beo", None
+        try:
+            return self.block(inputs)
+        finally:
+            dense.equation, dense.input_spec = shared
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.block.members, self.block.units)
+
+
 @keras.saving.register_keras_serializable(package="sparserect")
 class BatchMaxScaling(keras.layers.Layer):
     """Divides non-negative codes by their largest value in the batch: codes in [0, 1].
@@ -84,12 +114,14 @@ class BatchMaxScaling(keras.layers.Layer):
     relative sizes of the units, so the decoder sees the code's pattern of
     exact zeros and magnitudes unchanged; the divisor is a constant for the
     gradient (`stop_gradient`), so the cost cannot be lowered by shrinking
-    the largest activation instead of reconstructing. A running maximum would
+    the largest activation instead of reconstructing. Codes of members,
+    `(batch, members, units)`, get one divisor per member. A running maximum would
     add state that the network, after pre-training, does not have.
     """
 
     def call(self, inputs):
-        largest = ops.stop_gradient(ops.max(ops.abs(inputs)))
+        # One scalar per member: codes `(batch, [members,] units)`.
+        largest = ops.stop_gradient(ops.max(ops.abs(inputs), axis=(0, -1), keepdims=True))
         return inputs / (largest + keras.config.epsilon())
 
 
@@ -106,6 +138,10 @@ class TiedDecoder(keras.layers.Layer):
     inputs (the sign trick of the layer below), or 1: the target is that
     layer's activations before its sign flip, so that softplus and sigmoid
     reconstructions, which are non-negative, can match it.
+
+    With a stacked encoder kernel `(members, inputs, units)`, codes are
+    `(batch, members, units)`, `c` is `(members, inputs)` and member `k`
+    decodes with `W[k]`.
 
     It lives only during pre-training and is not serialized: it holds the
     encoder layer itself, whose weights are the network's; save the network.
@@ -124,18 +160,22 @@ class TiedDecoder(keras.layers.Layer):
     def build(self, input_shape):
         self.bias = self.add_weight(
             name="bias",
-            shape=(self.encoder.kernel.shape[0],),
+            shape=tuple(self.encoder.kernel.shape[:-1]),
             initializer="zeros",
         )
 
     def call(self, code):
-        z = ops.matmul(code, ops.transpose(self.encoder.kernel))
+        kernel = self.encoder.kernel
+        if len(kernel.shape) == 2:
+            z = ops.matmul(code, ops.transpose(kernel))
+        else:
+            z = ops.einsum("beo,eio->bei", code, kernel)
         if self.input_sign_flip is not None:
             z = z * ops.cast(self.input_sign_flip.sign_mask, z.dtype)
         return z + self.bias
 
     def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], self.encoder.kernel.shape[0])
+        return (*input_shape[:-1], self.encoder.kernel.shape[-2])
 
 
 def corruption_layer(noise, seed=None):
@@ -144,28 +184,49 @@ def corruption_layer(noise, seed=None):
     Args:
         noise: A float, the rate of `MaskingNoise`, or a Keras layer (such as
             `SaltAndPepperNoise`), returned as it is.
-        seed: Int or `None`, the seed of a new `MaskingNoise`.
+        seed: Int or `None`, the seed of a new `MaskingNoise`; or a list of
+            one per member.
     """
     if isinstance(noise, keras.layers.Layer):
         return noise
     return MaskingNoise(noise, seed=seed, name="masking_noise")
 
 
+def _summed_per_example(costs):
+    """Sums `(batch, [members,] features)` costs to one per example: the members' sum."""
+    return ops.sum(costs, axis=tuple(range(1, len(costs.shape))))
+
+
+def _per_member_target(target, z):
+    """Repeats a target `(batch, features)` shared by the members to the shape of `z`."""
+    if len(target.shape) == len(z.shape):
+        return target
+    return ops.expand_dims(target, -2) + ops.zeros_like(z)
+
+
 def reconstruction_loss(reconstruction):
-    """Returns the Keras loss `fn(target, z)` of a reconstruction, `z` pre-activation."""
+    """Returns the Keras loss `fn(target, z)` of a reconstruction, `z` pre-activation.
+
+    With members, `z` is `(batch, members, features)` and the target either
+    that or `(batch, features)`, shared by the members; the cost of an
+    example is the sum of the members' costs, so that one `fit` trains each
+    member as its network alone.
+    """
     check_reconstruction(reconstruction)
     if reconstruction == "softplus_quadratic":
 
         def softplus_quadratic(target, z):
-            return ops.sum(ops.square(ops.softplus(z) - target), axis=-1)
+            target = _per_member_target(target, z)
+            return _summed_per_example(ops.square(ops.softplus(z) - target))
 
         return softplus_quadratic
 
     scale = _LOGIT_SCALE[reconstruction]
 
     def cross_entropy(target, z):
-        return ops.sum(
-            ops.binary_crossentropy(target, scale * z, from_logits=True), axis=-1
+        target = _per_member_target(target, z)
+        return _summed_per_example(
+            ops.binary_crossentropy(target, scale * z, from_logits=True)
         )
 
     cross_entropy.__name__ = reconstruction
@@ -185,7 +246,11 @@ def build_denoising_autoencoder(
     ```
 
     Compile it with `reconstruction_loss(reconstruction)` and fit it on
-    `(inputs, targets)`. The block's activation L1 penalty is one of the
+    `(inputs, targets)`. For a block of members (`HiddenBlock(...,
+    members=E)`), the noise must give each member its own corruption (a
+    `seed` list, or a corruption layer with one seed per member), and the
+    model maps `(batch, [E,] features)` to `(batch, E, features)`: member
+    `k` is the auto-encoder of member `k` alone. The block's activation L1 penalty is one of the
     model's losses, as the paper applies it in pre-training too.
 
     Args:
@@ -198,7 +263,7 @@ def build_denoising_autoencoder(
             `default_reconstruction(block.activation)`.
         input_sign_flip: The `SignFlip` of the layer below, or `None`.
         seed: Int or `None`, seeds the masking noise (a layer given as
-            `noise` keeps its own seed).
+            `noise` keeps its own seed); with members, one per member.
 
     Returns:
         A `keras.Model`, not compiled.
@@ -210,11 +275,19 @@ def build_denoising_autoencoder(
         )
     reconstruction = reconstruction or default_reconstruction(block.activation)
     check_reconstruction(reconstruction)
-    inputs = keras.Input((input_dim,), name="clean_inputs")
-    x = corruption_layer(noise, seed)(inputs)
+    shared = block.members is None or _shares_inputs(block)
+    shape = (input_dim,) if shared else (block.members, input_dim)
+    inputs = keras.Input(shape, name="clean_inputs")
+    corruption = corruption_layer(noise, seed)
+    if getattr(corruption, "members", None) != block.members:
+        raise ValueError(
+            f"Block {block.name!r} has members={block.members}: the noise needs one seed "
+            f"per member (a `seed` list) or none. Received: noise={noise!r}, seed={seed!r}"
+        )
+    x = corruption(inputs)
     if input_sign_flip is not None:
         x = _Unsign(input_sign_flip, name="input_sign")(x)
-    code = block(x)
+    code = _MemberRows(block, name="member_rows")(x) if _shares_inputs(block) else block(x)
     if block.sign_flip is not None:
         code = _Unsign(block.sign_flip, name="code_sign")(code)
     if reconstruction == "sigmoid_cross_entropy":

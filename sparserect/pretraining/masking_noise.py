@@ -3,6 +3,8 @@
 import keras
 from keras import ops
 
+from sparserect._checks import is_seed
+
 
 @keras.saving.register_keras_serializable(package="sparserect")
 class MaskingNoise(keras.layers.Layer):
@@ -30,7 +32,8 @@ class MaskingNoise(keras.layers.Layer):
 
     Args:
         rate: Float in [0, 1), the probability of setting an input to 0.
-        seed: Int or `None`, seeds the layer's `keras.random.SeedGenerator`.
+        seed: Int or `None`, seeds the layer's `keras.random.SeedGenerator`;
+            or a list of one int (or `None`) per member.
         **kwargs: Base layer keyword arguments, such as `name`.
     """
 
@@ -45,20 +48,51 @@ class MaskingNoise(keras.layers.Layer):
                 f"`rate` must be a float in [0, 1). Received: rate={rate!r}"
             )
         self.rate = float(rate)
+        if isinstance(seed, (list, tuple)):
+            if not seed or not all(s is None or is_seed(s) for s in seed):
+                raise ValueError(
+                    "`seed` must be an int, None, or a non-empty list of one int >= 0 "
+                    f"(or None) per member. Received: seed={seed!r}"
+                )
+            seed = [None if s is None else int(s) for s in seed]
+            self.members = len(seed)
+            self.seed_generators = [keras.random.SeedGenerator(s) for s in seed]
+        else:
+            self.members = None
+            self.seed_generator = keras.random.SeedGenerator(seed)
         self.seed = seed
-        self.seed_generator = keras.random.SeedGenerator(seed)
         self.supports_masking = True
 
+    def member_rows(self, inputs):
+        """With members, inputs shared by the members repeated for each: `(batch, members, features)`."""
+        if self.members is None or len(inputs.shape) == 3:
+            return inputs
+        return ops.repeat(ops.expand_dims(inputs, 1), self.members, axis=1)
+
+    def uniform(self, inputs, dtype=None):
+        """Uniform draws in [0, 1) of the shape of `inputs` (with members, `member_rows`).
+
+        With members, member `k`'s draws are those of its own seed generator
+        on `(batch, features)`.
+        """
+        dtype = dtype or inputs.dtype
+        if self.members is None:
+            return keras.random.uniform(ops.shape(inputs), seed=self.seed_generator, dtype=dtype)
+        shape = (ops.shape(inputs)[0], ops.shape(inputs)[2])
+        draws = [keras.random.uniform(shape, seed=g, dtype=dtype) for g in self.seed_generators]
+        return ops.stack(draws, axis=1)
+
     def call(self, inputs, training=False):
+        inputs = self.member_rows(inputs)
         if not training or self.rate == 0:
             return inputs
-        keep = keras.random.uniform(
-            ops.shape(inputs), seed=self.seed_generator, dtype=inputs.dtype
-        )
+        keep = self.uniform(inputs)
         return ops.where(keep >= self.rate, inputs, ops.zeros_like(inputs))
 
     def compute_output_shape(self, input_shape):
-        return input_shape
+        if self.members is None:
+            return input_shape
+        return (input_shape[0], self.members, input_shape[-1])
 
     def get_config(self):
         config = super().get_config()

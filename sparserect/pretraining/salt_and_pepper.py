@@ -38,7 +38,8 @@ class SaltAndPepperNoise(MaskingNoise):
         rate: Float in [0, 1), the probability that an entry is corrupted.
         salt_probability: Float in [0, 1], the probability that a corrupted
             entry becomes 1 rather than 0. Defaults to `0.5`.
-        seed: Int or `None`, seeds the layer's `keras.random.SeedGenerator`.
+        seed: Int or `None`, seeds the layer's `keras.random.SeedGenerator`;
+            or one per member, as in `MaskingNoise`.
         **kwargs: Base layer keyword arguments, such as `name`.
     """
 
@@ -52,11 +53,11 @@ class SaltAndPepperNoise(MaskingNoise):
         self.salt_probability = float(salt_probability)
 
     def call(self, inputs, training=False):
+        inputs = self.member_rows(inputs)
         if not training or self.rate == 0:
             return inputs
-        shape = ops.shape(inputs)
-        corrupted = keras.random.uniform(shape, seed=self.seed_generator) < self.rate
-        salt = keras.random.uniform(shape, seed=self.seed_generator) < self.salt_probability
+        corrupted = self.uniform(inputs, dtype=keras.config.floatx()) < self.rate
+        salt = self.uniform(inputs, dtype=keras.config.floatx()) < self.salt_probability
         return ops.where(corrupted, ops.cast(salt, inputs.dtype), inputs)
 
     def get_config(self):

@@ -13,9 +13,12 @@ from sparserect.measurement.statistics import count_dead_units
 from sparserect.pretraining import autoencoder
 from sparserect.pretraining.salt_and_pepper import SaltAndPepperNoise
 from sparserect._selection import choose_learning_rates
+from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
 from sparserect._checks import is_number
+from sparserect._checks import is_seed
+from sparserect.optimizers import MemberSGD
 
 logger = logging.getLogger(__name__)
 
@@ -30,12 +33,12 @@ def _blocks_of(model_or_blocks):
             "Expected a model with `HiddenBlock` layers or a list of "
             f"`HiddenBlock`s. Received: model_or_blocks={model_or_blocks!r}"
         )
-    with_members = [block.name for block in blocks if block.members is not None]
-    if with_members:
+    members = {block.members for block in blocks}
+    if len(members) > 1:
         raise ValueError(
-            "Pre-training trains the blocks of one network; blocks with members are "
-            "not supported yet: pre-train each network alone (`build_network` without "
-            f"`members`). Received: blocks with members {with_members}"
+            "Pre-training trains the blocks of one network, or of one model of members: "
+            "every block needs the same `members`. Received: members "
+            f"{[block.members for block in blocks]}"
         )
     return blocks
 
@@ -84,11 +87,14 @@ def unit_interval_targets(x):
 
     The range is `[min(0, x.min()), max(1, x.max())]`: pixels in [0, 1] are
     unchanged, tanh activations in (-1, 1) become about `(x + 1) / 2` and
-    rectifier activations are divided by their largest value.
+    rectifier activations are divided by their largest value. Activations of
+    members, `(examples, members, units)`, get one range per member.
     """
-    low = min(0.0, float(x.min()))
-    high = max(1.0, float(x.max()))
-    return ((x - low) / (high - low)).astype("float32")
+    x = np.asarray(x, dtype="float32")
+    axes = (0, -1) if x.ndim > 1 else (0,)
+    low = np.minimum(0.0, x.min(axis=axes, keepdims=True).astype("float64"))
+    high = np.maximum(1.0, x.max(axis=axes, keepdims=True).astype("float64"))
+    return ((x - low.astype("float32")) / (high - low).astype("float32")).astype("float32")
 
 
 def is_positively_homogeneous(activation):
@@ -107,14 +113,16 @@ def _fold_unit_scale(block, activations):
     and saturate the softmax of fine-tuning. For a positively homogeneous
     activation, dividing the kernel and bias by the largest activation is the
     same network up to that scale, with activations in [0, 1], as the decoder
-    saw them. Returns the divisor (1 when every activation is 0).
+    saw them. Returns the divisor (1 when every activation is 0): with
+    members, one per member (a list).
     """
-    largest = float(np.abs(activations).max())
-    if largest == 0:
-        return 1.0
+    largest = np.abs(activations).max(axis=(0, -1)).astype("float64")
+    largest = np.where(largest == 0, 1.0, largest)
     for weight in (block.dense.kernel, block.dense.bias):
-        weight.assign(np.asarray(weight) / largest)
-    return largest
+        value = np.asarray(weight)
+        divisor = largest.astype(value.dtype)
+        weight.assign(value / divisor.reshape(divisor.shape + (1,) * (value.ndim - divisor.ndim)))
+    return largest.tolist()
 
 
 def per_block_noise(noise, count):
@@ -157,43 +165,81 @@ def _learning_rate_candidates(learning_rate):
     return tuple(float(rate) for rate in rates)
 
 
+def _member_costs(reconstruction, members):
+    """The cost of each member alone, as Keras metrics `member_<k>` (`[]` without members)."""
+    loss = autoencoder.reconstruction_loss(reconstruction)
+
+    def member_cost(k):
+        def cost(target, z):
+            return loss(target if len(target.shape) < len(z.shape) else target[:, k], z[:, k])
+
+        cost.__name__ = f"member_{k}"
+        return cost
+
+    return [member_cost(k) for k in range(members or 0)]
+
+
 def _reconstruction_cost(model, inputs, targets, reconstruction, batch_size=1000):
-    """Mean reconstruction cost of the clean `inputs`: no corruption, no L1 penalty."""
+    """Mean reconstruction cost of the clean `inputs`: no corruption, no L1 penalty.
+
+    With members, one cost per member (an array).
+    """
     loss = autoencoder.reconstruction_loss(reconstruction)
     total = 0.0
     for start in range(0, len(inputs), batch_size):
         stop = start + batch_size
-        z = model(inputs[start:stop], training=False)
-        total += float(keras.ops.convert_to_numpy(keras.ops.sum(loss(targets[start:stop], z))))
+        z = keras.ops.convert_to_numpy(model(inputs[start:stop], training=False))
+        target = targets[start:stop]
+        if z.ndim == 3:  # one cost per member
+            costs = [loss(target if target.ndim == 2 else target[:, k], z[:, k])
+                     for k in range(z.shape[1])]
+            total += np.array([float(keras.ops.sum(cost)) for cost in costs])
+        else:
+            total += float(keras.ops.convert_to_numpy(keras.ops.sum(loss(target, z))))
     return total / len(inputs)
+
+
+def _finite(value):
+    return value if math.isfinite(value) else None
 
 
 def _select_learning_rate(block, learning_rates, build, fit, cost):
     """Trains `block` once per learning rate from the same weights; keeps the lowest `cost`.
 
-    Returns `(learning_rate, model, loss, selection)`: the winner, its
-    auto-encoder (ready to go on training), its losses so far, and each
-    candidate's cost (`None` where it diverged). The block is left with the
-    winner's weights.
+    Returns `(chosen, model, losses, selection)`: the index of the winner
+    (an array, one per member), an auto-encoder with the winners' weights
+    (block and decoder: member `k`'s from the candidate it chose), their
+    losses so far (with members, one list per member), and each candidate's
+    cost (`None` where it diverged; with members, a list per candidate).
     """
     start = block.get_weights()
     trials = []
     for rate in learning_rates:
         block.set_weights(start)
         model = build(rate)
-        loss = fit(model)
+        losses = fit(model)
         value = cost(model)
-        logger.info("%s: learning rate %g, reconstruction cost %.4g", block.name, rate, value)
-        trials.append((value, rate, model, loss, block.get_weights()))
+        logger.info("%s: learning rate %g, reconstruction cost %s", block.name, rate, value)
+        weights = [np.array(keras.ops.convert_to_numpy(v), copy=True) for v in model.trainable_variables]
+        trials.append((value, model, losses, weights))
     costs = [trial[0] for trial in trials]
-    value, rate, model, loss, weights = trials[
-        int(choose_learning_rates(costs, learning_rates, f"pre-training {block.name}")[0])
-    ]
-    block.set_weights(weights)
+    chosen = choose_learning_rates(costs, learning_rates, f"pre-training {block.name}")
+    if block.members is None:
+        _, model, losses, weights = trials[int(chosen[0])]
+    else:
+        model = trials[0][1]
+        weights = [
+            np.stack([trials[c][3][index][k] for k, c in enumerate(chosen)])
+            for index in range(len(model.trainable_variables))
+        ]
+        losses = [trials[c][2][k] for k, c in enumerate(chosen)]
+    for variable, value in zip(model.trainable_variables, weights):
+        variable.assign(value)
     selection = {
-        f"{trial[1]:g}": trial[0] if math.isfinite(trial[0]) else None for trial in trials
+        f"{rate:g}": [_finite(v) for v in value] if block.members else _finite(value)
+        for rate, (value, *_) in zip(learning_rates, trials)
     }
-    return rate, model, loss, selection
+    return chosen, model, losses, selection
 
 
 def pretrain_stack(
@@ -211,6 +257,7 @@ def pretrain_stack(
     verbose=0,
     selection_epochs=None,
     activation_l1=None,
+    shuffle_seed=None,
 ):
     """Pre-trains hidden blocks greedily, bottom up, as denoising auto-encoders.
 
@@ -262,7 +309,9 @@ def pretrain_stack(
         batch_size: Int > 0. Defaults to the paper's `10`.
         seed: Int or `None`, seeds the masking noise (block `i` uses
             `seed + i`; a corruption layer keeps its own seed) and the
-            shuffling.
+            shuffling. With blocks of members, one int per member (or
+            `None`): member `k`'s noise is the one `seed[k]` gives the
+            network alone.
         steps_per_execution: Int > 0, passed to `compile`: several SGD steps
             per compiled call, much faster at batch 10.
         callbacks: Optional list of Keras callbacks for each block's `fit`.
@@ -274,12 +323,22 @@ def pretrain_stack(
             penalty, or a float >= 0 that replaces it during pre-training
             only: e.g. `0` pre-trains without the penalty that fine-tuning
             then applies. The blocks keep their own coefficient afterwards.
+        shuffle_seed: Int or `None` (default: `seed`, with members the
+            first member's): seeds the order of the examples, which the
+            members of a model share.
 
     With strategy 2 (`"sigmoid_cross_entropy"`) and a rectifier (or leaky
     or parametric rectifier), each block's Dense weights are divided, after
     its pre-training, by its largest activation on `x`: the same network up
     to scale, with activations in [0, 1] as the decoder saw them (without
     it, tied weights let the activations grow without bound).
+
+    Blocks of members (`build_network(..., members=E, seed=seeds)`) are
+    pre-trained together, in one `fit` per block and learning rate: member
+    `k` ends with the weights that the network `build_network(...,
+    seed=seeds[k])` gets from `pretrain_stack(..., seed=seeds[k],
+    shuffle_seed=shuffle_seed)`, its own learning rate among the candidates,
+    scale and dead units included.
 
     Returns:
         A list with, for each block, a dict `{"layer", "reconstruction",
@@ -291,9 +350,15 @@ def pretrain_stack(
         `"learning_rate"`, the one the block trained with; with several
         candidates, `"selection"`, the reconstruction cost of each after
         `selection_epochs` (`None` where it diverged); and `"scale"`, the
-        divisor, where the weights were rescaled.
+        divisor, where the weights were rescaled. With members, each of
+        `"learning_rate"`, `"loss"`, `"dead_units"` and `"scale"` is a list
+        of one entry per member, as is each candidate's cost in
+        `"selection"`; a member's `"loss"` is its reconstruction cost per
+        epoch, without the L1 penalty (the model's loss is the sum of all
+        members' costs and penalties).
     """
     blocks = _blocks_of(model_or_blocks)
+    members = blocks[0].members
     noises = per_block_noise(noise, len(blocks))
     check_positive_int("epochs", epochs)
     check_positive_int("batch_size", batch_size)
@@ -303,8 +368,12 @@ def pretrain_stack(
         check_non_negative_number("activation_l1", activation_l1)
     if reconstruction is not None:
         autoencoder.check_reconstruction(reconstruction)
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
+    seeds = _member_seeds(seed, members)
+    check_non_negative_int("shuffle_seed", shuffle_seed, allow_none=True)
+    if shuffle_seed is None:
+        shuffle_seed = seeds[0] if isinstance(seeds, list) else seeds
+    if shuffle_seed is not None:
+        keras.utils.set_random_seed(shuffle_seed)
     inputs = np.asarray(x, dtype="float32").reshape(len(x), -1)
     below = None  # the SignFlip of the previous block
     results = []
@@ -319,26 +388,32 @@ def pretrain_stack(
                 block.name, index + 1, len(blocks), choice, describe_noise(block_noise),
                 epochs, ", ".join(f"{rate:g}" for rate in learning_rates),
             )
+            block_seed = _offset(seeds, index)
 
-            # `build` and `fit` act on this block only, and are called in this iteration.
-            def build(rate):
-                model = autoencoder.build_denoising_autoencoder(
-                    block,
-                    inputs.shape[1],
-                    noise=block_noise,
-                    reconstruction=choice,
-                    input_sign_flip=below,
-                    seed=None if seed is None else seed + index,
-                )
+            # `build`, `compile` and `fit` act on this block only, and are called in this iteration.
+            def compile(model, optimizer):
                 model.compile(
-                    keras.optimizers.SGD(rate),
+                    optimizer,
                     loss=autoencoder.reconstruction_loss(choice),
+                    metrics=_member_costs(choice, members),
                     steps_per_execution=steps_per_execution,
                 )
                 return model
 
+            def build(rate):
+                model = autoencoder.build_denoising_autoencoder(
+                    block,
+                    inputs.shape[-1],
+                    noise=block_noise,
+                    reconstruction=choice,
+                    input_sign_flip=below,
+                    seed=block_seed,
+                )
+                return compile(model, keras.optimizers.SGD(rate))
+
             def fit(model, first_epoch, last_epoch):
-                return model.fit(
+                """The training losses per epoch (with members, one list per member)."""
+                history = model.fit(
                     inputs,
                     targets,
                     batch_size=batch_size,
@@ -347,36 +422,79 @@ def pretrain_stack(
                     shuffle=True,
                     callbacks=callbacks,
                     verbose=verbose,
-                ).history["loss"]
+                ).history
+                if members is None:
+                    return history["loss"]
+                return [history[f"member_{k}"] for k in range(members)]
 
             result = {"layer": block.name, "reconstruction": choice}
             if len(learning_rates) == 1:
-                result["learning_rate"] = learning_rates[0]
-                result["loss"] = fit(build(learning_rates[0]), 0, epochs)
+                chosen = np.zeros(members or 1, dtype=int)
+                loss = fit(build(learning_rates[0]), 0, epochs)
             else:
                 first_epochs = min(selection_epochs or epochs, epochs)
-                rate, model, loss, result["selection"] = _select_learning_rate(
+                chosen, model, loss, result["selection"] = _select_learning_rate(
                     block, learning_rates, build, lambda model: fit(model, 0, first_epochs),
                     lambda model: _reconstruction_cost(model, inputs, targets, choice),
                 )
-                result["learning_rate"] = rate
                 if first_epochs < epochs:
-                    loss = loss + fit(model, first_epochs, epochs)
-                result["loss"] = loss
+                    rates = [learning_rates[c] for c in chosen]
+                    optimizer = (
+                        keras.optimizers.SGD(rates[0]) if members is None else MemberSGD(rates)
+                    )
+                    more = fit(compile(model, optimizer), first_epochs, epochs)
+                    loss = loss + more if members is None else [
+                        before + after for before, after in zip(loss, more)
+                    ]
+            rates = [learning_rates[c] for c in chosen]
+            result["learning_rate"] = rates if members else rates[0]
+            result["loss"] = loss
             # The next block's inputs: this block's activations, sign trick undone.
             activations = _forward(block, _signed(inputs, below))
-            dead_units = count_dead_units(activations)
-            if dead_units:
+            # One count per member slice (`activations` is `(N, E, units)` with members).
+            dead = np.asarray(
+                [count_dead_units(activations[:, e]) for e in range(members)]
+                if members else count_dead_units(activations)
+            )
+            if dead.any():
                 logger.warning(
-                    "%s: %d of %d units are dead after pre-training (0 for every input of x); "
+                    "%s: %s of %d units are dead after pre-training (0 for every input of x); "
                     "a lower learning_rate may keep them alive",
-                    block.name, dead_units, activations.shape[1],
+                    block.name, dead.tolist(), activations.shape[-1],
                 )
-            result["dead_units"] = dead_units
+            result["dead_units"] = dead.tolist() if members else int(dead)
             if choice == "sigmoid_cross_entropy" and is_positively_homogeneous(block.activation):
                 result["scale"] = _fold_unit_scale(block, activations)
-                activations = activations / result["scale"]  # what the rescaled block computes
+                # What the rescaled block computes.
+                divisor = np.asarray(result["scale"], dtype="float32")
+                activations = activations / (divisor[:, None] if members else divisor)
             results.append(result)
             inputs = activations
             below = block.sign_flip
     return results
+
+
+def _member_seeds(seed, members):
+    """Checks `seed`: an int >= 0 or `None`; with members, `None` or one int >= 0 per member."""
+    if members is None:
+        check_non_negative_int("seed", seed, allow_none=True)
+        return seed
+    if seed is None:
+        return None
+    if not isinstance(seed, (list, tuple)) or len(seed) != members or not all(
+        is_seed(s) for s in seed
+    ):
+        raise ValueError(
+            f"With blocks of {members} members, `seed` must be None or one int >= 0 per "
+            f"member. Received: seed={seed!r}"
+        )
+    return [int(s) for s in seed]
+
+
+def _offset(seeds, index):
+    """The noise seed(s) of block `index`: each seed plus `index` (`None` stays `None`)."""
+    if seeds is None:
+        return None
+    if isinstance(seeds, list):
+        return [s + index for s in seeds]
+    return seeds + index
