@@ -16,6 +16,7 @@ from sparserect.pretraining.autoencoder import reconstruction_loss
 from sparserect.pretraining.masking_noise import MaskingNoise
 from sparserect.pretraining.salt_and_pepper import SaltAndPepperNoise
 from sparserect.pretraining.stack import describe_noise
+from sparserect.pretraining.stack import member_record
 from sparserect.pretraining.stack import per_block_noise
 from sparserect.pretraining.stack import pretrain_stack
 from sparserect.pretraining.stack import unit_interval_targets
@@ -30,6 +31,7 @@ __all__ = [
     "corruption_layer",
     "default_reconstruction",
     "describe_noise",
+    "member_record",
     "per_block_noise",
     "pretrain_stack",
     "reconstruction_loss",

@@ -498,3 +498,28 @@ def _offset(seeds, index):
     if isinstance(seeds, list):
         return [s + index for s in seeds]
     return seeds + index
+
+
+def member_record(stack, k):
+    """Member `k`'s part of the record of a stack of members, as `pretrain_stack` gives one network's.
+
+    Example:
+
+    ``` python
+    stack = pretrain_stack(model_of_members, x, seed=[0, 4])
+    member_record(stack, 1)[0]["learning_rate"]  # the one member 1's first block chose
+    ```
+
+    Args:
+        stack: `pretrain_stack`'s list for blocks of members.
+        k: Int, the member.
+    """
+    per_member = ("learning_rate", "loss", "dead_units", "scale")
+    return [
+        {
+            **{name: value[k] if name in per_member else value for name, value in entry.items()},
+            **({"selection": {rate: costs[k] for rate, costs in entry["selection"].items()}}
+               if "selection" in entry else {}),
+        }
+        for entry in stack
+    ]

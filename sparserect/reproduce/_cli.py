@@ -111,8 +111,8 @@ def _add_common_options(parser, experiment):
     if experiment in ("table1", "sparsity"):
         parser.add_argument(
             "--ensemble", action="store_true",
-            help="train the networks without pre-training that differ only in seed and L1 "
-            "coefficient as one vectorised ensemble (one fit; fast on a GPU)",
+            help="train the networks that differ only in seed and L1 coefficient, pre-trained "
+            "or not, as one vectorised ensemble (one fit; fast on a GPU)",
         )
     _add_field_options(parser, EXPERIMENT_FIELDS[experiment])
 

@@ -9,7 +9,8 @@ candidate learning rate. Each member keeps its own early stopping
 dict, with the keys of `train_configuration`'s, so that the experiments
 store and tabulate them alike. With SGD, member `k` follows exactly the
 trajectory of the network `build_network(..., seed=seeds[k])` trained alone
-on the same mini-batches.
+on the same mini-batches, pre-training included (each member's denoising
+auto-encoders corrupt their inputs with the member's own seed).
 """
 
 import logging
@@ -22,8 +23,11 @@ from sparserect import layers
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
+from sparserect.pretraining import member_record
 from sparserect.reproduce.training import RunResult
 from sparserect.reproduce.training import fine_tune
+from sparserect.reproduce.training import pretrain
+from sparserect.reproduce.training import pretraining_record
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +38,7 @@ def train_ensemble(
     activation_l1,
     *,
     activation="rectifier",
+    pretraining=False,
     hidden_units=(1000, 1000, 1000),
     sign_trick=False,
     weight_decay=0.0,
@@ -43,6 +48,10 @@ def train_ensemble(
     min_epochs=0,
     selection_epochs=None,
     batch_size=10,
+    pretraining_epochs=10,
+    pretraining_learning_rate=0.01,
+    pretraining_activation_l1=None,
+    noise=0.25,
     steps_per_execution=50,
     label="ensemble",
     checkpoint=None,
@@ -56,21 +65,26 @@ def train_ensemble(
     `train_configuration`, the candidates train that many epochs only, and
     one more fit continues every member from its best weights at the rate
     it chose (`MemberSGD`) up to `epochs`. Each member's test error and
-    exact sparsity are those of its best epoch. No pre-training (it trains
-    `HiddenBlock`s; see `sparserect.pretraining`).
+    exact sparsity are those of its best epoch. With `pretraining`, the
+    members are first pre-trained together (`pretrain_stack`), each as
+    `train_configuration` pre-trains its network.
 
     Args:
         dataset: A `sparserect.datasets.Dataset`.
         seeds: One `build_network` seed per network.
         activation_l1: One L1 coefficient per network (or one for all).
-        activation, hidden_units, sign_trick, weight_decay: As
+        activation, pretraining, hidden_units, sign_trick, weight_decay: As
             `train_configuration`.
+        pretraining_epochs, pretraining_learning_rate,
+            pretraining_activation_l1, noise: As `train_configuration`;
+            `pretraining_activation_l1` is one coefficient for all members
+            or `None` for each member's own.
         learning_rates, epochs, patience, min_epochs, selection_epochs,
             batch_size, steps_per_execution: As `train_configuration`.
         label: Name of the ensemble in the progress log.
         checkpoint: Optional `checkpoints.Checkpoint` that keeps the
-            progress after every epoch; training continues from it (see
-            `fine_tune`).
+            progress after every epoch (and the pre-training's); training
+            continues from it (see `fine_tune`).
 
     Returns:
         A list of dicts, one per network in the order of `seeds`, with the
@@ -93,6 +107,14 @@ def train_ensemble(
         sign_trick=sign_trick, seed=[int(s) for s in seeds], members=size,
     )
     logger.info("%s: %d networks in one fit", label, size)
+    if pretraining:
+        stack = pretrain(
+            model, dataset, reconstruction=None if pretraining is True else pretraining,
+            noise=noise, epochs=pretraining_epochs, learning_rate=pretraining_learning_rate,
+            batch_size=batch_size, seed=[int(s) for s in seeds],
+            steps_per_execution=steps_per_execution, selection_epochs=selection_epochs,
+            activation_l1=pretraining_activation_l1, label=label, checkpoint=checkpoint,
+        )
     tuned = fine_tune(
         model, dataset, learning_rates=learning_rates, epochs=epochs, patience=patience,
         min_epochs=min_epochs, selection_epochs=selection_epochs, batch_size=batch_size,
@@ -105,6 +127,12 @@ def train_ensemble(
     outcomes = []
     for k in range(size):
         row = report.iloc[k]
+        pretrained = pretraining_record(
+            member_record(stack, k), epochs=pretraining_epochs,
+            learning_rate=pretraining_learning_rate, noise=noise,
+            activation_l1=float(coefficients[k]) if pretraining_activation_l1 is None
+            else pretraining_activation_l1,
+        ) if pretraining else {}
         outcomes.append(RunResult(
             dataset=dataset.name, activation=activation, seed=int(seeds[k]),
             hidden_units=list(hidden_units), activation_l1=float(coefficients[k]),
@@ -116,6 +144,6 @@ def train_ensemble(
             layer_sparsity=[float(row[f"sparsity_{name}"]) for name in block_names],
             dead_units=[int(row[f"dead_units_{name}"]) for name in block_names],
             dead_fraction=float(row["dead_fraction"]),
-            wall_time=wall_time, ensemble_size=size,
+            wall_time=wall_time, ensemble_size=size, **pretrained,
         ).as_dict())
     return outcomes

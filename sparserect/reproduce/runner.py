@@ -27,6 +27,7 @@ from sparserect._sampling import fixed_subset
 from sparserect.reproduce import configs
 from sparserect.reproduce import ensemble_training
 from sparserect.reproduce import results as results_lib
+from sparserect.reproduce import training
 from sparserect.reproduce.checkpoints import Checkpoint
 from sparserect.reproduce.training import train as train_network
 
@@ -84,13 +85,17 @@ def load_dataset(name, data_dir=None, train_size=None, seed=0):
 
 
 def _ensemble_groups(configurations):
-    """Groups the networks that one ensemble can train: no pre-training, a plain activation.
+    """Groups the networks that one ensemble can train: a plain activation, masking noise.
 
-    Networks that differ only in seed and activation L1 coefficient share a group.
+    Networks that differ only in seed and activation L1 coefficient share a
+    group, with or without pre-training; salt-and-pepper pre-training (a
+    corruption layer with a seed of its own) keeps its network out of the
+    ensembles.
     """
     groups = {}
     for key, config, seed in configurations:
-        if config.pretraining is not None or config.network.sharpness is not None:
+        salt_and_pepper = config.pretraining is not None and config.pretraining.salt_and_pepper
+        if salt_and_pepper or config.network.sharpness is not None:
             continue
         shared = config.replace(activation_l1=0.0)
         groups.setdefault(shared, []).append((key, config, seed))
@@ -204,9 +209,9 @@ def run_configurations(
             `runs/<key>.checkpoint.npz`) keeps its progress epoch by epoch,
             so that with `resume=True` a network interrupted midway continues
             where it stopped.
-        ensemble: Whether to train the networks without pre-training that
-            differ only in seed and L1 coefficient as one vectorised
-            ensemble per group (`ensemble_training.train_ensemble`), first;
+        ensemble: Whether to train the networks that differ only in seed
+            and L1 coefficient as one vectorised ensemble per group
+            (`ensemble_training.train_ensemble`, pre-training included), first;
             the others are trained one by one.
 
     Returns:
@@ -239,6 +244,7 @@ def run_configurations(
                 activation=network.activation, hidden_units=network.hidden_units,
                 sign_trick=network.sign_trick, weight_decay=network.weight_decay,
                 **dataclasses.asdict(tuning),
+                **training.pretraining_arguments(shared.pretraining),
             )
             for key, result in zip(keys, results):
                 store.save(key, _stored(key, result, records[key]))

@@ -72,9 +72,9 @@ def run_table1(
             `None` for `paper.image_activation_l1`: 0.001 for the unbounded
             activations (rectifier, softplus), 0 for tanh.
         train: Optional replacement of `training.train`.
-        ensemble: Whether to train the networks without pre-training as
-            one vectorised ensemble per activation (`--ensemble`; see
-            `runner.run_configurations`), one fit for all seeds and L1
+        ensemble: Whether to train the networks of each cell (activation,
+            pre-trained or not) as one vectorised ensemble (`--ensemble`;
+            see `runner.run_configurations`), one fit for all seeds and L1
             coefficients instead of one per network.
         **overrides: Configuration fields by their
             `sparserect.config.flat_names()` (`epochs`, `learning_rates`,

@@ -617,6 +617,59 @@ def activation_label(activation):
     return activation.name
 
 
+def pretrain(model, dataset, *, reconstruction, noise, epochs, learning_rate, batch_size, seed,
+             steps_per_execution, selection_epochs, activation_l1, label, checkpoint):
+    """Pre-trains `model` on the training inputs (`pretrain_stack`), or restores a checkpoint's.
+
+    `seed` is the network's, or with members, one per member (the order of
+    the examples is the first member's, as in `fine_tune`). A checkpoint
+    keeps the pre-training's record and the weights it left, so that a
+    restarted run goes straight to fine-tuning. Returns `pretrain_stack`'s
+    record.
+    """
+    saved = None if checkpoint is None else checkpoint.load()
+    if saved is not None and saved["state"].get("pretraining") is not None:
+        model.set_weights(_weights_from(saved["arrays"], "initial"))
+        return saved["state"]["pretraining"]
+    stack = pretraining_lib.pretrain_stack(
+        model, dataset.train.x, reconstruction=reconstruction, noise=noise, epochs=epochs,
+        learning_rate=learning_rate, batch_size=batch_size, seed=seed,
+        steps_per_execution=steps_per_execution,
+        callbacks=[ProgressLog(f"{label}, pre-training", epochs)],
+        selection_epochs=selection_epochs, activation_l1=activation_l1,
+    )
+    if checkpoint is not None:
+        checkpoint.save({"pretraining": stack}, _weights_to(model.get_weights(), "initial"))
+    return stack
+
+
+def pretraining_record(stack, *, epochs, learning_rate, activation_l1, noise):
+    """The `pretraining_*` entries of a network's result, from its `pretrain_stack` record.
+
+    Args:
+        stack: `pretrain_stack`'s list for one network (for a member,
+            `pretraining.member_record(stack, k)`).
+        epochs, learning_rate, noise: As given to `pretrain_stack`.
+        activation_l1: The coefficient that pre-training used.
+    """
+    return dict(
+        pretraining=stack[0]["reconstruction"],
+        pretraining_epochs=epochs,
+        pretraining_activation_l1=activation_l1,
+        pretraining_learning_rate=_plain(learning_rate),
+        pretraining_learning_rates={entry["layer"]: entry["learning_rate"] for entry in stack},
+        pretraining_selection={entry["layer"]: entry["selection"] for entry in stack}
+        if "selection" in stack[0] else None,
+        pretraining_loss={entry["layer"]: entry["loss"] for entry in stack},
+        pretraining_scale={entry["layer"]: entry["scale"] for entry in stack if "scale" in entry},
+        pretraining_dead_units={entry["layer"]: entry["dead_units"] for entry in stack},
+        pretraining_noise=[
+            pretraining_lib.describe_noise(block_noise)
+            for block_noise in pretraining_lib.per_block_noise(noise, len(stack))
+        ],
+    )
+
+
 def train_configuration(
     dataset,
     activation="rectifier",
@@ -742,22 +795,14 @@ def train_configuration(
         dataset.input_shape, dataset.num_classes, hidden_units=tuple(hidden_units),
         activation=activation, activation_l1=activation_l1, sign_trick=sign_trick, seed=seed,
     )
-    saved = None if checkpoint is None else checkpoint.load()
-    if pretraining and saved is not None and saved["state"].get("pretraining") is not None:
-        # Pre-trained before a restart: its record and the weights it left.
-        stack = saved["state"]["pretraining"]
-        model.set_weights(_weights_from(saved["arrays"], "initial"))
-    elif pretraining:
-        stack = pretraining_lib.pretrain_stack(
-            model, dataset.train.x, reconstruction=reconstruction, noise=noise,
+    if pretraining:
+        stack = pretrain(
+            model, dataset, reconstruction=reconstruction, noise=noise,
             epochs=pretraining_epochs, learning_rate=pretraining_learning_rate,
             batch_size=batch_size, seed=seed, steps_per_execution=steps_per_execution,
-            callbacks=[ProgressLog(f"{label}, pre-training", pretraining_epochs)],
             selection_epochs=selection_epochs, activation_l1=pretraining_activation_l1,
+            label=label, checkpoint=checkpoint,
         )
-        if checkpoint is not None:
-            checkpoint.save({"pretraining": stack}, _weights_to(model.get_weights(), "initial"))
-    if pretraining:
         reconstruction = stack[0]["reconstruction"]
     (tuned,) = fine_tune(
         model, dataset, learning_rates=learning_rates, epochs=epochs, patience=patience,
@@ -782,29 +827,11 @@ def train_configuration(
     measurements = {f"test_{metric.name}": float(test[metric.name]) for metric in metrics}
     if measure is not None:
         measurements.update(measure(model))
-    if pretraining:
-        pretrained = dict(
-            pretraining=reconstruction,
-            pretraining_epochs=pretraining_epochs,
-            pretraining_activation_l1=(
-                activation_l1 if pretraining_activation_l1 is None else pretraining_activation_l1
-            ),
-            pretraining_learning_rate=_plain(pretraining_learning_rate),
-            pretraining_learning_rates={entry["layer"]: entry["learning_rate"] for entry in stack},
-            pretraining_selection={entry["layer"]: entry["selection"] for entry in stack}
-            if "selection" in stack[0] else None,
-            pretraining_loss={entry["layer"]: entry["loss"] for entry in stack},
-            pretraining_scale={
-                entry["layer"]: entry["scale"] for entry in stack if "scale" in entry
-            },
-            pretraining_dead_units={entry["layer"]: entry["dead_units"] for entry in stack},
-            pretraining_noise=[
-                pretraining_lib.describe_noise(block_noise)
-                for block_noise in pretraining_lib.per_block_noise(noise, len(hidden_units))
-            ],
-        )
-    else:
-        pretrained = {}
+    pretrained = pretraining_record(
+        stack, epochs=pretraining_epochs, learning_rate=pretraining_learning_rate,
+        activation_l1=activation_l1 if pretraining_activation_l1 is None else pretraining_activation_l1,
+        noise=noise,
+    ) if pretraining else {}
     return RunResult(
         dataset=dataset.name, activation=name, seed=seed, hidden_units=list(hidden_units),
         activation_l1=activation_l1, sign_trick=sign_trick, weight_decay=weight_decay,
@@ -813,6 +840,26 @@ def train_configuration(
         test_error=1.0 - float(test["accuracy"]), **sparsity,
         wall_time=time.perf_counter() - start, measurements=measurements, **pretrained,
     ).as_dict()
+
+
+def pretraining_arguments(pretraining):
+    """The pre-training keywords of `train_configuration` for a `config.Pretraining`.
+
+    `None` gives `{}` (no pre-training); the noise is the configuration's
+    masking rate(s), also for `salt_and_pepper` (whose first layer `train`
+    builds with the network's seed).
+
+    Args:
+        pretraining: A `sparserect.config.Pretraining` or `None`.
+    """
+    if pretraining is None:
+        return {}
+    return dict(
+        pretraining=pretraining.reconstruction or True, noise=pretraining.noise,
+        pretraining_epochs=pretraining.epochs,
+        pretraining_learning_rate=pretraining.learning_rate,
+        pretraining_activation_l1=pretraining.activation_l1,
+    )
 
 
 def train(dataset, config, *, seed, callbacks=(), checkpoint=None):
@@ -846,21 +893,13 @@ def train(dataset, config, *, seed, callbacks=(), checkpoint=None):
     activation = network.activation
     if network.sharpness is not None:
         activation = layers.ScaledSoftplus(sharpness=network.sharpness)
-    arguments = {}
-    if pretrained is not None:
-        noise = pretrained.noise
-        if pretrained.salt_and_pepper:
-            rates = noise if isinstance(noise, tuple) else (noise,)
-            first = pretraining_lib.SaltAndPepperNoise(
-                rates[0], salt_probability=datasets.nonzero_fraction(dataset.train.x), seed=seed
-            )
-            noise = (first, *rates[1:])
-        arguments = dict(
-            pretraining=pretrained.reconstruction or True, noise=noise,
-            pretraining_epochs=pretrained.epochs,
-            pretraining_learning_rate=pretrained.learning_rate,
-            pretraining_activation_l1=pretrained.activation_l1,
+    arguments = pretraining_arguments(pretrained)
+    if pretrained is not None and pretrained.salt_and_pepper:
+        rates = pretrained.noise if isinstance(pretrained.noise, tuple) else (pretrained.noise,)
+        first = pretraining_lib.SaltAndPepperNoise(
+            rates[0], salt_probability=datasets.nonzero_fraction(dataset.train.x), seed=seed
         )
+        arguments["noise"] = (first, *rates[1:])
     return train_configuration(
         dataset, activation, hidden_units=network.hidden_units,
         activation_l1=network.activation_l1, sign_trick=network.sign_trick,
