@@ -70,6 +70,14 @@ def rng():
 
 
 @pytest.fixture
+def data(rng):
+    """40 examples of 8 features and 3 classes: the inputs of the small models of members."""
+    x = rng.normal(size=(40, 8)).astype("float32")
+    y = rng.integers(0, 3, size=40)
+    return x, y
+
+
+@pytest.fixture
 def tiny_dataset():
     """Three Gaussian blobs in 12 dimensions: 60 / 30 / 30 examples."""
     generator = np.random.default_rng(0)

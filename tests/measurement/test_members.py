@@ -3,30 +3,12 @@ import numpy as np
 import pytest
 
 from sparserect.ensembles import compile_ensemble, extract_member
-from sparserect.layers import build_network
 from sparserect.measurement import MemberMetrics, member_report, sparsity_report
 
+from _members import members_network
+from _members import numpy_of
+
 pytestmark = pytest.mark.backend
-
-HIDDEN = (12, 10)
-
-
-def numpy_of(tensor):
-    return keras.ops.convert_to_numpy(tensor)
-
-
-@pytest.fixture
-def data(rng):
-    x = rng.normal(size=(40, 8)).astype("float32")
-    y = rng.integers(0, 3, size=40)
-    return x, y
-
-
-def members_network(members, activation_l1=0.001, **kwargs):
-    """`build_network` of `members` networks, one coefficient (or one per member) for all blocks."""
-    return build_network(
-        (8,), 3, HIDDEN, activation_l1=[activation_l1] * len(HIDDEN), members=members, **kwargs
-    )
 
 
 def test_member_report_matches_each_extracted_network(data):

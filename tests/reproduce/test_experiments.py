@@ -93,11 +93,17 @@ def test_sparsity_and_table1_seeds_as_one_ensemble(tmp_path, tiny_digits, caplog
         "digits", activations=("rectifier",), pretraining=(False, True), seeds=(0, 1),
         out=tmp_path, ensemble=True, train=_fake_train(calls), **{**FAST, "hidden_units": (16, 16)},
     )
-    # The two seeds without pre-training are one ensemble; the pre-trained ones train alone.
-    assert calls == [("rectifier", True, 0), ("rectifier", True, 1)]
+    # The two seeds without pre-training are one ensemble, the two pre-trained ones another.
+    assert calls == []
     assert list(summary["seeds"]) == [2, 2]
     stored = json.loads((tmp_path / "table1" / "runs" / "rectifier-prenone-seed1.json").read_text())
     assert stored["ensemble_size"] == 2 and len(stored["dead_units"]) == 2
+    for path in (tmp_path / "table1" / "runs").glob("rectifier-pre*-seed*.json"):
+        stored = json.loads(path.read_text())
+        assert stored["ensemble_size"] == 2, path.name
+        assert bool(stored["pretraining"]) == ("prenone" not in path.name), path.name
+        if stored["pretraining"]:
+            assert set(stored["pretraining_dead_units"]) == {"hidden_1", "hidden_2"}
 
 
 @pytest.mark.backend

@@ -1,0 +1,42 @@
+"""Tests of sparserect.ensembles.data: per-member batches."""
+
+import keras
+import numpy as np
+import pytest
+
+from sparserect.ensembles import compile_ensemble
+from sparserect.ensembles import extract_member
+from sparserect.layers import build_network
+
+from _members import HIDDEN
+from _members import members_network
+from _members import numpy_of
+
+pytestmark = pytest.mark.backend
+
+
+def test_member_batches_train_each_member_on_its_own_order(data):
+    from sparserect.ensembles import MemberBatches
+
+    x, y = data
+    batches = MemberBatches(x, y, batch_size=10, ensemble_size=2, seed=3)
+    assert len(batches) == 4
+    xb, yb = batches[0]
+    assert xb.shape == (10, 2, 8) and yb.shape == (10, 2)
+    orders = [[batches.member_order(k, epoch) for epoch in range(2)] for k in range(2)]
+    assert not np.array_equal(orders[0][0], orders[1][0])
+    assert not np.array_equal(orders[0][0], orders[0][1])
+    np.testing.assert_array_equal(xb[:, 1], x[orders[1][0][:10]])
+
+    model = members_network(2, activation_l1=[0.0, 0.01], seed=[0, 10], per_member_inputs=True)
+    compile_ensemble(model, keras.optimizers.SGD(0.1))
+    model.fit(batches, epochs=2, shuffle=False, verbose=0)
+    for k, l1 in enumerate([0.0, 0.01]):
+        single = build_network((8,), 3, hidden_units=HIDDEN, activation_l1=l1, seed=[0, 10][k])
+        single.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+        for epoch in range(2):
+            order = orders[k][epoch]
+            single.fit(x[order], y[order], batch_size=10, epochs=1, shuffle=False, verbose=0)
+        np.testing.assert_allclose(
+            numpy_of(extract_member(model, k)(x)), numpy_of(single(x)), rtol=1e-5, atol=1e-6
+        )

@@ -1,0 +1,93 @@
+"""Tests of train_ensemble: each member of an ensemble trains as its network alone."""
+
+import pytest
+
+from sparserect.reproduce import ensemble_training
+from sparserect.reproduce import training
+
+pytestmark = pytest.mark.backend
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.05])
+def test_ensemble_member_matches_its_network_trained_alone(tiny_dataset, weight_decay):
+    options = dict(hidden_units=(16, 16), epochs=3, patience=2, learning_rates=(0.1,),
+                   steps_per_execution=10, weight_decay=weight_decay)
+    alone = training.train_configuration(tiny_dataset, seed=0, activation_l1=0.001, **options)
+    members = ensemble_training.train_ensemble(
+        tiny_dataset, seeds=[0, 1], activation_l1=[0.001, 0.0], **options
+    )
+    assert [m["seed"] for m in members] == [0, 1]
+    assert [m["activation_l1"] for m in members] == [0.001, 0.0]
+    first = members[0]  # member 0 sees the batches of seed 0, as the network alone does
+    for name in ("validation_error", "test_error", "best_epoch", "learning_rate"):
+        assert first[name] == pytest.approx(alone[name], abs=1e-6), name
+    assert first["average_sparsity"] == pytest.approx(alone["average_sparsity"], abs=1e-3)
+    assert first["layer_sparsity"] == pytest.approx(alone["layer_sparsity"], abs=1e-3)
+    assert first["dead_units"] == alone["dead_units"]
+    assert first["candidates"]["0.1"]["validation_errors"] == pytest.approx(
+        alone["candidates"]["0.1"]["validation_errors"], abs=1e-6
+    )
+    assert all(m["ensemble_size"] == 2 for m in members)
+    assert first["weight_decay"] == alone["weight_decay"] == weight_decay
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 0.05])
+def test_ensemble_selection_epochs_continue_each_member_as_alone(tiny_dataset, weight_decay):
+    # Member 0 is seed 0 with the paper's penalty, as the network alone; two
+    # rates compared after one epoch, the winner continued up to four.
+    options = dict(hidden_units=(16, 16), epochs=4, patience=3, learning_rates=(0.3, 0.003),
+                   selection_epochs=1, steps_per_execution=10, weight_decay=weight_decay)
+    alone = training.train_configuration(tiny_dataset, seed=0, activation_l1=0.001, **options)
+    members = ensemble_training.train_ensemble(
+        tiny_dataset, seeds=[0, 1], activation_l1=[0.001, 0.0], **options
+    )
+    first = members[0]
+    assert alone["epochs_run"] == 4 and alone["learning_rate"] == 0.3
+    for name in ("validation_error", "test_error", "best_epoch", "epochs_run", "learning_rate"):
+        assert first[name] == pytest.approx(alone[name], abs=1e-6), name
+    assert first["dead_units"] == alone["dead_units"]
+    for rate in ("0.3", "0.003"):
+        assert first["candidates"][rate]["epochs_run"] == alone["candidates"][rate]["epochs_run"]
+        assert first["candidates"][rate]["validation_errors"] == pytest.approx(
+            alone["candidates"][rate]["validation_errors"], abs=1e-6
+        )
+    assert all(m["selection_epochs"] == 1 for m in members)
+    for member in members:
+        candidates = member["candidates"]
+        best_rate = min(candidates, key=lambda rate: candidates[rate]["validation_error"])
+        assert member["learning_rate"] == float(best_rate)
+        assert candidates[best_rate]["epochs_run"] == member["epochs_run"]
+
+
+@pytest.mark.parametrize(
+    "activation, pretraining_activation_l1", [("rectifier", 0.0), ("tanh", None)]
+)
+def test_pretrained_ensemble_member_matches_its_network_trained_alone(
+    tiny_dataset, activation, pretraining_activation_l1
+):
+    # Two pre-training rates compared after one epoch, the winners continued
+    # up to two; member 0 is seed 0 with the paper's penalty, as the network alone.
+    options = dict(activation=activation, pretraining=True, hidden_units=(16, 16), epochs=2,
+                   patience=2, learning_rates=(0.1,), pretraining_epochs=2,
+                   pretraining_learning_rate=(0.1, 0.01), selection_epochs=1,
+                   pretraining_activation_l1=pretraining_activation_l1, steps_per_execution=10)
+    alone = training.train_configuration(tiny_dataset, seed=0, activation_l1=0.001, **options)
+    members = ensemble_training.train_ensemble(
+        tiny_dataset, seeds=[0, 1], activation_l1=[0.001, 0.0], **options
+    )
+    first = members[0]
+    for name in ("validation_error", "test_error", "best_epoch", "learning_rate"):
+        assert first[name] == pytest.approx(alone[name], abs=1e-6), name
+    for name in ("pretraining", "pretraining_learning_rates", "pretraining_dead_units",
+                 "pretraining_noise", "pretraining_activation_l1", "pretraining_epochs",
+                 "pretraining_learning_rate", "dead_units"):
+        assert first[name] == alone[name], name
+    for layer, costs in alone["pretraining_selection"].items():
+        assert first["pretraining_selection"][layer] == pytest.approx(costs, rel=1e-5)
+    if pretraining_activation_l1 == 0.0:  # a member's loss is its cost without the penalty
+        for layer, losses in alone["pretraining_loss"].items():
+            assert first["pretraining_loss"][layer] == pytest.approx(losses, rel=1e-5)
+    assert [m["pretraining_activation_l1"] for m in members] == (
+        [0.0, 0.0] if pretraining_activation_l1 == 0.0 else [0.001, 0.0]
+    )
+    assert all(m["ensemble_size"] == 2 and m["pretraining"] for m in members)
