@@ -231,9 +231,9 @@ def test_pretrain_stack_activation_l1_replaces_the_blocks_penalty_in_pretraining
 def test_pretrain_stack_errors():
     with pytest.raises(ValueError, match="Received: model_or_blocks="):
         pretraining.pretrain_stack([keras.layers.Dense(3)], np.ones((4, 2)))
-    with pytest.raises(ValueError, match="blocks with members are not supported"):
+    with pytest.raises(ValueError, match="the same `members`. Received: members \\[None, 2\\]"):
         pretraining.pretrain_stack(
-            layers.build_network((2,), 3, (4,), members=2, seed=0), np.ones((4, 2))
+            [layers.HiddenBlock(3), layers.HiddenBlock(3, members=2)], np.ones((4, 2))
         )
     with pytest.raises(ValueError, match="Received: reconstruction="):
         pretraining.pretrain_stack([layers.HiddenBlock(3)], np.ones((4, 2)), reconstruction="linear")
