@@ -52,7 +52,7 @@ def run_sparsity(
         data_dir: Folder of the data files.
         quick: Whether to make it a smoke run (`configs.quick`).
         train: Optional replacement of `training.train`.
-        ensemble: Whether to train the networks without pre-training as
+        ensemble: Whether to train the networks, pre-trained or not, as
             one vectorised ensemble per activation (`--ensemble`; see
             `runner.run_configurations`), one fit for all seeds and L1
             coefficients instead of one per network.
