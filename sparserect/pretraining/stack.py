@@ -390,8 +390,8 @@ def pretrain_stack(
             )
             block_seed = _offset(seeds, index)
 
-            # `build`, `compile` and `fit` act on this block only, and are called in this iteration.
-            def compile(model, optimizer):
+            # `compiled`, `build` and `fit` act on this block only, and are called in this iteration.
+            def compiled(model, optimizer):
                 model.compile(
                     optimizer,
                     loss=autoencoder.reconstruction_loss(choice),
@@ -409,7 +409,7 @@ def pretrain_stack(
                     input_sign_flip=below,
                     seed=block_seed,
                 )
-                return compile(model, keras.optimizers.SGD(rate))
+                return compiled(model, keras.optimizers.SGD(rate))
 
             def fit(model, first_epoch, last_epoch):
                 """The training losses per epoch (with members, one list per member)."""
@@ -442,7 +442,7 @@ def pretrain_stack(
                     optimizer = (
                         keras.optimizers.SGD(rates[0]) if members is None else MemberSGD(rates)
                     )
-                    more = fit(compile(model, optimizer), first_epochs, epochs)
+                    more = fit(compiled(model, optimizer), first_epochs, epochs)
                     loss = loss + more if members is None else [
                         before + after for before, after in zip(loss, more)
                     ]
