@@ -9,6 +9,8 @@ import pytest
 from sparserect import cli
 from sparserect import reproduce
 from sparserect.config import Config
+from sparserect.config import Network
+from sparserect.config import Pretraining
 from sparserect.reproduce import runner
 from sparserect.reproduce import table1
 
@@ -104,6 +106,22 @@ def test_sparsity_and_table1_seeds_as_one_ensemble(tmp_path, tiny_digits, caplog
         assert bool(stored["pretraining"]) == ("prenone" not in path.name), path.name
         if stored["pretraining"]:
             assert set(stored["pretraining_dead_units"]) == {"hidden_1", "hidden_2"}
+
+
+def test_ensemble_groups_take_pre_trained_networks_and_leave_out_salt_and_pepper():
+    plain = Config(network=Network(hidden_units=(4,)))
+    pretrained = Config(network=Network(hidden_units=(4,)), pretraining=Pretraining(epochs=1))
+    salted = Config(network=Network(hidden_units=(4,)), pretraining=Pretraining(salt_and_pepper=True))
+    configurations = [
+        ("plain0", plain, 0), ("plain1", plain.replace(activation_l1=0.0), 1),
+        ("pre0", pretrained, 0), ("pre1", pretrained.replace(activation_l1=0.0), 1),
+        ("salt0", salted, 0), ("salt1", salted, 1),
+    ]
+    groups = runner._ensemble_groups(configurations)
+    assert [[key for key, _, _ in members] for _, members in groups] == [
+        ["plain0", "plain1"], ["pre0", "pre1"]
+    ]
+    assert groups[1][0].pretraining == pretrained.pretraining
 
 
 @pytest.mark.backend
