@@ -35,10 +35,14 @@ def _fail(message, name, value):
     raise ValueError(f"{message} Received: {name}={value!r}")
 
 
-def _check_numbers(name, value, *, minimum=0.0, strict=True, kind=float):
-    """`value` as a non-empty tuple of numbers above `minimum` (at least, unless `strict`)."""
-    if not _checks.is_sequence(value) or len(value) == 0:
-        _fail(f"`{name}` must be a non-empty sequence of numbers.", name, value)
+def _check_numbers(name, value, *, minimum=0.0, strict=True, kind=float, allow_empty=False):
+    """`value` as a tuple of numbers above `minimum` (at least, unless `strict`).
+
+    It must hold at least one number unless `allow_empty`.
+    """
+    if not _checks.is_sequence(value) or (len(value) == 0 and not allow_empty):
+        kind_of = "sequence" if allow_empty else "non-empty sequence"
+        _fail(f"`{name}` must be a {kind_of} of numbers.", name, value)
     for item in value:
         number = _checks.is_int(item) if kind is int else _checks.is_number(item)
         if not number or (item <= minimum if strict else item < minimum):
@@ -96,7 +100,8 @@ class Network(_Part):
     decay `weight_decay / 2 * sum(W ** 2)` in fine-tuning.
 
     Args:
-        hidden_units: Widths of the hidden layers (paper: 1000, 1000, 1000).
+        hidden_units: Widths of the hidden layers (paper: 1000, 1000, 1000);
+            `()` for a softmax on the inputs.
         activation: `"rectifier"`, `"tanh"` or `"softplus"`.
         activation_l1: Float >= 0, the activation L1 coefficient (paper: 0.001),
             or one per hidden layer.
@@ -115,7 +120,9 @@ class Network(_Part):
 
     def __post_init__(self):
         object.__setattr__(
-            self, "hidden_units", _check_numbers("hidden_units", self.hidden_units, kind=int)
+            self, "hidden_units", _check_numbers(
+                "hidden_units", self.hidden_units, kind=int, allow_empty=True
+            )
         )
         if self.activation not in ACTIVATIONS:
             _fail(f"`activation` must be one of {ACTIVATIONS}.", "activation", self.activation)

@@ -262,7 +262,7 @@ def _run(args):
         overrides["hidden_units"] = args.hidden_units and args.hidden_units[0]
         reproduce.run_sentiment(
             **({} if tasks is None else {"tasks": tasks}), ratings_dataset=args.ratings_dataset,
-            models=args.models, folds=args.folds, max_terms=args.max_terms,
+            config=args.config, models=args.models, folds=args.folds, max_terms=args.max_terms,
             **common, **overrides,
         )
     else:

@@ -15,9 +15,20 @@ reproduce sentiment`:
 - `polarity`: accuracy on the rt-polarity sentences, beside the same
   baseline.
 
-Every network is trained by `train_configuration` (plain SGD, batch 10,
-early stopping on a validation tenth of its training data) on the binary
-presence of the `max_terms` most frequent terms of its training texts.
+Each task starts from a `sparserect.config.Config`, by default its named
+configuration `sentiment-<task>` (`configs.CONFIGS`), and each model
+derives its network's configuration from it (`TextModel.config`). Every
+network is trained by `train_configuration` (plain SGD, batch 10, early
+stopping on a validation tenth of its training data) on the binary presence
+of the `max_terms` most frequent terms of its training texts.
+
+Example:
+
+>>> from sparserect.reproduce import sentiment
+>>> config = sentiment.TextModel.parse("tanh-1-pretrained").config(
+...     sentiment.task_config("polarity"))
+>>> config.network.hidden_units, config.pretraining.reconstruction
+((5000,), 'cross_entropy')
 """
 
 import dataclasses
@@ -25,17 +36,20 @@ import logging
 import math
 import pathlib
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
 
 from sparserect import datasets
 from sparserect import layers
+from sparserect.config import Config
+from sparserect.reproduce import configs
 from sparserect.reproduce import paper
 from sparserect.reproduce import plots
 from sparserect.reproduce import results as results_lib
 from sparserect.reproduce import runner
-from sparserect.reproduce.training import PAPER_LEARNING_RATES
+from sparserect.reproduce.training import configuration_arguments
 from sparserect.reproduce.training import train_configuration
 
 logger = logging.getLogger(__name__)
@@ -47,7 +61,18 @@ RATINGS_MODELS = (
 )
 POLARITY_MODELS = ("none", "rectifier-3", "rectifier-3-pretrained")
 BASELINE = "logistic regression"
+BASELINE_C_VALUES = (0.01, 0.1, 1.0, 10.0)
 VALIDATION_FRACTION = 0.1
+# The experiment's options beside the configuration (the paper: 10 folds,
+# 5,000 terms), and their `quick=True` values.
+FOLDS = 10
+MAX_TERMS = 5000
+QUICK_FOLDS = 2
+QUICK_MAX_TERMS = 500
+# `quick=True` also makes the networks small: `configs.quick`, with 64 units
+# per layer and 2 epochs.
+QUICK_HIDDEN_UNITS = 64
+QUICK_EPOCHS = 2
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,86 +113,134 @@ class TextModel:
         """The name without pre-training: the key of the paper's numbers."""
         return "none" if self.activation is None else f"{self.activation}-{self.layers}"
 
+    def config(self, base):
+        """This model's network configuration, derived from a task's `base` `Config`.
 
-@dataclasses.dataclass(frozen=True)
-class SentimentSettings:
-    """Training settings of the sentiment experiments; defaults are the paper's where it gives them.
+        `layers` hidden layers as wide as `base`'s first, this activation,
+        `base`'s activation L1 coefficient (its first layer's) on the first
+        layer only. Pre-training only for `-pretrained` models: `base`'s,
+        with one noise rate per layer (its last repeated; the first layer's
+        salt-and-pepper noise sets its salt probability from the inputs, see
+        `training.configuration_arguments`), and the cross-entropy
+        reconstruction for tanh.
 
-    The paper's text networks have 5,000 units per layer, noise levels 0.7
-    (salt-and-pepper), 0.5 and 0.3 (masking), an activation L1 penalty of
-    1e-4 on the first layer, batch 10 and 10 folds. The number of epochs,
-    the patience and the learning rates are not stated: ours are those of
-    the image experiments.
-    """
-
-    hidden_units: int = paper.TEXT_HIDDEN_UNITS
-    folds: int = 10
-    max_terms: int = 5000
-    learning_rates: tuple = PAPER_LEARNING_RATES
-    epochs: int = 50
-    patience: int = 5
-    min_epochs: int = 0
-    selection_epochs: int | None = None
-    pretraining_epochs: int = 10
-    pretraining_learning_rate: float | tuple = 0.01
-    batch_size: int = 10
-    steps_per_execution: int = 50
-    seed: int = 0
-
-
-QUICK_SETTINGS = dict(
-    hidden_units=64, folds=2, max_terms=500, learning_rates=(0.1,), epochs=2,
-    patience=2, pretraining_epochs=1,
-)
-
-
-def training_arguments(model, settings, density, seed):
-    """The `train_configuration` arguments of a text model: the paper's text settings.
-
-    Pre-training: reconstruction strategy 2 (`"sigmoid_cross_entropy"`) for
-    rectifier and softplus stacks, cross-entropy for tanh; salt-and-pepper
-    noise on the first layer, whose corrupted entries become 1 with the
-    inputs' non-zero fraction `density`; masking noise above.
-    """
-    from sparserect.pretraining import SaltAndPepperNoise
-
-    layers = model.layers
-    arguments = dict(
-        activation=model.activation or "rectifier",
-        hidden_units=(settings.hidden_units,) * layers,
-        activation_l1=(paper.TEXT_ACTIVATION_L1,) + (0.0,) * (layers - 1) if layers else 0.0,
-        learning_rates=tuple(settings.learning_rates), epochs=settings.epochs,
-        patience=settings.patience, min_epochs=settings.min_epochs,
-        selection_epochs=settings.selection_epochs, batch_size=settings.batch_size,
-        steps_per_execution=settings.steps_per_execution,
-        seed=seed, label=model.name,
-    )
-    if model.pretrained:
-        rates = paper.TEXT_NOISE + (paper.TEXT_NOISE[-1],) * max(0, layers - len(paper.TEXT_NOISE))
-        first = SaltAndPepperNoise(rates[0], salt_probability=density, seed=seed)
-        arguments.update(
-            pretraining="cross_entropy" if model.activation == "tanh" else "sigmoid_cross_entropy",
-            noise=(first, *rates[1:layers]),
-            pretraining_epochs=settings.pretraining_epochs,
-            pretraining_learning_rate=settings.pretraining_learning_rate,
+        Args:
+            base: A `sparserect.config.Config`, e.g. `task_config("ratings")`.
+        """
+        network = base.network
+        if self.activation is None:
+            config = base.replace(hidden_units=(), activation_l1=0.0)
+        else:
+            l1 = network.activation_l1
+            first = l1[0] if isinstance(l1, tuple) else l1
+            config = base.replace(
+                activation=self.activation,
+                hidden_units=(network.hidden_units[0],) * self.layers,
+                activation_l1=(first,) + (0.0,) * (self.layers - 1),
+            )
+        if not self.pretrained:
+            return dataclasses.replace(config, pretraining=None)
+        if base.pretraining is None:
+            raise ValueError(
+                f"The model {self.name!r} is pre-trained, but its configuration has no "
+                f"`pretraining`. Received: base={base!r}"
+            )
+        noise = base.pretraining.noise
+        if isinstance(noise, tuple):
+            noise = (noise + (noise[-1],) * self.layers)[:self.layers]
+        return config.replace(
+            pretraining_noise=noise,
+            pretraining_reconstruction="cross_entropy" if self.activation == "tanh" else None,
         )
-    return arguments
 
 
-def bag_of_words_dataset(name, texts, labels, class_names, train_rows, test_rows, *, settings):
+def quick_config(config):
+    """A task's configuration as a smoke run: `configs.quick` with small text networks.
+
+    64 units per layer, 2 epochs (one learning rate, 0.1; patience 2; 1
+    pre-training epoch) and every training text (`train_size` kept).
+
+    Args:
+        config: A `sparserect.config.Config`.
+    """
+    small = configs.quick(config).replace(
+        epochs=QUICK_EPOCHS, hidden_units=(QUICK_HIDDEN_UNITS,) * len(config.network.hidden_units)
+    )
+    return dataclasses.replace(small, train_size=config.train_size)
+
+
+def task_config(task, config=None, *, quick=False, **overrides):
+    """The base configuration of a task: a named or given `Config`, then changes.
+
+    Args:
+        task: One of `TASKS`.
+        config: `None` for the named configuration `sentiment-<task>`, a name
+            of `configs.CONFIGS`, or a `sparserect.config.Config`.
+        quick: Whether to make it a smoke run (`quick_config`).
+        **overrides: Fields by their `sparserect.config.flat_names()`;
+            `hidden_units` may be one int, the width of every layer. `None`
+            values are ignored.
+    """
+    if task not in TASKS:
+        raise ValueError(f"`task` must be one of {TASKS}. Received: task={task!r}")
+    if config is None or isinstance(config, str):
+        config = configs.get(config or f"sentiment-{task}").config
+    elif not isinstance(config, Config):
+        raise ValueError(
+            "`config` must be None, a configuration name or a `sparserect.config.Config`. "
+            f"Received: config={config!r}"
+        )
+    if quick:
+        config = quick_config(config)
+    width = overrides.get("hidden_units")
+    if isinstance(width, int):
+        overrides["hidden_units"] = (width,) * len(config.network.hidden_units)
+    return config.replace(**overrides)
+
+
+_OPTIONS = {"folds", "max_terms", "seed", "steps_per_execution"}
+
+
+def SentimentSettings(**fields):  # noqa: N802 - the deprecated class's name
+    """Deprecated: the sentiment experiments take a `sparserect.config.Config`.
+
+    Returns the `sentiment-ratings` configuration with `fields` replaced
+    (`hidden_units` as one width); `folds`, `max_terms` and `seed` are now
+    keywords of `run_sentiment` and `run_ratings`, and an error here.
+    """
+    warnings.warn(
+        "`SentimentSettings` is deprecated and will be removed in the next release: pass "
+        "`config=` (a configuration name such as 'sentiment-ratings' or a "
+        "`sparserect.config.Config`) and `folds=`, `max_terms=`, `seed=` to `run_sentiment`.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    options = sorted(_OPTIONS & set(fields))
+    if options:
+        raise ValueError(
+            f"{options} are not configuration fields: pass them to `run_sentiment` (or "
+            f"`run_ratings`, `run_amazon`, `run_polarity`). Received: fields={fields!r}"
+        )
+    return task_config("ratings", **fields)
+
+
+def bag_of_words_dataset(
+    name, texts, labels, class_names, train_rows, test_rows, *, max_terms=MAX_TERMS, seed=0
+):
     """A `Dataset` for one fold: a tenth of `train_rows` for validation (at least one
     example per class), `test_rows` to test.
 
-    The vocabulary is learned on the texts of `train_rows` only.
+    The vocabulary (the `max_terms` most frequent terms) is learned on the
+    texts of `train_rows` only; `seed` draws the validation rows.
     """
     from sklearn.model_selection import train_test_split
 
     # At least one validation example per class, which stratification needs.
     size = max(math.ceil(VALIDATION_FRACTION * len(train_rows)), len(np.unique(labels[train_rows])))
     inner, validation = train_test_split(
-        train_rows, test_size=size, stratify=labels[train_rows], random_state=settings.seed
+        train_rows, test_size=size, stratify=labels[train_rows], random_state=seed
     )
-    vectorizer = datasets.BinaryBagOfWords(settings.max_terms).fit(texts[train_rows])
+    vectorizer = datasets.BinaryBagOfWords(max_terms).fit(texts[train_rows])
 
     def split(rows):
         return datasets.Split(vectorizer.transform(texts[rows]), labels[rows], texts=texts[rows])
@@ -178,7 +251,7 @@ def bag_of_words_dataset(name, texts, labels, class_names, train_rows, test_rows
     )
 
 
-def logistic_regression(dataset, c_values=(0.01, 0.1, 1.0, 10.0), seed=0, measure=None):
+def logistic_regression(dataset, c_values=BASELINE_C_VALUES, seed=0, measure=None):
     """scikit-learn's logistic regression on a data set's features, `C` chosen on its validation split.
 
     Returns a dict like `train_configuration`'s: `test_error`,
@@ -205,17 +278,16 @@ def logistic_regression(dataset, c_values=(0.01, 0.1, 1.0, 10.0), seed=0, measur
     return result
 
 
-def _train_text_model(model, settings, rating_values=None, measure=None):
-    """A `train(dataset, **kwargs)` for `runner.run_configurations`."""
+def _train_text_model(model, config, seed, rating_values=None, measure=None):
+    """`train(dataset)` of one text model: its `config` (`TextModel.config`) by `train_configuration`."""
 
-    def train(dataset, seed):
-        density = datasets.nonzero_fraction(dataset.train.x)
+    def train(dataset):
         rating = {} if rating_values is None else {
             "metrics": (layers.ExpectedRatingRMSE(rating_values),), "monitor": "val_rmse",
         }
         result = train_configuration(
-            dataset, **training_arguments(model, settings, density, seed), **rating,
-            measure=measure,
+            dataset, **configuration_arguments(dataset, config, seed=seed), label=model.name,
+            **rating, measure=measure,
         )
         result.update(model=model.name, input_sparsity=1.0 - datasets.nonzero_fraction(dataset.test.x))
         return result
@@ -223,30 +295,43 @@ def _train_text_model(model, settings, rating_values=None, measure=None):
     return train
 
 
-def _run_all(directory, jobs, resume, dataset, settings):
+def _record(name, config, dataset, options):
+    """The record stored with a result and compared by `resume`: `config`, `seed`, `options`.
+
+    A network's `config` is its `TextModel.config` (`to_dict()`); the
+    baseline, which has no network, records its own. `options` holds the
+    experiment's folds and vocabulary size and the data set's size.
+    """
+    if name == BASELINE:
+        stored = {"model": BASELINE, "dataset": config.dataset, "c_values": BASELINE_C_VALUES}
+    else:
+        stored = TextModel.parse(name).config(config).to_dict()
+    return {
+        "config": stored, "seed": options["seed"],
+        "options": {
+            "folds": options["folds"], "max_terms": options["max_terms"],
+            "examples": len(dataset.train) + len(dataset.validation) + len(dataset.test),
+        },
+    }
+
+
+def _run_all(directory, jobs, resume, dataset, config, options):
     """Runs `(key, model name, make_dataset, train)` jobs with `runner.run_jobs`.
 
     A job's data set is built only if it trains. Each result records its
-    configuration (the data set, its training-set size, the model and
-    `settings`), and `resume` refuses stored results of another one.
+    model's configuration, seed and the experiment's options (`_record`),
+    and `resume` refuses stored results of another one
+    (`runner.check_resumable`).
     """
-    chosen = {}
-    for key, model, _, _ in jobs:
-        config = {
-            "dataset": dataset.name, "train_size": len(dataset.train), "model": model,
-            **dataclasses.asdict(settings),
-        }
-        if model == BASELINE or not TextModel.parse(model).pretrained:
-            config = {k: v for k, v in config.items() if not k.startswith("pretraining_")}
-        chosen[key] = {"config": config}
+    records = {key: _record(model, config, dataset, options) for key, model, _, _ in jobs}
     store = results_lib.RunStore(directory)
     if resume:
-        runner.check_resumable(store, chosen)
+        runner.check_resumable(store, records)
     return runner.run_jobs(
         store,
         [(key, lambda make=make, train=train: train(make())) for key, _, make, train in jobs],
         resume=resume,
-        records=chosen,
+        records=records,
     )
 
 
@@ -278,7 +363,24 @@ def _all_splits(dataset):
     }
 
 
-def run_ratings(reviews, models=RATINGS_MODELS, settings=SentimentSettings(), directory="results/sentiment", resume=False):
+def _base(task, config, dataset, folds, max_terms, seed):
+    """The task's configuration for `dataset` (`config.dataset` its name) and the options.
+
+    `folds` is `None` for a task without cross-validation.
+    """
+    for name, value, minimum in (("folds", folds, 2), ("max_terms", max_terms, 1)):
+        if value is None and name == "folds":
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+            raise ValueError(f"`{name}` must be an int >= {minimum}. Received: {name}={value!r}")
+    config = dataclasses.replace(task_config(task, config), dataset=dataset.name)
+    return config, {"folds": folds, "max_terms": max_terms, "seed": seed}
+
+
+def run_ratings(
+    reviews, models=RATINGS_MODELS, config=None, directory="results/sentiment", resume=False,
+    *, folds=FOLDS, max_terms=MAX_TERMS, seed=0,
+):
     """k-fold RMSE of the expected rating and hidden-layer sparsity per model; returns the summary.
 
     Args:
@@ -286,10 +388,16 @@ def run_ratings(reviews, models=RATINGS_MODELS, settings=SentimentSettings(), di
             max_terms=None)` or `load_rated_reviews(...)`); its three splits
             are pooled and cross-validated.
         models: Model names (`TextModel`).
-        settings: `SentimentSettings`.
+        config: The task's configuration, from which each model derives its
+            own (`TextModel.config`): `None` for `sentiment-ratings`, a name
+            of `configs.CONFIGS` or a `sparserect.config.Config`.
         directory: The experiment's folder.
         resume: Whether to keep the results stored by an interrupted run; a
-            `ValueError` if one was trained with other settings.
+            `ValueError` naming the differing fields if one was trained with
+            another configuration or options.
+        folds: Int >= 2, folds of cross-validation (paper: 10).
+        max_terms: Int >= 1, the bag-of-words size (paper: 5000).
+        seed: Int >= 0, seeds the folds, the validation rows and the networks.
     """
     if reviews.train.ratings is None:
         raise ValueError(
@@ -297,22 +405,22 @@ def run_ratings(reviews, models=RATINGS_MODELS, settings=SentimentSettings(), di
             f"{reviews.name!r} has the class names {reviews.class_names}. Received: "
             f"reviews={reviews!r}"
         )
+    config, options = _base("ratings", config, reviews, folds, max_terms, seed)
     pooled = _all_splits(reviews)
     rating_values = tuple(float(v) for v in np.unique(pooled["ratings"]))
     labels = np.searchsorted(rating_values, pooled["ratings"]).astype("int64")
     class_names = tuple(f"{v:g}" for v in rating_values)
     jobs = []
-    for fold, (train_rows, test_rows) in enumerate(_folds(labels, settings.folds, settings.seed)):
+    for fold, (train_rows, test_rows) in enumerate(_folds(labels, folds, seed)):
         make = _cached(lambda train_rows=train_rows, test_rows=test_rows: bag_of_words_dataset(
             reviews.name, pooled["texts"], labels, class_names, train_rows, test_rows,
-            settings=settings,
+            max_terms=max_terms, seed=seed,
         ))
         for name in models:
             model = TextModel.parse(name)
-            train = _train_text_model(model, settings, rating_values)
-            jobs.append((f"ratings-{model.name}-fold{fold}", model.name, make,
-                         lambda dataset, train=train: train(dataset, settings.seed)))
-    outcomes = _run_all(directory, jobs, resume, reviews, settings)
+            train = _train_text_model(model, model.config(config), seed, rating_values)
+            jobs.append((f"ratings-{model.name}-fold{fold}", model.name, make, train))
+    outcomes = _run_all(directory, jobs, resume, reviews, config, options)
     frame = pd.DataFrame([{
         "model": r["model"], "fold": int(r["key"].rsplit("fold", 1)[1]), "test_rmse": r["test_rmse"],
         "test_error": r["test_error"], "validation_rmse": r["validation_error"],
@@ -346,7 +454,10 @@ def run_ratings(reviews, models=RATINGS_MODELS, settings=SentimentSettings(), di
     return summary
 
 
-def run_amazon(reviews, models=POLARITY_MODELS, settings=SentimentSettings(), directory="results/sentiment", resume=False):
+def run_amazon(
+    reviews, models=POLARITY_MODELS, config=None, directory="results/sentiment", resume=False,
+    *, folds=FOLDS, max_terms=MAX_TERMS, seed=0,
+):
     """In-domain (k-fold inside each domain) and cross-domain (12 pairs) accuracy; returns the frame.
 
     Each network of `models` and the logistic-regression baseline is trained
@@ -356,38 +467,43 @@ def run_amazon(reviews, models=POLARITY_MODELS, settings=SentimentSettings(), di
     Args:
         reviews: The Amazon `Dataset` (`load_amazon(..., max_terms=None)`).
         models: As `run_ratings`.
-        settings: As `run_ratings`.
+        config: As `run_ratings` (`None`: `sentiment-amazon`).
         directory: As `run_ratings`.
         resume: As `run_ratings`.
+        folds: As `run_ratings`.
+        max_terms: As `run_ratings`.
+        seed: As `run_ratings`.
 
     Returns:
         A `DataFrame`, one row per model, setting (`"in-domain"`,
         `"cross-domain"`), source, target and fold, with `accuracy`.
     """
+    config, options = _base("amazon", config, reviews, folds, max_terms, seed)
     pooled = _all_splits(reviews)
     texts, labels, domains = pooled["texts"], pooled["y"], pooled["domains"]
     names = [TextModel.parse(name).name for name in models] + [BASELINE]
     jobs = []
     for source in sorted(set(domains)):
         rows = np.flatnonzero(domains == source)
-        for fold, (train_at, test_at) in enumerate(_folds(labels[rows], settings.folds, settings.seed)):
+        for fold, (train_at, test_at) in enumerate(_folds(labels[rows], folds, seed)):
             make = _cached(lambda rows=rows, train_at=train_at, test_at=test_at: bag_of_words_dataset(
                 f"amazon-{source}", texts, labels, reviews.class_names, rows[train_at], rows[test_at],
-                settings=settings,
+                max_terms=max_terms, seed=seed,
             ))
             for name in names:
                 jobs.append((f"amazon-in-{source}-{name.replace(' ', '_')}-fold{fold}", name, make,
-                             _polarity_trainer(name, settings)))
+                             _polarity_trainer(name, config, seed)))
         targets = [t for t in sorted(set(domains)) if t != source]
         others = np.flatnonzero(domains != source)
         make = _cached(lambda rows=rows, others=others: bag_of_words_dataset(
-            f"amazon-{source}", texts, labels, reviews.class_names, rows, others, settings=settings,
+            f"amazon-{source}", texts, labels, reviews.class_names, rows, others,
+            max_terms=max_terms, seed=seed,
         ))
         measure = _per_target_accuracy(labels[others], domains[others], targets)
         for name in names:
             jobs.append((f"amazon-cross-{source}-{name.replace(' ', '_')}", name, make,
-                         _polarity_trainer(name, settings, measure)))
-    outcomes = _run_all(directory, jobs, resume, reviews, settings)
+                         _polarity_trainer(name, config, seed, measure)))
+    outcomes = _run_all(directory, jobs, resume, reviews, config, options)
     records = []
     for result in outcomes:
         _, setting, source = result["key"].split("-")[:3]
@@ -419,47 +535,53 @@ def _per_target_accuracy(labels, domains, targets):
     return measure
 
 
-def _polarity_trainer(name, settings, measure=None):
+def _polarity_trainer(name, config, seed, measure=None):
     """`train(dataset)` for a network name or the baseline, with an optional per-target measure."""
 
     def train(dataset):
         bound = None if measure is None else (lambda predict: measure(predict, dataset.test.x))
         if name == BASELINE:
-            return logistic_regression(dataset, seed=settings.seed, measure=bound)
+            return logistic_regression(dataset, seed=seed, measure=bound)
         network_measure = None if bound is None else (
             lambda model: bound(lambda x: np.argmax(model.predict(x, batch_size=1000, verbose=0), -1))
         )
-        return _train_text_model(TextModel.parse(name), settings, measure=network_measure)(
-            dataset, settings.seed
-        )
+        model = TextModel.parse(name)
+        return _train_text_model(model, model.config(config), seed, measure=network_measure)(dataset)
 
     return train
 
 
-def run_polarity(sentences, models=POLARITY_MODELS, settings=SentimentSettings(), directory="results/sentiment", resume=False):
+def run_polarity(
+    sentences, models=POLARITY_MODELS, config=None, directory="results/sentiment", resume=False,
+    *, max_terms=MAX_TERMS, seed=0,
+):
     """Accuracy on a polarity data set's test split, networks beside the baseline; returns the frame.
 
     Args:
         sentences: A text `Dataset` in its own train / validation / test
             split (e.g. `load_rt_polarity(..., max_terms=None)`).
         models: As `run_ratings`.
-        settings: As `run_ratings`.
+        config: As `run_ratings` (`None`: `sentiment-polarity`).
         directory: As `run_ratings`.
         resume: As `run_ratings`.
+        max_terms: As `run_ratings`.
+        seed: As `run_ratings`.
     """
+    config, options = _base("polarity", config, sentences, None, max_terms, seed)
     pooled = _all_splits(sentences)
     texts, labels = pooled["texts"], pooled["y"]
     train_rows = np.arange(len(sentences.train) + len(sentences.validation))
     test_rows = np.arange(len(train_rows), len(texts))
     make = _cached(lambda: bag_of_words_dataset(
-        sentences.name, texts, labels, sentences.class_names, train_rows, test_rows, settings=settings,
+        sentences.name, texts, labels, sentences.class_names, train_rows, test_rows,
+        max_terms=max_terms, seed=seed,
     ))
     names = [TextModel.parse(name).name for name in models] + [BASELINE]
     jobs = [
-        (f"polarity-{name.replace(' ', '_')}", name, make, _polarity_trainer(name, settings))
+        (f"polarity-{name.replace(' ', '_')}", name, make, _polarity_trainer(name, config, seed))
         for name in names
     ]
-    outcomes = _run_all(directory, jobs, resume, sentences, settings)
+    outcomes = _run_all(directory, jobs, resume, sentences, config, options)
     frame = pd.DataFrame([{
         "model": r["model"], "accuracy": 1.0 - r["test_error"],
         "sparsity": r.get("average_sparsity") if r.get("average_sparsity") is not None else r.get("input_sparsity"),
@@ -516,55 +638,85 @@ def _amazon_markdown(frame):
 def run_sentiment(
     tasks=TASKS,
     *,
+    config=None,
     ratings_dataset="amazon",
     models=None,
     out="results",
     resume=False,
     data_dir=None,
     quick=False,
-    **settings_overrides,
+    folds=None,
+    max_terms=None,
+    seed=0,
+    **overrides,
 ):
     """Runs the sentiment experiments and writes `<out>/sentiment/`; returns the Markdown report.
 
+    Each task starts from its configuration (`task_config`), and each model
+    trains the configuration it derives from it (`TextModel.config`).
+
     Files: `runs/<key>.json` (one per trained model and fold, written as
-    soon as it finishes), `ratings.csv`, `ratings_summary.csv`,
-    `ratings.png`, `amazon.csv`, `amazon.png`, `polarity.csv` and
-    `table.md`.
+    soon as it finishes, with its `config`, `seed`, `options` and
+    `environment`), `ratings.csv`, `ratings_summary.csv`, `ratings.png`,
+    `amazon.csv`, `amazon.png`, `polarity.csv` and `table.md`.
+
+    Example: `run_sentiment(("polarity",), quick=True, hidden_units=8)`.
 
     Args:
         tasks: Any of `"ratings"`, `"amazon"`, `"polarity"`.
+        config: `None` for each task's named configuration
+            (`sentiment-<task>`), a name of `configs.CONFIGS`, or a
+            `sparserect.config.Config`, for every task.
         ratings_dataset: `"amazon"` or `"rated-reviews"` (your own
             OpenTable-style file, see `load_rated_reviews`).
         models: Model names for every task (`TextModel`), or `None` for
             each task's defaults (`RATINGS_MODELS`, `POLARITY_MODELS`).
         out: The results folder.
         resume: Whether to keep the models an interrupted run finished; a
-            `ValueError` if one was trained with other settings.
+            `ValueError` naming the differing fields if one was trained with
+            another configuration or options.
         data_dir: Folder holding the data sets' files (or their
             sub-folders, as `../shared/data` does).
-        quick: Whether to use the small `QUICK_SETTINGS`.
-        **settings_overrides: Fields of `SentimentSettings`.
+        quick: Whether to make a smoke run: `quick_config`, and by default
+            `QUICK_FOLDS` folds and `QUICK_MAX_TERMS` terms.
+        folds: Int >= 2, folds of cross-validation, or `None` for
+            `FOLDS` (paper: 10).
+        max_terms: Int >= 1, the bag-of-words size, or `None` for
+            `MAX_TERMS` (paper: 5000).
+        seed: Int >= 0, seeds the folds, the validation rows and the networks.
+        **overrides: Configuration fields by their
+            `sparserect.config.flat_names()` (`epochs`, `pretraining_epochs`,
+            ...); `hidden_units` is one int, the width of every layer.
+            `None` values are ignored.
     """
     unknown = set(tasks) - set(TASKS)
     if unknown or not tasks:
         raise ValueError(f"`tasks` must be some of {TASKS}. Received: tasks={tasks!r}")
-    settings = SentimentSettings(**{
-        **(QUICK_SETTINGS if quick else {}),
-        **{k: v for k, v in settings_overrides.items() if v is not None},
-    })
+    chosen = {task: task_config(task, config, quick=quick, **overrides) for task in tasks}
     for name in models or ():
         TextModel.parse(name)
-    directory = pathlib.Path(out) / "sentiment"
-    common = dict(settings=settings, directory=directory, resume=resume)
+    options = dict(
+        max_terms=max_terms or (QUICK_MAX_TERMS if quick else MAX_TERMS),
+        seed=seed, directory=pathlib.Path(out) / "sentiment", resume=resume,
+    )
+    folds = folds or (QUICK_FOLDS if quick else FOLDS)
     kwargs = dict(max_terms=None, **({} if data_dir is None else {"data_dir": data_dir}))
     reports = {}
     if "ratings" in tasks:
         reviews = datasets.load(ratings_dataset, **kwargs)
-        reports["ratings"] = run_ratings(reviews, models or RATINGS_MODELS, **common)
+        reports["ratings"] = run_ratings(
+            reviews, models or RATINGS_MODELS, chosen["ratings"], folds=folds, **options
+        )
     if "amazon" in tasks:
-        reports["amazon"] = run_amazon(datasets.load("amazon", **kwargs), models or POLARITY_MODELS, **common)
+        reports["amazon"] = run_amazon(
+            datasets.load("amazon", **kwargs), models or POLARITY_MODELS, chosen["amazon"],
+            folds=folds, **options,
+        )
     if "polarity" in tasks:
-        reports["polarity"] = run_polarity(datasets.load("rt-polarity", **kwargs), models or POLARITY_MODELS, **common)
+        reports["polarity"] = run_polarity(
+            datasets.load("rt-polarity", **kwargs), models or POLARITY_MODELS,
+            chosen["polarity"], **options,
+        )
     markdown = sentiment_markdown(**reports, ratings_name=ratings_dataset)
-    results_lib.write_text(directory / "table.md", markdown)
+    results_lib.write_text(options["directory"] / "table.md", markdown)
     return markdown

@@ -846,8 +846,8 @@ def pretraining_arguments(pretraining):
     """The pre-training keywords of `train_configuration` for a `config.Pretraining`.
 
     `None` gives `{}` (no pre-training); the noise is the configuration's
-    masking rate(s), also for `salt_and_pepper` (whose first layer `train`
-    builds with the network's seed).
+    masking rate(s), also for `salt_and_pepper` (whose first layer
+    `configuration_arguments` builds with the network's seed).
 
     Args:
         pretraining: A `sparserect.config.Pretraining` or `None`.
@@ -862,13 +862,49 @@ def pretraining_arguments(pretraining):
     )
 
 
+def configuration_arguments(dataset, config, *, seed):
+    """The `train_configuration` keywords of a `sparserect.config.Config`, for `dataset`.
+
+    With `pretraining_salt_and_pepper`, the first layer's corrupted entries
+    become 1 with the probability of the training inputs' non-zero fraction.
+
+    Args:
+        dataset: A `sparserect.datasets.Dataset` (its training inputs set
+            the salt probability).
+        config: A `sparserect.config.Config`.
+        seed: Int >= 0, seeds the weights, sign masks, noise and shuffling.
+
+    Returns:
+        A dict of keywords for `train_configuration(dataset, **arguments)`.
+    """
+    network, tuning, pretrained = config.network, config.fine_tuning, config.pretraining
+    activation = network.activation
+    if network.sharpness is not None:
+        activation = layers.ScaledSoftplus(sharpness=network.sharpness)
+    arguments = pretraining_arguments(pretrained)
+    if pretrained is not None and pretrained.salt_and_pepper:
+        rates = pretrained.noise if isinstance(pretrained.noise, tuple) else (pretrained.noise,)
+        first = pretraining_lib.SaltAndPepperNoise(
+            rates[0], salt_probability=datasets.nonzero_fraction(dataset.train.x), seed=seed
+        )
+        arguments["noise"] = (first, *rates[1:])
+    return dict(
+        activation=activation, hidden_units=network.hidden_units,
+        activation_l1=network.activation_l1, sign_trick=network.sign_trick,
+        weight_decay=network.weight_decay, learning_rates=tuning.learning_rates,
+        epochs=tuning.epochs, patience=tuning.patience, min_epochs=tuning.min_epochs,
+        selection_epochs=tuning.selection_epochs, batch_size=tuning.batch_size, seed=seed,
+        **arguments,
+    )
+
+
 def train(dataset, config, *, seed, callbacks=(), checkpoint=None):
     """Trains and measures the network of a `sparserect.config.Config`.
 
     Optional pre-training (`config.pretraining`), then fine-tuning for each
     candidate learning rate, as `train_configuration` (the same trainer,
-    `fine_tune`). `config.dataset` and `config.train_size` name the data;
-    `dataset` is that data, already loaded.
+    `fine_tune`, with `configuration_arguments`). `config.dataset` and
+    `config.train_size` name the data; `dataset` is that data, already loaded.
 
     Example:
 
@@ -889,22 +925,7 @@ def train(dataset, config, *, seed, callbacks=(), checkpoint=None):
     Returns:
         The result dict of `train_configuration`.
     """
-    network, tuning, pretrained = config.network, config.fine_tuning, config.pretraining
-    activation = network.activation
-    if network.sharpness is not None:
-        activation = layers.ScaledSoftplus(sharpness=network.sharpness)
-    arguments = pretraining_arguments(pretrained)
-    if pretrained is not None and pretrained.salt_and_pepper:
-        rates = pretrained.noise if isinstance(pretrained.noise, tuple) else (pretrained.noise,)
-        first = pretraining_lib.SaltAndPepperNoise(
-            rates[0], salt_probability=datasets.nonzero_fraction(dataset.train.x), seed=seed
-        )
-        arguments["noise"] = (first, *rates[1:])
     return train_configuration(
-        dataset, activation, hidden_units=network.hidden_units,
-        activation_l1=network.activation_l1, sign_trick=network.sign_trick,
-        weight_decay=network.weight_decay, learning_rates=tuning.learning_rates,
-        epochs=tuning.epochs, patience=tuning.patience, min_epochs=tuning.min_epochs,
-        selection_epochs=tuning.selection_epochs, batch_size=tuning.batch_size, seed=seed,
-        callbacks=callbacks, checkpoint=checkpoint, **arguments,
+        dataset, **configuration_arguments(dataset, config, seed=seed),
+        callbacks=callbacks, checkpoint=checkpoint,
     )

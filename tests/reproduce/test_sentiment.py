@@ -1,12 +1,19 @@
 """The sentiment experiments end to end on tiny review files in the real formats, and resuming."""
 
+import dataclasses
+import json
+import types
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from sparserect import cli
 from sparserect import pretraining
+from sparserect.config import Config
+from sparserect.reproduce import configs
 from sparserect.reproduce import sentiment
+from sparserect.reproduce.training import configuration_arguments
 
 DOMAINS = ("books", "dvd", "electronics", "kitchen")
 REVIEW = "<review>\n<rating>\n{rating}\n</rating>\n<title>\nt\n</title>\n<review_text>\n{text}\n</review_text>\n</review>\n"
@@ -45,11 +52,14 @@ def test_text_model_names():
             sentiment.TextModel.parse(bad)
 
 
-def test_training_arguments_follow_the_papers_text_settings():
-    settings = sentiment.SentimentSettings(hidden_units=50)
-    arguments = sentiment.training_arguments(
-        sentiment.TextModel.parse("rectifier-3-pretrained"), settings, density=0.01, seed=3
-    )
+def test_model_configs_follow_the_papers_text_settings():
+    base = sentiment.task_config("ratings", hidden_units=50)
+    config = sentiment.TextModel.parse("rectifier-3-pretrained").config(base)
+    # The training inputs of the salt-and-pepper noise: 1% non-zero.
+    inputs = np.zeros((10, 100), "float32")
+    inputs[:, 0] = 1.0
+    dataset = types.SimpleNamespace(train=types.SimpleNamespace(x=inputs))
+    arguments = configuration_arguments(dataset, config, seed=3)
     assert arguments["hidden_units"] == (50, 50, 50)
     assert arguments["activation_l1"] == (1e-4, 0.0, 0.0)
     assert arguments["pretraining"] == "sigmoid_cross_entropy"
@@ -57,10 +67,37 @@ def test_training_arguments_follow_the_papers_text_settings():
     assert isinstance(first, pretraining.SaltAndPepperNoise)
     assert (first.rate, first.salt_probability, first.seed) == (0.7, 0.01, 3)
     assert above == [0.5, 0.3]
-    tanh = sentiment.training_arguments(sentiment.TextModel.parse("tanh-1-pretrained"), settings, 0.01, 0)
+    tanh = configuration_arguments(
+        dataset, sentiment.TextModel.parse("tanh-1-pretrained").config(base), seed=0
+    )
     assert tanh["pretraining"] == "cross_entropy" and len(tanh["noise"]) == 1
-    plain = sentiment.training_arguments(sentiment.TextModel.parse("none"), settings, 0.01, 0)
+    assert tanh["activation"] == "tanh" and tanh["activation_l1"] == (1e-4,)
+    plain = configuration_arguments(dataset, sentiment.TextModel.parse("none").config(base), seed=0)
     assert plain["hidden_units"] == () and "pretraining" not in plain
+    unpretrained = sentiment.TextModel.parse("rectifier-1").config(base)
+    assert unpretrained.pretraining is None and unpretrained.network.hidden_units == (50,)
+
+
+def test_quick_runs_are_the_small_text_settings():
+    config = sentiment.task_config("amazon", quick=True)
+    assert config.network.hidden_units == (64, 64, 64) and config.train_size is None
+    tuning = config.fine_tuning
+    assert (tuning.learning_rates, tuning.epochs, tuning.patience) == ((0.1,), 2, 2)
+    assert config.pretraining.epochs == 1
+    assert sentiment.task_config("polarity", "sentiment-amazon").dataset == "amazon"
+    with pytest.raises(ValueError, match=r"Received: config=3"):
+        sentiment.task_config("ratings", 3)
+
+
+def test_sentiment_settings_is_a_deprecated_alias_of_a_config():
+    with pytest.warns(DeprecationWarning, match="run_sentiment"):
+        config = sentiment.SentimentSettings(hidden_units=50, epochs=3)
+    assert isinstance(config, Config)
+    assert config == configs.get("sentiment-ratings").config.replace(
+        hidden_units=(50, 50, 50), epochs=3
+    )
+    with pytest.warns(DeprecationWarning), pytest.raises(ValueError, match=r"\['folds'\]"):
+        sentiment.SentimentSettings(folds=3)
 
 
 @pytest.mark.backend
@@ -90,8 +127,11 @@ def test_amazon_in_and_cross_domain(tmp_path, review_files):
     from sparserect import datasets
 
     reviews = datasets.load_amazon(review_files, download=False, max_terms=None)
-    settings = sentiment.SentimentSettings(**{**sentiment.QUICK_SETTINGS, "hidden_units": 8})
-    frame = sentiment.run_amazon(reviews, ("none",), settings, tmp_path / "sentiment")
+    config = sentiment.task_config("amazon", quick=True, hidden_units=8)
+    frame = sentiment.run_amazon(
+        reviews, ("none",), config, tmp_path / "sentiment",
+        folds=sentiment.QUICK_FOLDS, max_terms=sentiment.QUICK_MAX_TERMS,
+    )
     inside = frame[frame["setting"] == "in-domain"]
     cross = frame[frame["setting"] == "cross-domain"]
     assert len(inside) == len(DOMAINS) * 2 * 2  # domains x folds x (network, baseline)
@@ -143,7 +183,9 @@ def test_resumed_ratings_refuse_other_settings_but_ignore_unused_ones(
     # Networks without pre-training do not depend on the pre-training epochs.
     sentiment.run_sentiment(**options, pretraining_epochs=7, resume=True)
     assert len(calls) == 4  # the first run's networks, none trained again
-    with pytest.raises(ValueError, match=r"ratings-rectifier-3-fold0.json \(config.epochs=2 there, 3 now\)"):
+    with pytest.raises(
+        ValueError, match=r"ratings-rectifier-3-fold0.json \(config.fine_tuning.epochs=2 there, 3 now\)"
+    ):
         sentiment.run_sentiment(**options, epochs=3, resume=True)
     assert len(calls) == 4
 
@@ -195,3 +237,42 @@ def test_ratings_of_reviews_labelled_by_name_are_a_clear_error(tmp_path):
     with pytest.raises(ValueError, match=r"needs numeric ratings .*; 'rated-reviews' has the class names \('neg', 'pos'\)"):
         sentiment.run_sentiment(tasks=("ratings",), ratings_dataset="rated-reviews", models=("none",),
                                 data_dir=tmp_path, out=tmp_path / "out", quick=True)
+
+
+@pytest.mark.backend
+def test_a_named_config_and_the_same_explicit_config_give_the_same_rows(tmp_path, review_files):
+    options = dict(tasks=("ratings",), models=("none", "rectifier-1-pretrained"),
+                   data_dir=review_files, folds=2, max_terms=500)
+    sentiment.run_sentiment(**options, out=tmp_path / "named", quick=True, hidden_units=8)
+    explicit = configs.get("sentiment-ratings").config.replace(
+        hidden_units=(8, 8, 8), learning_rates=(0.1,), epochs=2, patience=2, pretraining_epochs=1
+    )
+    sentiment.run_sentiment(**options, out=tmp_path / "explicit", config=explicit)
+    named, given = (
+        pd.read_csv(tmp_path / name / "sentiment" / "ratings.csv").drop(columns="wall_time")
+        for name in ("named", "explicit")
+    )
+    pd.testing.assert_frame_equal(named, given)
+    stored = json.loads(
+        (tmp_path / "named" / "sentiment" / "runs" / "ratings-rectifier-1-pretrained-fold0.json").read_text()
+    )
+    expected = sentiment.TextModel.parse("rectifier-1-pretrained").config(
+        dataclasses.replace(explicit, dataset="amazon")
+    )
+    assert Config.from_dict(stored["config"]) == expected
+    assert stored["seed"] == 0 and "backend" in stored["environment"]
+    assert stored["options"]["folds"] == 2 and stored["options"]["max_terms"] == 500
+
+
+def test_resume_names_the_differing_field_of_another_config(tmp_path, review_files, monkeypatch):
+    options = dict(tasks=("polarity",), models=("rectifier-3",), data_dir=review_files,
+                   out=tmp_path, quick=True)
+    monkeypatch.setattr(sentiment, "train_configuration", _fake_train_configuration([]))
+    sentiment.run_sentiment(**options)
+    baseline = json.loads((tmp_path / "sentiment" / "runs" / "polarity-logistic_regression.json").read_text())
+    assert baseline["config"]["model"] == "logistic regression" and baseline["seed"] == 0
+    other = sentiment.task_config("polarity", quick=True, activation_l1=0.01)
+    with pytest.raises(ValueError, match=r"polarity-rectifier-3.json \(config.network.activation_l1="):
+        sentiment.run_sentiment(**options, config=other, resume=True)
+    with pytest.raises(ValueError, match=r"\(options.max_terms=500 there, 400 now\)"):
+        sentiment.run_sentiment(**options, max_terms=400, resume=True)
