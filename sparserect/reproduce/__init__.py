@@ -5,7 +5,9 @@
 - `run_sparsity`: Figure 3, test error against exact sparsity;
 - `run_softplus_sharpness`: the rescaled softplus against the rectifier;
 - `run_sentiment` (`run_ratings`, `run_amazon`, `run_polarity`): the
-  bag-of-words sentiment experiments, rating RMSE and polarity accuracy;
+  bag-of-words sentiment experiments, rating RMSE and polarity accuracy,
+  each task from a configuration (`task_config`) from which every model
+  (`TextModel`) derives its network's;
 - `train`: trains and measures the network of a `sparserect.config.Config`
   (`CONFIGS` holds the named ones), `train_configuration` its keyword form;
   `fine_tune`, its fine-tuning loop, for one network or a model of members;
@@ -35,8 +37,9 @@ _EXPORTS = {
     "run_ratings": "sentiment",
     "run_amazon": "sentiment",
     "run_polarity": "sentiment",
-    "SentimentSettings": "sentiment",
+    "SentimentSettings": "sentiment",  # deprecated: returns a Config
     "TextModel": "sentiment",
+    "task_config": "sentiment",
     "paper": "paper",
 }
 

@@ -198,7 +198,7 @@ def task_config(task, config=None, *, quick=False, **overrides):
     return config.replace(**overrides)
 
 
-_OPTIONS = {"folds", "max_terms", "seed", "steps_per_execution"}
+_OPTIONS = {"folds", "max_terms", "seed"}
 
 
 def SentimentSettings(**fields):  # noqa: N802 - the deprecated class's name
@@ -279,7 +279,8 @@ def logistic_regression(dataset, c_values=BASELINE_C_VALUES, seed=0, measure=Non
 
 
 def _train_text_model(model, config, seed, rating_values=None, measure=None):
-    """`train(dataset)` of one text model: its `config` (`TextModel.config`) by `train_configuration`."""
+    """`train(dataset)` of one text model: its `config` (`TextModel.config`), trained by
+    `train_configuration`."""
 
     def train(dataset):
         rating = {} if rating_values is None else {

@@ -253,9 +253,8 @@ def test_a_named_config_and_the_same_explicit_config_give_the_same_rows(tmp_path
         for name in ("named", "explicit")
     )
     pd.testing.assert_frame_equal(named, given)
-    stored = json.loads(
-        (tmp_path / "named" / "sentiment" / "runs" / "ratings-rectifier-1-pretrained-fold0.json").read_text()
-    )
+    runs = tmp_path / "named" / "sentiment" / "runs"
+    stored = json.loads((runs / "ratings-rectifier-1-pretrained-fold0.json").read_text())
     expected = sentiment.TextModel.parse("rectifier-1-pretrained").config(
         dataclasses.replace(explicit, dataset="amazon")
     )
@@ -269,10 +268,13 @@ def test_resume_names_the_differing_field_of_another_config(tmp_path, review_fil
                    out=tmp_path, quick=True)
     monkeypatch.setattr(sentiment, "train_configuration", _fake_train_configuration([]))
     sentiment.run_sentiment(**options)
-    baseline = json.loads((tmp_path / "sentiment" / "runs" / "polarity-logistic_regression.json").read_text())
+    runs = tmp_path / "sentiment" / "runs"
+    baseline = json.loads((runs / "polarity-logistic_regression.json").read_text())
     assert baseline["config"]["model"] == "logistic regression" and baseline["seed"] == 0
     other = sentiment.task_config("polarity", quick=True, activation_l1=0.01)
-    with pytest.raises(ValueError, match=r"polarity-rectifier-3.json \(config.network.activation_l1="):
+    with pytest.raises(
+        ValueError, match=r"polarity-rectifier-3.json \(config.network.activation_l1="
+    ):
         sentiment.run_sentiment(**options, config=other, resume=True)
     with pytest.raises(ValueError, match=r"\(options.max_terms=500 there, 400 now\)"):
         sentiment.run_sentiment(**options, max_terms=400, resume=True)
