@@ -69,6 +69,7 @@ class SparsityCallback(keras.callbacks.Callback):
         self,
         data,
         validation_data=None,
+        *,
         layers=None,
         max_examples=2000,
         validation_max_examples=2000,

@@ -142,6 +142,7 @@ class SparseNetworkHyperModel(keras_tuner.HyperModel):
         self,
         input_shape,
         num_classes,
+        *,
         activation=DEFAULT_ACTIVATIONS,
         activation_l1=DEFAULT_ACTIVATION_L1,
         zero_activation_l1=True,
