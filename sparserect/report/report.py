@@ -15,6 +15,7 @@ from sparserect.report import blocks
 from sparserect.report import long_training
 from sparserect.report import records
 from sparserect.report import sparsity_target
+from sparserect.report import tuning_fronts
 from sparserect.report import tables
 from sparserect.reproduce import paper
 
@@ -44,6 +45,7 @@ def build_sections(results_dir):
         tables.figure3_section(runs), tables.softplus_section(runs),
         tables.ratings_section(runs), tables.amazon_section(runs), tables.polarity_section(runs),
         sparsity_target.sparsity_target_section(results_dir),
+        tuning_fronts.tuning_section(results_dir),
         long_training.long_training_section(results_dir),
     ]
     sections += [

@@ -376,3 +376,27 @@ def test_a_benchmark_with_one_run_per_backend_shows_each(tmp_path):
     assert jax < block.index("| seconds_per_epoch | 7.7 |") < tensorflow
     assert tensorflow < block.index("| seconds_per_epoch | 8.5 |")
     assert block.count("Machine: AMD EPYC, 2 CPUs.") == 2 and "Versions: jax 1.0." in block
+
+
+def test_a_stored_search_shows_its_front_and_plot(tmp_path):
+    folder = tmp_path / "results" / "searches" / "mnist"
+    folder.mkdir(parents=True)
+    (folder / "pareto_front.csv").write_text(
+        "trial_id,status,val_accuracy,val_sparsity,on_front,hypervolume,activation,units\n"
+        "00,COMPLETED,0.9,0.5,True,0.45,rectifier,64\n"
+        "01,COMPLETED,0.8,0.4,False,0.45,tanh,64\n"
+        "02,COMPLETED,0.85,0.9,True,0.785,rectifier,32\n"
+    )
+    docs = _docs(tmp_path, names=("tuning-fronts",))
+    report.write_report(tmp_path / "results", docs)
+    block = (docs / "guide.md").read_text()
+    assert "`results/searches/mnist`: 3 trials, 2 on the front, hypervolume 0.7850." in block
+    rows = [line for line in block.splitlines() if line.startswith("| 0")]
+    assert rows == ["| 00 | 90.00 | 50.00 | rectifier | 64 |", "| 02 | 85.00 | 90.00 | rectifier | 32 |"]
+    assert (docs / "images" / "results" / "tuning-front.png").is_file()
+
+
+def test_no_stored_search_says_how_to_make_one(tmp_path):
+    docs = _docs(tmp_path, names=("tuning-fronts",))
+    report.write_report(tmp_path / "results", docs)
+    assert "Not run: no `pareto_front.csv`" in (docs / "guide.md").read_text()
