@@ -1,14 +1,17 @@
-"""The Python examples of README.md and docs/*.md run as they are written.
+"""The Python examples of README.md and docs/*.md run as they are written, and their commands parse.
 
 Every ```python block is run in a fresh namespace, in a temporary folder
 where `../shared/data` is the folder of real data sets (as it is from the
 repository's root). A block preceded by `<!-- skip: why -->` is not run; one
 preceded by `<!-- tensorflow-only -->` runs on the TensorFlow backend only.
+Every `sparserect ...` line of the other code blocks must be accepted by the
+command line's parser (it is parsed, not run).
 """
 
 import os
 import pathlib
 import re
+import shlex
 
 import keras
 import pytest
@@ -67,3 +70,55 @@ def test_example_runs(code, tmp_path, request):
         exec(compile(code, "<example>", "exec"), {"__name__": "__example__"})
     finally:
         os.chdir(previous)
+
+
+def command_lines(text):
+    """Returns `(line number, command)` for each `sparserect ...` command of the non-Python blocks.
+
+    A line ending in `\\` continues on the next; its `&&`-joined parts are
+    commands of their own; a `  # comment` is dropped.
+    """
+    commands, fence, pending = [], None, ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        line, pending = pending + line, ""
+        if line.startswith("```"):
+            fence = None if fence is not None else line[3:].strip()
+            continue
+        if fence is None or fence == "python":
+            continue
+        for part in line.split("&&"):
+            part = re.split(r"\s+#", part)[0].strip()
+            if part.startswith("sparserect "):
+                commands.append((number, part))
+    return commands
+
+
+def test_command_lines_are_found():
+    text = (
+        "```python\nsparserect = 1\n```\nsparserect prose\n```bash\n"
+        "python -m pip install . && sparserect reproduce  # the main job\n```\n"
+        "```\nsparserect tune --dataset digits \\\n    --max-trials 2\n```\n"
+    )
+    assert command_lines(text) == [
+        (6, "sparserect reproduce"), (10, "sparserect tune --dataset digits      --max-trials 2"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(command, id=f"{document.relative_to(REPO_ROOT)}:{number}")
+        for document in DOCUMENTS
+        for number, command in command_lines(document.read_text(encoding="utf-8"))
+    ],
+)
+def test_command_line_examples_parse(command):
+    from sparserect import cli
+
+    try:
+        cli.build_parser().parse_args(shlex.split(command)[1:])
+    except SystemExit as error:
+        raise AssertionError(f"`{command}` does not parse (exit {error.code})") from None
