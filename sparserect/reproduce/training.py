@@ -649,8 +649,10 @@ def pretraining_record(stack, *, epochs, learning_rate, activation_l1, noise):
     Args:
         stack: `pretrain_stack`'s list for one network (for a member,
             `pretraining.member_record(stack, k)`).
-        epochs, learning_rate, noise: As given to `pretrain_stack`.
+        epochs: The pre-training epochs per layer, as given to `pretrain_stack`.
+        learning_rate: Its learning rate (or candidates), as given to `pretrain_stack`.
         activation_l1: The coefficient that pre-training used.
+        noise: Its noise, as given to `pretrain_stack`.
     """
     return dict(
         pretraining=stack[0]["reconstruction"],
