@@ -1,4 +1,8 @@
-"""A benchmark's result file as a section: its machine, load and versions, its numbers and rows."""
+"""A benchmark's result file as a section: its machine and versions, its numbers and rows.
+
+The load average that a benchmark records beside its timings stays in its
+result file: the docs describe the machine, not its state at one moment.
+"""
 
 import math
 
@@ -25,6 +29,8 @@ def _scalars(data, prefix=""):
     flat = {}
     for name, value in data.items():
         path = f"{prefix}{name}"
+        if _is_load(name):
+            continue
         if isinstance(value, dict):
             flat.update(_scalars(value, f"{path}."))
         elif isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value):
@@ -41,7 +47,7 @@ def _value(value):
 
 
 def benchmark_section(name, data):
-    """One benchmark file: its machine, load and versions, its numbers and its rows.
+    """One benchmark file: its machine and versions, its numbers and its rows.
 
     A file with one run per Keras backend (`{"jax": {...}, "tensorflow": {...}}`)
     shows each run in turn.
@@ -66,11 +72,10 @@ def benchmark_section(name, data):
         _value(context[k]) + (" CPUs" if k in ("cpu_count", "cpus") else "") for k in MACHINE
         if k in context and not isinstance(context[k], (dict, list)) and _value(context[k])
     ]
-    load = {k: v for k, v in context.items() if "load" in k.lower()}
     shown = {
         k: v for k, v in data.items()
         if k not in ("environment", "versions", "machine", *MACHINE)
-        and not (k in LIBRARIES and isinstance(v, str)) and k not in load
+        and not (k in LIBRARIES and isinstance(v, str))
     }
     rows = [
         value for value in data.values()
@@ -80,9 +85,6 @@ def benchmark_section(name, data):
     def render(docs_prefix):
         text = (
             f"Machine: {', '.join(machine) or 'not recorded'}. "
-            "Load: "
-            + ("; ".join(f"{k} {_value_text(v)}" for k, v in load.items()) or "not recorded")
-            + ". "
             "Versions: "
             + (", ".join(f"{k} {v}" for k, v in versions.items()) if isinstance(versions, dict)
                else str(versions) or "not recorded")
@@ -107,8 +109,6 @@ def benchmark_section(name, data):
     return Section(f"benchmark-{name}", f"Benchmark: {name}", render, plot)
 
 
-def _value_text(value):
-    """A load average (one number or a list) with two decimals."""
-    if isinstance(value, list):
-        return ", ".join(_value_text(v) for v in value)
-    return f"{value:.2f}" if isinstance(value, float) else _value(value)
+def _is_load(name):
+    """Whether a result file's key holds a load average (kept out of the docs)."""
+    return "load" in str(name).lower()
