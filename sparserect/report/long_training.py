@@ -6,35 +6,27 @@ so they stay out of the Table 1 tables and are judged here, one file at a time,
 with the same rule as a one-seed Table 1 cell (`statistics.verdict`).
 """
 
-import json
-import logging
 import pathlib
 
 import pandas as pd
 
 from sparserect.report import plots
+from sparserect.report import records
 from sparserect.report import statistics
 from sparserect.report.tables import Section
 from sparserect.reproduce import paper
 from sparserect.reproduce.results import markdown_table
-
-logger = logging.getLogger(__name__)
 
 FOLDER = "long-training"
 
 
 def load_results(results_dir):
     """`[(file stem, record)]` of the result files under `<results_dir>/long-training/`."""
-    results = []
-    for path in sorted((pathlib.Path(results_dir) / FOLDER).glob("*.json")):
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            logger.warning("Skipping %s: %s", path, error)
-            continue
-        if isinstance(record, dict) and "test_error" in record:
-            results.append((path.stem, record))
-    return results
+    return [
+        (path.stem, record)
+        for path, record in records.load_json_records(pathlib.Path(results_dir) / FOLDER)
+        if "test_error" in record
+    ]
 
 
 def _configuration(record):

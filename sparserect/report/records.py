@@ -56,15 +56,8 @@ def load_runs(results_dir):
     skipped with a warning.
     """
     runs = []
-    for path in sorted(pathlib.Path(results_dir).rglob("runs/*.json")):
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            logger.warning("Skipping %s: %s", path, error)
-            continue
-        experiment = experiment_of(record, path.parent.parent.name) if isinstance(
-            record, dict
-        ) else None
+    for path, record in _json_objects(pathlib.Path(results_dir).rglob("runs/*.json")):
+        experiment = experiment_of(record, path.parent.parent.name)
         if experiment is None:
             logger.warning("Skipping %s: not the result of a known experiment", path)
             continue
@@ -76,15 +69,34 @@ def load_benchmarks(results_dir):
     """Reads every JSON object under `results_dir/benchmarks/` (outside `runs/`): `{stem: data}`."""
     found = {}
     folder = pathlib.Path(results_dir) / "benchmarks"
-    for path in sorted(folder.rglob("*.json")):
-        if "runs" in path.relative_to(folder).parts:
-            continue
+    paths = [p for p in folder.rglob("*.json") if "runs" not in p.relative_to(folder).parts]
+    for path, data in _json_objects(paths):
+        found[path.relative_to(folder).with_suffix("").as_posix().replace("/", "-")] = data
+    return found
+
+
+def load_json_records(folder):
+    """`[(path, record)]` of the JSON objects in `folder` (not its sub-folders), sorted by name.
+
+    Files that cannot be read or are not a JSON object are skipped with a warning.
+    """
+    return _json_objects(pathlib.Path(folder).glob("*.json"))
+
+
+def _json_objects(paths):
+    """`[(path, object)]` of the files among `paths` (sorted) that hold a JSON object.
+
+    The others are skipped with a warning that says why.
+    """
+    found = []
+    for path in sorted(paths):
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            record = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             logger.warning("Skipping %s: %s", path, error)
             continue
-        if isinstance(data, dict):
-            name = path.relative_to(folder).with_suffix("").as_posix().replace("/", "-")
-            found[name] = data
+        if isinstance(record, dict):
+            found.append((path, record))
+        else:
+            logger.warning("Skipping %s: not a JSON object", path)
     return found

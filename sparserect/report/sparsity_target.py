@@ -1,16 +1,13 @@
 """The sparsity-target section: networks steered to an exact sparsity, and calibrated thresholds."""
 
-import json
-import logging
 import pathlib
 
 import pandas as pd
 
+from sparserect.report import records
 from sparserect.report.tables import Section
 from sparserect.reproduce.results import markdown_table
 from sparserect.reproduce.plots import plot_error_against_sparsity
-
-logger = logging.getLogger(__name__)
 
 FOLDER = "sparsity-target"
 METHODS = {
@@ -24,16 +21,11 @@ BAND = 0.01
 
 def load_results(results_dir):
     """The result files of `sparserect reproduce sparsity-target` under `results_dir`."""
-    results = []
-    for path in sorted((pathlib.Path(results_dir) / FOLDER).glob("*.json")):
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            logger.warning("Skipping %s: %s", path, error)
-            continue
-        if isinstance(record, dict) and record.get("method") in METHODS:
-            results.append(record)
-    return results
+    return [
+        record
+        for _, record in records.load_json_records(pathlib.Path(results_dir) / FOLDER)
+        if record.get("method") in METHODS
+    ]
 
 
 def _row(record):
