@@ -28,16 +28,14 @@ from sparserect.layers import BagOfWordsDense
 from sparserect.measurement import expected_rating
 
 
-def _require_tensorflow_backend():
+def _check(model, class_values):
+    """Raises unless the backend is TensorFlow and `class_values` has one value per class."""
     if keras.backend.backend() != "tensorflow":
         raise RuntimeError(
             "Exporting a SavedModel with in-graph preprocessing needs the "
             "TensorFlow backend; run with KERAS_BACKEND=tensorflow. "
             f"Received: backend={keras.backend.backend()!r}"
         )
-
-
-def _check_class_values(model, class_values):
     classes = model.outputs[0].shape[-1]
     if class_values is not None and len(class_values) != classes:
         raise ValueError(
@@ -46,14 +44,27 @@ def _check_class_values(model, class_values):
         )
 
 
-def _outputs(tf, probabilities, class_values):
-    outputs = {
-        "probabilities": probabilities,
-        "predicted_class": tf.argmax(probabilities, axis=-1),
-    }
-    if class_values is not None:
-        outputs["rating"] = expected_rating(probabilities, class_values)
-    return outputs
+def _write(model, path, class_values, input_spec, preprocess, tracked=()):
+    """Writes a SavedModel whose `serve` maps `input_spec` inputs through `preprocess` and
+    `model` to `probabilities`, `predicted_class` and, with `class_values`, `rating`."""
+    import tensorflow as tf
+
+    def serve(inputs):
+        probabilities = model(preprocess(inputs), training=False)
+        outputs = {
+            "probabilities": probabilities,
+            "predicted_class": tf.argmax(probabilities, axis=-1),
+        }
+        if class_values is not None:
+            outputs["rating"] = expected_rating(probabilities, class_values)
+        return outputs
+
+    archive = keras.export.ExportArchive()
+    for item in (model, *tracked):
+        archive.track(item)
+    archive.add_endpoint("serve", serve, input_signature=[input_spec])
+    archive.write_out(str(path), verbose=False)
+    return path
 
 
 def export_text_model(model, vectorizer, path, class_values=None):
@@ -76,8 +87,7 @@ def export_text_model(model, vectorizer, path, class_values=None):
         `probabilities` (float32 `[batch, classes]`), `predicted_class`
         (int64) and, with `class_values`, `rating` (float32).
     """
-    _require_tensorflow_backend()
-    _check_class_values(model, class_values)
+    _check(model, class_values)
     ids_layer = next((layer for layer in model.layers if isinstance(layer, BagOfWordsDense)), None)
     features = ids_layer.vocabulary_size if ids_layer else model.inputs[0].shape[-1]
     if features != len(vectorizer.vocabulary):
@@ -90,21 +100,12 @@ def export_text_model(model, vectorizer, path, class_values=None):
 
     featurizer = vectorizer.to_tf_module(output="ids" if ids_layer else "dense")
 
-    def serve(texts):
-        texts = tf.strings.unicode_transcode(
-            texts, "UTF-8", "UTF-8", errors="replace"
-        )
-        probabilities = model(featurizer(texts), training=False)
-        return _outputs(tf, probabilities, class_values)
+    def preprocess(texts):
+        return featurizer(tf.strings.unicode_transcode(texts, "UTF-8", "UTF-8", errors="replace"))
 
-    archive = keras.export.ExportArchive()
-    archive.track(model)
-    archive.track(featurizer)
-    archive.add_endpoint(
-        "serve", serve, input_signature=[tf.TensorSpec([None], tf.string)]
+    return _write(
+        model, path, class_values, tf.TensorSpec([None], tf.string), preprocess, (featurizer,)
     )
-    archive.write_out(str(path), verbose=False)
-    return path
 
 
 def export_image_model(model, path, value_range=(0.0, 1.0), class_values=None):
@@ -124,8 +125,7 @@ def export_image_model(model, path, value_range=(0.0, 1.0), class_values=None):
         returns `probabilities`, `predicted_class` and, with
         `class_values`, `rating`.
     """
-    _require_tensorflow_backend()
-    _check_class_values(model, class_values)
+    _check(model, class_values)
     low, high = (float(v) for v in value_range)
     if not low < high:
         raise ValueError(
@@ -134,16 +134,8 @@ def export_image_model(model, path, value_range=(0.0, 1.0), class_values=None):
         )
     import tensorflow as tf
 
-    def serve(images):
-        x = tf.cast(images, tf.float32) * ((high - low) / 255.0) + low
-        return _outputs(tf, model(x, training=False), class_values)
+    def preprocess(images):
+        return tf.cast(images, tf.float32) * ((high - low) / 255.0) + low
 
-    archive = keras.export.ExportArchive()
-    archive.track(model)
-    archive.add_endpoint(
-        "serve",
-        serve,
-        input_signature=[tf.TensorSpec([None, *model.inputs[0].shape[1:]], tf.uint8)],
-    )
-    archive.write_out(str(path), verbose=False)
-    return path
+    spec = tf.TensorSpec([None, *model.inputs[0].shape[1:]], tf.uint8)
+    return _write(model, path, class_values, spec, preprocess)

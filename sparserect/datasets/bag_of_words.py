@@ -96,22 +96,17 @@ class _SeparatorTable(dict):
 _SEPARATORS = _SeparatorTable()
 
 
-def _html_code_point(number):
-    """The character a numeric reference such as `&#150;` stands for (see the module docstring)."""
-    if 0x80 <= number <= 0x9F:
-        return HTML_C1_CODE_POINTS[number - 0x80]
-    if number == 0 or 0xD800 <= number <= 0xDFFF or number > 0x10FFFF:
-        return 0xFFFD
-    return number
-
-
 def _unescape(match):
+    """The text a character reference stands for (see the module docstring)."""
     reference = match.group(0)
     if reference[1] != "#":
         return HTML_ENTITIES.get(reference, reference)  # Unknown names stay.
     digits = reference[2:-1]
     number = int(digits[1:], 16) if digits[0] in "xX" else int(digits)
-    return chr(_html_code_point(number))
+    if 0x80 <= number <= 0x9F:
+        return chr(HTML_C1_CODE_POINTS[number - 0x80])
+    invalid = number == 0 or 0xD800 <= number <= 0xDFFF or number > 0x10FFFF
+    return "\ufffd" if invalid else chr(number)
 
 
 def html_to_text(text):
@@ -236,14 +231,20 @@ class BinaryBagOfWords:
             texts: a sequence of strings.
             dtype: the output type, e.g. `"float32"` or `"uint8"`.
         """
-        if self._index is None:
-            raise ValueError("Call fit(training texts) before transform().")
-        features = np.zeros((len(texts), len(self.vocabulary)), dtype)
-        for row, text in enumerate(texts):
-            tokens = tokenize(text, self.strip_html)
-            columns = [self._index[t] for t in tokens if t in self._index]
-            features[row, columns] = 1
+        rows = self._term_ids(texts, "transform")
+        features = np.zeros((len(rows), len(self.vocabulary)), dtype)
+        for row, columns in enumerate(rows):
+            features[row, list(columns)] = 1
         return features
+
+    def _term_ids(self, texts, method):
+        """The set of vocabulary ids of each text's terms; an error before `fit`."""
+        if self._index is None:
+            raise ValueError(f"Call fit(training texts) before {method}().")
+        return [
+            {self._index[t] for t in tokenize(text, self.strip_html) if t in self._index}
+            for text in texts
+        ]
 
     def transform_ids(self, texts, width=None):
         """Returns the ids of the present terms, `(len(texts), width)` int32.
@@ -264,13 +265,8 @@ class BinaryBagOfWords:
                 present terms in one text (at least 1). A text with more
                 present terms than `width` raises `ValueError`.
         """
-        if self._index is None:
-            raise ValueError("Call fit(training texts) before transform_ids().")
         check_positive_int("width", width, allow_none=True)
-        rows = [
-            sorted({self._index[t] for t in tokenize(text, self.strip_html) if t in self._index})
-            for text in texts
-        ]
+        rows = [sorted(ids) for ids in self._term_ids(texts, "transform_ids")]
         longest = max((len(row) for row in rows), default=0)
         if width is None:
             width = max(longest, 1)

@@ -86,10 +86,10 @@ def _decode(data, name):
     return data.decode("latin-1")
 
 
-def _parse_amazon(content, name, domain, label):
-    """Parses one `.review` file into a list of row dicts."""
+def _parse_amazon(data, name, domain, label):
+    """Parses one `.review` file (latin-1, not UTF-8, as published) into a list of row dicts."""
     rows = []
-    for number, match in enumerate(_REVIEW.finditer(content), 1):
+    for number, match in enumerate(_REVIEW.finditer(data.decode("latin-1")), 1):
         block = match.group(1)
         fields = {}
         for tag in ("rating", "title", "review_text"):
@@ -106,32 +106,32 @@ def _parse_amazon(content, name, domain, label):
                 f"{name}: review {number} has the rating {fields['rating']!r}, "
                 "not a number."
             ) from None
-        rows.append(
-            {
-                "text": fields["review_text"],
-                "title": fields["title"],
-                "rating": rating,
-                "domain": domain,
-                "label": label,
-            }
-        )
+        rows.append({
+            "text": fields["review_text"], "title": fields["title"], "rating": rating,
+            "domain": domain, "label": label,
+        })
     if not rows:
         raise _files.DataFormatError(f"{name} holds no <review> element.")
     return rows
 
 
-def _amazon_members(path):
-    """Yields `(domain, file name, bytes)` for each `.review` file."""
+def _read_files(path, pattern, folder=None):
+    """`(path parts, bytes, name)` of each file matching the glob `pattern` in the folder
+    `path`, or in a tar archive `path` (under a `folder` if given, else anywhere), in order.
+
+    An archive is read whole: its checksum, checked at its end, says whether the files
+    are intact before any is parsed.
+    """
     if path.is_dir():
-        for file in sorted(path.glob("*/*.review")):
-            yield file.parent.name, file.name, file.read_bytes(), str(file)
-        return
+        files = sorted(f for f in path.glob(pattern) if f.is_file())
+        return [(f.parts, f.read_bytes(), str(f)) for f in files]
+    in_archive = pattern if folder is None else f"{folder}/{pattern}"
     with _files.open_archive(path) as archive:
-        for member in archive:
-            parts = pathlib.PurePosixPath(member.name).parts
-            if member.isfile() and len(parts) >= 3 and parts[-3] == AMAZON_FOLDER:
-                data = archive.extractfile(member).read()
-                yield parts[-2], parts[-1], data, f"{path}: {member.name}"
+        return [
+            (name.parts, archive.extractfile(member).read(), f"{path}: {member.name}")
+            for member in archive
+            if member.isfile() and (name := pathlib.PurePosixPath(member.name)).match(in_archive)
+        ]
 
 
 def read_amazon_reviews(path):
@@ -147,14 +147,11 @@ def read_amazon_reviews(path):
         `unlabeled.review`), in file order.
     """
     path = pathlib.Path(path)
-    rows = []
-    # The whole archive is read first: its checksum, checked at its end, says
-    # whether the files are intact before any is parsed.
-    for domain, file_name, data, name in list(_amazon_members(path)):
-        if file_name in _AMAZON_FILES:
-            # The files are latin-1 (not UTF-8), as published.
-            content = data.decode("latin-1")
-            rows.extend(_parse_amazon(content, name, domain, _AMAZON_FILES[file_name]))
+    files = _read_files(path, "*/*.review", AMAZON_FOLDER)
+    rows = [
+        row for (*_, domain, base), data, name in files if base in _AMAZON_FILES
+        for row in _parse_amazon(data, name, domain, _AMAZON_FILES[base])
+    ]
     if not rows:
         raise _files.DataFormatError(
             f"{path} holds no {AMAZON_FOLDER}/<domain>/*.review file."
@@ -164,12 +161,8 @@ def read_amazon_reviews(path):
 
 def _make_dataset(name, table, class_names, strata, max_terms, seed, unlabeled=None):
     """Splits a table (columns text, y[, rating, domain]) and featurises it."""
-    train, validation, test = stratified_split(
-        strata, VALIDATION_FRACTION, TEST_FRACTION, seed
-    )
-    vectorizer = None
-    if max_terms:
-        vectorizer = BinaryBagOfWords(max_terms).fit(table["text"].iloc[train])
+    train, validation, test = stratified_split(strata, VALIDATION_FRACTION, TEST_FRACTION, seed)
+    vectorizer = BinaryBagOfWords(max_terms).fit(table["text"].iloc[train]) if max_terms else None
 
     def split(rows, labelled=True):
         texts = rows["text"].to_numpy(object)
@@ -182,11 +175,7 @@ def _make_dataset(name, table, class_names, strata, max_terms, seed, unlabeled=N
         )
 
     dataset = Dataset(
-        name=name,
-        train=split(table.iloc[train]),
-        validation=split(table.iloc[validation]),
-        test=split(table.iloc[test]),
-        class_names=class_names,
+        name, *(split(table.iloc[rows]) for rows in (train, validation, test)), class_names,
         unlabeled=None if unlabeled is None else split(unlabeled, labelled=False),
         vectorizer=vectorizer,
     )
@@ -275,30 +264,18 @@ def load_rt_polarity(data_dir=None, download=True, max_terms=5000, seed=SEED):
     located = _files.fetch("rt-polarity", RT_LAYOUTS, RT_SUBDIR, data_dir, download)
     path = next(iter(located.paths.values()))
     wanted = {"rt-polarity.pos": 1, "rt-polarity.neg": 0}
-    contents = {}
-    if path.is_dir():
-        for file_name in wanted:
-            if (path / file_name).is_file():
-                contents[file_name] = ((path / file_name).read_bytes(), str(path / file_name))
-    else:
-        with _files.open_archive(path) as archive:
-            for member in archive:
-                base = pathlib.PurePosixPath(member.name).name
-                if member.isfile() and base in wanted:
-                    data = archive.extractfile(member).read()
-                    contents[base] = (data, f"{path}: {member.name}")
+    contents = {
+        parts[-1]: (data, name)
+        for parts, data, name in _read_files(path, "rt-polarity.*") if parts[-1] in wanted
+    }
     missing = sorted(set(wanted) - set(contents))
     if missing:
         raise _files.DataFormatError(f"{path} has no {' or '.join(missing)}.")
-    rows = [
-        {"text": text, "y": wanted[file_name]}
-        for file_name in ("rt-polarity.pos", "rt-polarity.neg")
+    table = pd.DataFrame([
+        {"text": text, "y": label} for file_name, label in wanted.items()
         for text in _rt_lines(*contents[file_name])
-    ]
-    table = pd.DataFrame(rows)
-    return _make_dataset(
-        "rt-polarity", table, SENTIMENT_CLASSES, table["y"], max_terms, seed
-    )
+    ])
+    return _make_dataset("rt-polarity", table, SENTIMENT_CLASSES, table["y"], max_terms, seed)
 
 
 def _read_table(path, encoding):
@@ -444,15 +421,12 @@ def load_rated_reviews(
         for class names.
     """
     del download  # User data: nothing to download.
-    if path is None:
-        layouts = RATED_LAYOUTS
-    elif pathlib.Path(path).expanduser().is_file():
-        layouts = None
-    else:
-        layouts = (_files.Layout("file", (_files.RemoteFile(str(path)),)),)
-    if layouts is None:
+    if path is not None and pathlib.Path(path).expanduser().is_file():
         path = pathlib.Path(path).expanduser()
     else:
+        layouts = RATED_LAYOUTS if path is None else (
+            _files.Layout("file", (_files.RemoteFile(str(path)),)),
+        )
         located = _files.fetch("rated reviews", layouts, RATED_SUBDIR, data_dir, download=False)
         path = next(iter(located.paths.values()))
     if isinstance(classes, (str, bytes)):

@@ -32,6 +32,7 @@ Example:
 """
 
 import dataclasses
+import functools
 import logging
 import math
 import pathlib
@@ -43,6 +44,7 @@ import pandas as pd
 
 from sparserect import datasets
 from sparserect import layers
+from sparserect._checks import is_int
 from sparserect.config import Config
 from sparserect.reproduce import configs
 from sparserect.reproduce import paper
@@ -278,19 +280,27 @@ def logistic_regression(dataset, c_values=BASELINE_C_VALUES, seed=0, measure=Non
     return result
 
 
-def _train_text_model(model, config, seed, rating_values=None, measure=None):
-    """`train(dataset)` of one text model: its `config` (`TextModel.config`), trained by
-    `train_configuration`."""
+def _trainer(name, config, seed, rating_values=None, measure=None):
+    """`train(dataset)` of a model name or the baseline; `measure(predicted test classes)` adds
+    entries to its result."""
 
     def train(dataset):
+        x = dataset.test.x
+        if name == BASELINE:
+            bound = None if measure is None else (lambda predict: measure(predict(x)))
+            return logistic_regression(dataset, seed=seed, measure=bound)
+        model = TextModel.parse(name)
         rating = {} if rating_values is None else {
             "metrics": (layers.ExpectedRatingRMSE(rating_values),), "monitor": "val_rmse",
         }
-        result = train_configuration(
-            dataset, **configuration_arguments(dataset, config, seed=seed), label=model.name,
-            **rating, measure=measure,
+        bound = None if measure is None else (
+            lambda network: measure(np.argmax(network.predict(x, batch_size=1000, verbose=0), -1))
         )
-        result.update(model=model.name, input_sparsity=1.0 - datasets.nonzero_fraction(dataset.test.x))
+        result = train_configuration(
+            dataset, **configuration_arguments(dataset, model.config(config), seed=seed),
+            label=model.name, **rating, measure=bound,
+        )
+        result.update(model=model.name, input_sparsity=1.0 - datasets.nonzero_fraction(x))
         return result
 
     return train
@@ -336,23 +346,21 @@ def _run_all(directory, jobs, resume, dataset, config, options):
     )
 
 
+def _jobs(key, names, build, config, seed, **trainer):
+    """One `(key, name, make, train)` job per model name (`{}` in `key`), on one data set:
+    `build()`, called once, by the first job that trains."""
+    make = functools.cache(build)
+    return [
+        (key.format(name.replace(" ", "_")), name, make, _trainer(name, config, seed, **trainer))
+        for name in names
+    ]
+
+
 def _folds(labels, count, seed):
     from sklearn.model_selection import StratifiedKFold
 
     folds = StratifiedKFold(n_splits=count, shuffle=True, random_state=seed)
     return list(folds.split(np.zeros(len(labels)), labels))
-
-
-def _cached(factory):
-    """Builds a fold's data set once for all the models that use it."""
-    cache = {}
-
-    def make():
-        if "dataset" not in cache:
-            cache["dataset"] = factory()
-        return cache["dataset"]
-
-    return make
 
 
 def _all_splits(dataset):
@@ -370,9 +378,7 @@ def _base(task, config, dataset, folds, max_terms, seed):
     `folds` is `None` for a task without cross-validation.
     """
     for name, value, minimum in (("folds", folds, 2), ("max_terms", max_terms, 1)):
-        if value is None and name == "folds":
-            continue
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        if (value is not None or name != "folds") and (not is_int(value) or value < minimum):
             raise ValueError(f"`{name}` must be an int >= {minimum}. Received: {name}={value!r}")
     config = dataclasses.replace(task_config(task, config), dataset=dataset.name)
     return config, {"folds": folds, "max_terms": max_terms, "seed": seed}
@@ -411,16 +417,16 @@ def run_ratings(
     rating_values = tuple(float(v) for v in np.unique(pooled["ratings"]))
     labels = np.searchsorted(rating_values, pooled["ratings"]).astype("int64")
     class_names = tuple(f"{v:g}" for v in rating_values)
-    jobs = []
-    for fold, (train_rows, test_rows) in enumerate(_folds(labels, folds, seed)):
-        make = _cached(lambda train_rows=train_rows, test_rows=test_rows: bag_of_words_dataset(
-            reviews.name, pooled["texts"], labels, class_names, train_rows, test_rows,
-            max_terms=max_terms, seed=seed,
-        ))
-        for name in models:
-            model = TextModel.parse(name)
-            train = _train_text_model(model, model.config(config), seed, rating_values)
-            jobs.append((f"ratings-{model.name}-fold{fold}", model.name, make, train))
+    data = functools.partial(
+        bag_of_words_dataset, reviews.name, pooled["texts"], labels, class_names,
+        max_terms=max_terms, seed=seed,
+    )
+    names = [TextModel.parse(name).name for name in models]
+    jobs = [
+        job for fold, rows in enumerate(_folds(labels, folds, seed))
+        for job in _jobs(f"ratings-{{}}-fold{fold}", names, functools.partial(data, *rows),
+                         config, seed, rating_values=rating_values)
+    ]
     outcomes = _run_all(directory, jobs, resume, reviews, config, options)
     frame = pd.DataFrame([{
         "model": r["model"], "fold": int(r["key"].rsplit("fold", 1)[1]), "test_rmse": r["test_rmse"],
@@ -485,25 +491,19 @@ def run_amazon(
     names = [TextModel.parse(name).name for name in models] + [BASELINE]
     jobs = []
     for source in sorted(set(domains)):
+        data = functools.partial(
+            bag_of_words_dataset, f"amazon-{source}", texts, labels, reviews.class_names,
+            max_terms=max_terms, seed=seed,
+        )
         rows = np.flatnonzero(domains == source)
         for fold, (train_at, test_at) in enumerate(_folds(labels[rows], folds, seed)):
-            make = _cached(lambda rows=rows, train_at=train_at, test_at=test_at: bag_of_words_dataset(
-                f"amazon-{source}", texts, labels, reviews.class_names, rows[train_at], rows[test_at],
-                max_terms=max_terms, seed=seed,
-            ))
-            for name in names:
-                jobs.append((f"amazon-in-{source}-{name.replace(' ', '_')}-fold{fold}", name, make,
-                             _polarity_trainer(name, config, seed)))
+            build = functools.partial(data, rows[train_at], rows[test_at])
+            jobs += _jobs(f"amazon-in-{source}-{{}}-fold{fold}", names, build, config, seed)
         targets = [t for t in sorted(set(domains)) if t != source]
         others = np.flatnonzero(domains != source)
-        make = _cached(lambda rows=rows, others=others: bag_of_words_dataset(
-            f"amazon-{source}", texts, labels, reviews.class_names, rows, others,
-            max_terms=max_terms, seed=seed,
-        ))
         measure = _per_target_accuracy(labels[others], domains[others], targets)
-        for name in names:
-            jobs.append((f"amazon-cross-{source}-{name.replace(' ', '_')}", name, make,
-                         _polarity_trainer(name, config, seed, measure)))
+        build = functools.partial(data, rows, others)
+        jobs += _jobs(f"amazon-cross-{source}-{{}}", names, build, config, seed, measure=measure)
     outcomes = _run_all(directory, jobs, resume, reviews, config, options)
     records = []
     for result in outcomes:
@@ -524,32 +524,15 @@ def run_amazon(
 
 
 def _per_target_accuracy(labels, domains, targets):
-    """A `measure(predict)` giving the accuracy on each target domain of a cross-domain test set."""
+    """A `measure(predicted)`: the accuracy on each target domain of a cross-domain test set."""
 
-    def measure(predict, x):
-        predicted = predict(x)
+    def measure(predicted):
         return {"target_accuracy": {
             target: float(np.mean(predicted[domains == target] == labels[domains == target]))
             for target in targets
         }}
 
     return measure
-
-
-def _polarity_trainer(name, config, seed, measure=None):
-    """`train(dataset)` for a network name or the baseline, with an optional per-target measure."""
-
-    def train(dataset):
-        bound = None if measure is None else (lambda predict: measure(predict, dataset.test.x))
-        if name == BASELINE:
-            return logistic_regression(dataset, seed=seed, measure=bound)
-        network_measure = None if bound is None else (
-            lambda model: bound(lambda x: np.argmax(model.predict(x, batch_size=1000, verbose=0), -1))
-        )
-        model = TextModel.parse(name)
-        return _train_text_model(model, model.config(config), seed, measure=network_measure)(dataset)
-
-    return train
 
 
 def run_polarity(
@@ -573,15 +556,12 @@ def run_polarity(
     texts, labels = pooled["texts"], pooled["y"]
     train_rows = np.arange(len(sentences.train) + len(sentences.validation))
     test_rows = np.arange(len(train_rows), len(texts))
-    make = _cached(lambda: bag_of_words_dataset(
-        sentences.name, texts, labels, sentences.class_names, train_rows, test_rows,
-        max_terms=max_terms, seed=seed,
-    ))
+    build = functools.partial(
+        bag_of_words_dataset, sentences.name, texts, labels, sentences.class_names, train_rows,
+        test_rows, max_terms=max_terms, seed=seed,
+    )
     names = [TextModel.parse(name).name for name in models] + [BASELINE]
-    jobs = [
-        (f"polarity-{name.replace(' ', '_')}", name, make, _polarity_trainer(name, config, seed))
-        for name in names
-    ]
+    jobs = _jobs("polarity-{}", names, build, config, seed)
     outcomes = _run_all(directory, jobs, resume, sentences, config, options)
     frame = pd.DataFrame([{
         "model": r["model"], "accuracy": 1.0 - r["test_error"],
@@ -702,22 +682,15 @@ def run_sentiment(
     )
     folds = folds or (QUICK_FOLDS if quick else FOLDS)
     kwargs = dict(max_terms=None, **({} if data_dir is None else {"data_dir": data_dir}))
-    reports = {}
-    if "ratings" in tasks:
-        reviews = datasets.load(ratings_dataset, **kwargs)
-        reports["ratings"] = run_ratings(
-            reviews, models or RATINGS_MODELS, chosen["ratings"], folds=folds, **options
-        )
-    if "amazon" in tasks:
-        reports["amazon"] = run_amazon(
-            datasets.load("amazon", **kwargs), models or POLARITY_MODELS, chosen["amazon"],
-            folds=folds, **options,
-        )
-    if "polarity" in tasks:
-        reports["polarity"] = run_polarity(
-            datasets.load("rt-polarity", **kwargs), models or POLARITY_MODELS,
-            chosen["polarity"], **options,
-        )
+    runs = {
+        "ratings": (run_ratings, ratings_dataset, RATINGS_MODELS, {"folds": folds}),
+        "amazon": (run_amazon, "amazon", POLARITY_MODELS, {"folds": folds}),
+        "polarity": (run_polarity, "rt-polarity", POLARITY_MODELS, {}),
+    }
+    reports = {
+        task: run(datasets.load(data, **kwargs), models or defaults, chosen[task], **extra, **options)
+        for task, (run, data, defaults, extra) in runs.items() if task in tasks
+    }
     markdown = sentiment_markdown(**reports, ratings_name=ratings_dataset)
     results_lib.write_text(options["directory"] / "table.md", markdown)
     return markdown
