@@ -24,13 +24,11 @@ def _run(args):
         export.export_text_model(
             model, BinaryBagOfWords.load(args.vocabulary), args.output, args.class_values
         )
-        kind = "raw UTF-8 strings"
+        print(f"Wrote {args.output}: serve() takes raw UTF-8 strings.")
+        print("Load it with: import tensorflow as tf, tensorflow_text; tf.saved_model.load(...)")
     else:
         export.export_image_model(model, args.output, args.value_range, args.class_values)
-        kind = "uint8 images"
-    print(f"Wrote {args.output}: serve() takes {kind}.")
-    if args.vocabulary:
-        print("Load it with: import tensorflow as tf, tensorflow_text; tf.saved_model.load(...)")
+        print(f"Wrote {args.output}: serve() takes uint8 images.")
     return 0
 
 

@@ -70,6 +70,10 @@ class SparseRowSGD:
         self._first = first
         self._rest = keras.Model(first.output, model.outputs)
         self._own = [v for v in first.trainable_variables if v is not first.kernel]
+        self._groups = (
+            [first.kernel], self._own, self._rest.trainable_variables,
+            self._rest.non_trainable_variables,
+        )
         self._state = self._read_state()
         self._step = self._compile_step()
 
@@ -130,22 +134,11 @@ class SparseRowSGD:
 
     def _read_state(self):
         """Copies of the variables' values (the compiled step donates its state)."""
-        return tuple(
-            [ops.copy(v.value) for v in variables]
-            for variables in self._variable_groups()
-        )
-
-    def _variable_groups(self):
-        return (
-            [self._first.kernel],
-            self._own,
-            self._rest.trainable_variables,
-            self._rest.non_trainable_variables,
-        )
+        return tuple([ops.copy(v.value) for v in variables] for variables in self._groups)
 
     def write_weights(self):
         """Copies the trained values into the model's variables."""
-        for variables, values in zip(self._variable_groups(), self._state):
+        for variables, values in zip(self._groups, self._state):
             for variable, value in zip(variables, values):
                 variable.assign(value)
         self._state = self._read_state()

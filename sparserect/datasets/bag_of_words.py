@@ -281,22 +281,15 @@ class BinaryBagOfWords:
 
     def get_config(self):
         """The constructor's arguments, e.g. `{"max_terms": 5000, ...}`."""
-        return {
-            "max_terms": self.max_terms,
-            "min_count": self.min_count,
-            "strip_html": self.strip_html,
-        }
+        return {key: getattr(self, key) for key in ("max_terms", "min_count", "strip_html")}
 
     def save(self, path):
         """Writes the fitted vocabulary and settings to a JSON file."""
         if self.vocabulary is None:
             raise ValueError("Call fit(training texts) before save().")
+        config = {**self.get_config(), "vocabulary": list(self.vocabulary)}
         with open(path, "w", encoding="utf-8") as handle:
-            json.dump(
-                {**self.get_config(), "vocabulary": list(self.vocabulary)},
-                handle,
-                ensure_ascii=False,
-            )
+            json.dump(config, handle, ensure_ascii=False)
 
     @classmethod
     def load(cls, path):
@@ -344,24 +337,19 @@ class BinaryBagOfWords:
         size = len(self.vocabulary)
         strip_html = self.strip_html
 
+        def table(keys, values, default):
+            initializer = tf.lookup.KeyValueTensorInitializer(keys, values)
+            return tf.lookup.StaticHashTable(initializer, default_value=default)
+
         class BagOfWordsModule(tf.Module):
             def __init__(self, vocabulary):
                 super().__init__(name="binary_bag_of_words")
-                self.table = tf.lookup.StaticHashTable(
-                    tf.lookup.KeyValueTensorInitializer(
-                        tf.constant(vocabulary, tf.string),
-                        tf.range(size, dtype=tf.int64),
-                    ),
-                    default_value=-1,
+                self.table = table(
+                    tf.constant(vocabulary, tf.string), tf.range(size, dtype=tf.int64), -1
                 )
                 if strip_html:
-                    self.entities = tf.lookup.StaticHashTable(
-                        tf.lookup.KeyValueTensorInitializer(
-                            tf.constant(list(HTML_ENTITIES)),
-                            tf.constant(list(HTML_ENTITIES.values())),
-                        ),
-                        default_value="",
-                    )
+                    names, texts = zip(*HTML_ENTITIES.items())
+                    self.entities = table(tf.constant(names), tf.constant(texts), "")
 
             @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
             def __call__(self, texts):

@@ -93,27 +93,23 @@ class TextModel:
     def parse(cls, name):
         if name == "none":
             return cls(None, 0)
-        parts = name.split("-")
-        pretrained = parts[-1] == "pretrained"
-        if pretrained:
-            parts = parts[:-1]
+        architecture = name.removesuffix("-pretrained")
+        parts = architecture.split("-")
         if len(parts) != 2 or not parts[1].isdigit() or int(parts[1]) < 1:
             raise ValueError(
                 "A text model is 'none' or '<activation>-<layers>[-pretrained]', "
                 f"e.g. 'rectifier-3-pretrained'. Received: model={name!r}"
             )
-        return cls(parts[0], int(parts[1]), pretrained)
-
-    @property
-    def name(self):
-        if self.activation is None:
-            return "none"
-        return f"{self.activation}-{self.layers}" + ("-pretrained" if self.pretrained else "")
+        return cls(parts[0], int(parts[1]), architecture != name)
 
     @property
     def architecture(self):
         """The name without pre-training: the key of the paper's numbers."""
         return "none" if self.activation is None else f"{self.activation}-{self.layers}"
+
+    @property
+    def name(self):
+        return self.architecture + ("-pretrained" if self.pretrained and self.activation else "")
 
     def config(self, base):
         """This model's network configuration, derived from a task's `base` `Config`.
@@ -200,9 +196,6 @@ def task_config(task, config=None, *, quick=False, **overrides):
     return config.replace(**overrides)
 
 
-_OPTIONS = {"folds", "max_terms", "seed"}
-
-
 def SentimentSettings(**fields):  # noqa: N802 - the deprecated class's name
     """Deprecated: the sentiment experiments take a `sparserect.config.Config`.
 
@@ -217,7 +210,7 @@ def SentimentSettings(**fields):  # noqa: N802 - the deprecated class's name
         DeprecationWarning,
         stacklevel=2,
     )
-    options = sorted(_OPTIONS & set(fields))
+    options = sorted({"folds", "max_terms", "seed"} & set(fields))
     if options:
         raise ValueError(
             f"{options} are not configuration fields: pass them to `run_sentiment` (or "
@@ -261,15 +254,14 @@ def logistic_regression(dataset, c_values=BASELINE_C_VALUES, seed=0, measure=Non
     """
     from sklearn.linear_model import LogisticRegression
 
-    start = time.perf_counter()
-    best = None
-    for c in c_values:
+    def fit(c):
         classifier = LogisticRegression(C=c, max_iter=2000, random_state=seed)
         classifier.fit(dataset.train.x, dataset.train.y)
-        error = 1.0 - classifier.score(dataset.validation.x, dataset.validation.y)
-        if best is None or error < best[0]:
-            best = (error, c, classifier)
-    error, c, classifier = best
+        return 1.0 - classifier.score(dataset.validation.x, dataset.validation.y), c, classifier
+
+    start = time.perf_counter()
+    # The first C of the lowest validation error.
+    error, c, classifier = min(map(fit, c_values), key=lambda fitted: fitted[0])
     result = {
         "model": BASELINE, "C": c, "validation_error": error,
         "test_error": 1.0 - classifier.score(dataset.test.x, dataset.test.y),
@@ -280,11 +272,12 @@ def logistic_regression(dataset, c_values=BASELINE_C_VALUES, seed=0, measure=Non
     return result
 
 
-def _trainer(name, config, seed, rating_values=None, measure=None):
-    """`train(dataset)` of a model name or the baseline; `measure(predicted test classes)` adds
-    entries to its result."""
+def _trainer(name, make, config, seed, rating_values=None, measure=None):
+    """`run()`: trains a model name or the baseline on `make()`; returns its result, to which
+    `measure(predicted test classes)` adds entries."""
 
-    def train(dataset):
+    def run():
+        dataset = make()
         x = dataset.test.x
         if name == BASELINE:
             bound = None if measure is None else (lambda predict: measure(predict(x)))
@@ -303,55 +296,37 @@ def _trainer(name, config, seed, rating_values=None, measure=None):
         result.update(model=model.name, input_sparsity=1.0 - datasets.nonzero_fraction(x))
         return result
 
-    return train
+    return run
 
 
-def _record(name, config, dataset, options):
-    """The record stored with a result and compared by `resume`: `config`, `seed`, `options`.
+def _run_all(directory, jobs, resume, config, record):
+    """Runs `(key, model name, run)` jobs with `runner.run_jobs`; returns their results.
 
-    A network's `config` is its `TextModel.config` (`to_dict()`); the
-    baseline, which has no network, records its own. `options` holds the
-    experiment's folds and vocabulary size and the data set's size.
-    """
-    if name == BASELINE:
-        stored = {"model": BASELINE, "dataset": config.dataset, "c_values": BASELINE_C_VALUES}
-    else:
-        stored = TextModel.parse(name).config(config).to_dict()
-    return {
-        "config": stored, "seed": options["seed"],
-        "options": {
-            "folds": options["folds"], "max_terms": options["max_terms"],
-            "examples": len(dataset.train) + len(dataset.validation) + len(dataset.test),
-        },
-    }
-
-
-def _run_all(directory, jobs, resume, dataset, config, options):
-    """Runs `(key, model name, make_dataset, train)` jobs with `runner.run_jobs`.
-
-    A job's data set is built only if it trains. Each result records its
-    model's configuration, seed and the experiment's options (`_record`),
-    and `resume` refuses stored results of another one
+    Each result stores `record` (seed and options) and its model's
+    configuration: a network's `TextModel.config` (`to_dict()`), the
+    baseline's own; `resume` refuses stored results of another one
     (`runner.check_resumable`).
     """
-    records = {key: _record(model, config, dataset, options) for key, model, _, _ in jobs}
+
+    def stored(name):
+        if name == BASELINE:
+            return {"model": BASELINE, "dataset": config.dataset, "c_values": BASELINE_C_VALUES}
+        return TextModel.parse(name).config(config).to_dict()
+
+    records = {key: {"config": stored(name), **record} for key, name, _ in jobs}
     store = results_lib.RunStore(directory)
     if resume:
         runner.check_resumable(store, records)
-    return runner.run_jobs(
-        store,
-        [(key, lambda make=make, train=train: train(make())) for key, _, make, train in jobs],
-        resume=resume,
-        records=records,
-    )
+    runs = [(key, run) for key, _, run in jobs]
+    return runner.run_jobs(store, runs, resume=resume, records=records)
 
 
 def _jobs(key, names, build, config, seed, **trainer):
-    """One `(key, name, make, train)` job per model name (`{}` in `key`), on one data set:
-    `build()`, called once, by the first job that trains."""
+    """One `(key, model name, run)` job per model name (`{}` in `key`), all on the data set
+    `build()`, built once, by the first job that runs."""
     make = functools.cache(build)
     return [
-        (key.format(name.replace(" ", "_")), name, make, _trainer(name, config, seed, **trainer))
+        (key.format(name.replace(" ", "_")), name, _trainer(name, make, config, seed, **trainer))
         for name in names
     ]
 
@@ -363,25 +338,22 @@ def _folds(labels, count, seed):
     return list(folds.split(np.zeros(len(labels)), labels))
 
 
-def _all_splits(dataset):
-    splits = [dataset.train, dataset.validation, dataset.test]
-    return {
-        field: np.concatenate([getattr(s, field) for s in splits])
-        for field in ("texts", "y", "ratings", "domains")
-        if getattr(dataset.train, field) is not None
-    }
-
-
 def _base(task, config, dataset, folds, max_terms, seed):
-    """The task's configuration for `dataset` (`config.dataset` its name) and the options.
-
-    `folds` is `None` for a task without cross-validation.
+    """The task's configuration for `dataset` (`config.dataset` its name), the record of the
+    seed and options stored with each result (`folds` is `None` without cross-validation),
+    and `dataset`'s three splits pooled: `{field: array}` of its texts, y, ratings, domains.
     """
     for name, value, minimum in (("folds", folds, 2), ("max_terms", max_terms, 1)):
         if (value is not None or name != "folds") and (not is_int(value) or value < minimum):
             raise ValueError(f"`{name}` must be an int >= {minimum}. Received: {name}={value!r}")
     config = dataclasses.replace(task_config(task, config), dataset=dataset.name)
-    return config, {"folds": folds, "max_terms": max_terms, "seed": seed}
+    splits = (dataset.train, dataset.validation, dataset.test)
+    pooled = {
+        field: np.concatenate([getattr(split, field) for split in splits])
+        for field in ("texts", "y", "ratings", "domains") if getattr(dataset.train, field) is not None
+    }
+    options = {"folds": folds, "max_terms": max_terms, "examples": len(pooled["y"])}
+    return config, {"seed": seed, "options": options}, pooled
 
 
 def run_ratings(
@@ -412,8 +384,7 @@ def run_ratings(
             f"{reviews.name!r} has the class names {reviews.class_names}. Received: "
             f"reviews={reviews!r}"
         )
-    config, options = _base("ratings", config, reviews, folds, max_terms, seed)
-    pooled = _all_splits(reviews)
+    config, record, pooled = _base("ratings", config, reviews, folds, max_terms, seed)
     rating_values = tuple(float(v) for v in np.unique(pooled["ratings"]))
     labels = np.searchsorted(rating_values, pooled["ratings"]).astype("int64")
     class_names = tuple(f"{v:g}" for v in rating_values)
@@ -427,7 +398,7 @@ def run_ratings(
         for job in _jobs(f"ratings-{{}}-fold{fold}", names, functools.partial(data, *rows),
                          config, seed, rating_values=rating_values)
     ]
-    outcomes = _run_all(directory, jobs, resume, reviews, config, options)
+    outcomes = _run_all(directory, jobs, resume, config, record)
     frame = pd.DataFrame([{
         "model": r["model"], "fold": int(r["key"].rsplit("fold", 1)[1]), "test_rmse": r["test_rmse"],
         "test_error": r["test_error"], "validation_rmse": r["validation_error"],
@@ -485,8 +456,7 @@ def run_amazon(
         A `DataFrame`, one row per model, setting (`"in-domain"`,
         `"cross-domain"`), source, target and fold, with `accuracy`.
     """
-    config, options = _base("amazon", config, reviews, folds, max_terms, seed)
-    pooled = _all_splits(reviews)
+    config, record, pooled = _base("amazon", config, reviews, folds, max_terms, seed)
     texts, labels, domains = pooled["texts"], pooled["y"], pooled["domains"]
     names = [TextModel.parse(name).name for name in models] + [BASELINE]
     jobs = []
@@ -504,7 +474,7 @@ def run_amazon(
         measure = _per_target_accuracy(labels[others], domains[others], targets)
         build = functools.partial(data, rows, others)
         jobs += _jobs(f"amazon-cross-{source}-{{}}", names, build, config, seed, measure=measure)
-    outcomes = _run_all(directory, jobs, resume, reviews, config, options)
+    outcomes = _run_all(directory, jobs, resume, config, record)
     records = []
     for result in outcomes:
         _, setting, source = result["key"].split("-")[:3]
@@ -551,8 +521,7 @@ def run_polarity(
         max_terms: As `run_ratings`.
         seed: As `run_ratings`.
     """
-    config, options = _base("polarity", config, sentences, None, max_terms, seed)
-    pooled = _all_splits(sentences)
+    config, record, pooled = _base("polarity", config, sentences, None, max_terms, seed)
     texts, labels = pooled["texts"], pooled["y"]
     train_rows = np.arange(len(sentences.train) + len(sentences.validation))
     test_rows = np.arange(len(train_rows), len(texts))
@@ -562,7 +531,7 @@ def run_polarity(
     )
     names = [TextModel.parse(name).name for name in models] + [BASELINE]
     jobs = _jobs("polarity-{}", names, build, config, seed)
-    outcomes = _run_all(directory, jobs, resume, sentences, config, options)
+    outcomes = _run_all(directory, jobs, resume, config, record)
     frame = pd.DataFrame([{
         "model": r["model"], "accuracy": 1.0 - r["test_error"],
         "sparsity": r.get("average_sparsity") if r.get("average_sparsity") is not None else r.get("input_sparsity"),
@@ -688,8 +657,8 @@ def run_sentiment(
         "polarity": (run_polarity, "rt-polarity", POLARITY_MODELS, {}),
     }
     reports = {
-        task: run(datasets.load(data, **kwargs), models or defaults, chosen[task], **extra, **options)
-        for task, (run, data, defaults, extra) in runs.items() if task in tasks
+        task: run(datasets.load(name, **kwargs), models or default, chosen[task], **more, **options)
+        for task, (run, name, default, more) in runs.items() if task in tasks
     }
     markdown = sentiment_markdown(**reports, ratings_name=ratings_dataset)
     results_lib.write_text(options["directory"] / "table.md", markdown)
