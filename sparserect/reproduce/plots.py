@@ -54,7 +54,7 @@ def plot_table1(summary, dataset, path):
     errors.set_title(f"Table 1 on {dataset}")
     errors.legend()
     # Rows may differ in depth (or have no hidden layer): missing layers are NaN, no bar.
-    layers = pd.DataFrame(summary["layer_sparsity_mean"].tolist(), dtype=float)
+    layers = pd.DataFrame([dict(enumerate(v)) for v in summary["layer_sparsity_mean"]], dtype=float)
     _grouped_bars(sparsity, positions, {
         f"hidden {index + 1}": 100 * layers[index] for index in layers.columns
     })
