@@ -100,7 +100,9 @@ def quick(config):
     return dataclasses.replace(
         config,
         train_size=QUICK_TRAIN_SIZE,
-        fine_tuning=dataclasses.replace(QUICK_FINE_TUNING, batch_size=config.fine_tuning.batch_size),
+        fine_tuning=dataclasses.replace(
+            QUICK_FINE_TUNING, batch_size=config.fine_tuning.batch_size
+        ),
         pretraining=config.pretraining and dataclasses.replace(
             config.pretraining, epochs=QUICK_PRETRAINING_EPOCHS
         ),
