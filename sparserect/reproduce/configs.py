@@ -20,6 +20,7 @@ Example:
 
 import dataclasses
 
+from sparserect.config import ACTIVATIONS
 from sparserect.config import Config
 from sparserect.config import FineTuning
 from sparserect.config import Network
@@ -62,7 +63,6 @@ QUICK_PRETRAINING_EPOCHS = 1
 QUICK_TRAIN_SIZE = 5000
 
 TABLE1_DATASETS = ("mnist", "cifar10", "nistp", "norb")
-ACTIVATIONS = ("rectifier", "tanh", "softplus")
 
 
 def dataset_config(dataset):

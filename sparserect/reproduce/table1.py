@@ -5,6 +5,7 @@ import pathlib
 
 import pandas as pd
 
+from sparserect.config import ACTIVATIONS
 from sparserect.layers import activations
 from sparserect.pretraining import autoencoder
 from sparserect.reproduce import configs
@@ -12,8 +13,6 @@ from sparserect.reproduce import paper
 from sparserect.reproduce import plots
 from sparserect.reproduce import results as results_lib
 from sparserect.reproduce import runner
-
-ACTIVATIONS = ("rectifier", "tanh", "softplus")
 
 
 def run_table1(
