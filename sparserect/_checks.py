@@ -84,13 +84,12 @@ def per_member_floats(name, value, members, minimum, strict=False):
             f"`{name}` must be a number or a sequence of {members} numbers "
             f"(one per member). Received: {name}={value!r}"
         )
-    for v in values:
-        if not math.isfinite(v) or v < minimum or (strict and v == minimum):
-            relation = ">" if strict else ">="
-            raise ValueError(
-                f"Every value of `{name}` must be a finite number {relation} "
-                f"{minimum}. Received: {name}={value!r}"
-            )
+    if not all(math.isfinite(v) and (v > minimum if strict else v >= minimum) for v in values):
+        relation = ">" if strict else ">="
+        raise ValueError(
+            f"Every value of `{name}` must be a finite number {relation} "
+            f"{minimum}. Received: {name}={value!r}"
+        )
     return [float(v) for v in values]
 
 

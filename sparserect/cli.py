@@ -39,10 +39,7 @@ def build_parser():
     """Returns the argument parser with every part's sub-commands."""
     parser = argparse.ArgumentParser(
         prog="sparserect",
-        description=(
-            "Deep sparse rectifier networks (Glorot, Bordes & Bengio, 2011) "
-            "in Keras 3."
-        ),
+        description="Deep sparse rectifier networks (Glorot, Bordes & Bengio, 2011) in Keras 3.",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true",
@@ -79,12 +76,9 @@ def main(argv=None):
 
 
 def _hide_tensorflow_log():
-    """Keeps TensorFlow's C++ log (oneDNN, CUDA, CPU notices) off the terminal.
+    """Keeps TensorFlow's C++ log off the terminal, also the notices written while it loads.
 
-    `TF_CPP_MIN_LOG_LEVEL=3` silences it once TensorFlow runs, but its
-    libraries write their notices while they load, before that setting
-    applies; so the first import of TensorFlow runs with stderr going to a
-    file, which is shown only if the import fails.
+    The first import of TensorFlow runs with stderr in a file, shown only if the import fails.
     """
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     if (
@@ -119,9 +113,6 @@ class _QuietLoader:
 
     def __getattr__(self, name):
         return getattr(self.loader, name)
-
-    def create_module(self, spec):
-        return self.loader.create_module(spec)
 
     def exec_module(self, module):
         # The module keeps its own loader once it has run.

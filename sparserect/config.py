@@ -73,11 +73,9 @@ class _Part:
 
 
 def _plain(value):
-    if isinstance(value, _Part):
-        return value.to_dict()
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
-    return value
+    return value.to_dict() if isinstance(value, _Part) else value
 
 
 def _typed(hint, value):
@@ -119,11 +117,8 @@ class Network(_Part):
     sharpness: float | None = None
 
     def __post_init__(self):
-        object.__setattr__(
-            self, "hidden_units", _check_numbers(
-                "hidden_units", self.hidden_units, kind=int, allow_empty=True
-            )
-        )
+        units = _check_numbers("hidden_units", self.hidden_units, kind=int, allow_empty=True)
+        object.__setattr__(self, "hidden_units", units)
         if self.activation not in ACTIVATIONS:
             _fail(f"`activation` must be one of {ACTIVATIONS}.", "activation", self.activation)
         if isinstance(self.activation_l1, (list, tuple)):
@@ -170,10 +165,8 @@ class FineTuning(_Part):
     batch_size: int = PAPER_BATCH_SIZE
 
     def __post_init__(self):
-        object.__setattr__(
-            self, "learning_rates",
-            _check_numbers("learning_rates", self.learning_rates, strict=False),
-        )
+        rates = _check_numbers("learning_rates", self.learning_rates, strict=False)
+        object.__setattr__(self, "learning_rates", rates)
         for name in ("epochs", "patience", "batch_size"):
             _checks.check_positive_int(name, getattr(self, name))
         _checks.check_non_negative_int("min_epochs", self.min_epochs)
@@ -270,18 +263,13 @@ class Config(_Part):
                   "changes", changes)
         top, parts = {}, {}
         for name, value in changes.items():
-            if value is None:
-                continue
             part, _, field = names[name].rpartition(".")
-            if part:
-                parts.setdefault(part, {})[field] = value
-            else:
-                top[field] = value
+            if value is not None:
+                (parts.setdefault(part, {}) if part else top)[field] = value
         for part, fields in parts.items():
-            current = top.get(part, getattr(self, part))
-            if current is None:
+            if getattr(self, part) is None:
                 _fail(f"This configuration has no `{part}`.", part, fields)
-            top[part] = dataclasses.replace(current, **fields)
+            top[part] = dataclasses.replace(getattr(self, part), **fields)
         return dataclasses.replace(self, **top)
 
 
@@ -296,11 +284,8 @@ def flat_names():
     These are the keyword arguments of the experiments and, with dashes, the
     options of `sparserect reproduce`.
     """
-    names = {
-        field.name: field.name for field in dataclasses.fields(Config) if field.name not in PARTS
-    }
+    names = {f.name: f.name for f in dataclasses.fields(Config) if f.name not in PARTS}
     for part, kind in PARTS.items():
         prefix = "pretraining_" if kind is Pretraining else ""
-        for field in dataclasses.fields(kind):
-            names[prefix + field.name] = f"{part}.{field.name}"
+        names.update({prefix + f.name: f"{part}.{f.name}" for f in dataclasses.fields(kind)})
     return names

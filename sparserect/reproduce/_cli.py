@@ -204,33 +204,23 @@ def _run_sparsity_target(args):
     return 0
 
 
-def _list_configs():
-    from sparserect.reproduce import configs
-
-    width = max(map(len, configs.CONFIGS))
-    for name, named in configs.CONFIGS.items():
-        print(f"{name:<{width}}  {named.differs}")
-    return 0
-
-
-def _overrides(args, experiment):
-    return {name: getattr(args, name) for name in EXPERIMENT_FIELDS[experiment]}
-
-
 def _run(args):
     import logging
 
     from sparserect import reproduce
 
     if args.list_configs:
-        return _list_configs()
+        width = max(map(len, reproduce.CONFIGS))
+        for name, named in reproduce.CONFIGS.items():
+            print(f"{name:<{width}}  {named.differs}")
+        return 0
     logging.getLogger("sparserect").setLevel(logging.INFO)
     if args.experiment == "sparsity-target":
         return _run_sparsity_target(args)
     # TensorFlow warns when each configuration compiles its own functions.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     common = dict(out=args.out, resume=args.resume, data_dir=args.data_dir, quick=args.quick)
-    overrides = _overrides(args, args.experiment)
+    overrides = {name: getattr(args, name) for name in EXPERIMENT_FIELDS[args.experiment]}
     if args.experiment in ("table1", "softplus-sharpness"):
         if args.seeds < 1 or args.first_seed < 0:
             raise ValueError(

@@ -20,6 +20,7 @@ Example:
 
 import dataclasses
 
+from sparserect.config import ACTIVATIONS
 from sparserect.config import Config
 from sparserect.config import FineTuning
 from sparserect.config import Network
@@ -62,7 +63,6 @@ QUICK_PRETRAINING_EPOCHS = 1
 QUICK_TRAIN_SIZE = 5000
 
 TABLE1_DATASETS = ("mnist", "cifar10", "nistp", "norb")
-ACTIVATIONS = ("rectifier", "tanh", "softplus")
 
 
 def dataset_config(dataset):
@@ -113,19 +113,18 @@ def _table1_differs(activation, pretrained):
     notes = [UNSTATED]
     if activation == "tanh":
         notes.insert(0, "no activation L1 on tanh")
-    if pretrained and activation == "tanh":
-        notes.insert(0, "sigmoid decoder for tanh (the authors' code: a tanh decoder)")
+        if pretrained:
+            notes.insert(0, "sigmoid decoder for tanh (the authors' code: a tanh decoder)")
     return "; ".join(notes)
 
 
 def _sentiment(dataset, differs):
-    layers = 3
     return NamedConfig(
         Config(
             dataset=dataset,
             network=Network(
-                hidden_units=(paper.TEXT_HIDDEN_UNITS,) * layers,
-                activation_l1=(paper.TEXT_ACTIVATION_L1,) + (0.0,) * (layers - 1),
+                hidden_units=(paper.TEXT_HIDDEN_UNITS,) * 3,
+                activation_l1=(paper.TEXT_ACTIVATION_L1, 0.0, 0.0),
             ),
             pretraining=Pretraining(
                 reconstruction="sigmoid_cross_entropy", noise=tuple(paper.TEXT_NOISE),
@@ -172,12 +171,8 @@ def _registry():
         dataset_config("norb").replace(activation="softplus"),
         "one network per sharpness a and the rectifier, as the paper; " + UNSTATED,
     )
-    named["sentiment-ratings"] = _sentiment(
-        "amazon", "learning rates, epochs and patience not stated (ours: the image ones)"
-    )
-    named["sentiment-amazon"] = _sentiment(
-        "amazon", "learning rates, epochs and patience not stated (ours: the image ones)"
-    )
+    unstated = "learning rates, epochs and patience not stated (ours: the image ones)"
+    named["sentiment-ratings"] = named["sentiment-amazon"] = _sentiment("amazon", unstated)
     named["sentiment-polarity"] = _sentiment(
         "rt-polarity", "not in the paper's tables (rt-polarity is our addition)"
     )

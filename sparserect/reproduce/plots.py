@@ -6,6 +6,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from sparserect._atomic import atomic_open  # noqa: E402
 from sparserect.reproduce import paper  # noqa: E402
@@ -18,6 +19,13 @@ def _save(figure, path):
             figure.savefig(file, format="png", dpi=120, bbox_inches="tight")
     finally:
         plt.close(figure)
+
+
+def _grouped_bars(axis, positions, bars):
+    """Draws the `{label: heights}` of `bars` side by side at each position."""
+    width = 0.8 / max(len(bars), 1)
+    for index, (label, heights) in enumerate(bars.items()):
+        axis.bar(positions + (index - (len(bars) - 1) / 2) * width, heights, width, label=label)
 
 
 def plot_table1(summary, dataset, path):
@@ -46,18 +54,14 @@ def plot_table1(summary, dataset, path):
     errors.set_title(f"Table 1 on {dataset}")
     errors.legend()
     # Rows may differ in depth (or have no hidden layer): missing layers are NaN, no bar.
-    depth = max((len(values) for values in summary["layer_sparsity_mean"]), default=0)
-    layers = np.full((len(summary), depth), np.nan)
-    for row, values in enumerate(summary["layer_sparsity_mean"]):
-        layers[row, :len(values)] = values
-    width = 0.8 / max(depth, 1)
-    for index in range(depth):
-        sparsity.bar(positions + (index - (depth - 1) / 2) * width,
-                     100 * layers[:, index], width, label=f"hidden {index + 1}")
+    layers = pd.DataFrame([dict(enumerate(v)) for v in summary["layer_sparsity_mean"]], dtype=float)
+    _grouped_bars(sparsity, positions, {
+        f"hidden {index + 1}": 100 * layers[index] for index in layers.columns
+    })
     sparsity.set_xticks(positions, labels, fontsize=7, rotation=30, ha="right")
     sparsity.set_ylabel("exact zeros on the test set (%)")
     sparsity.set_ylim(0, 100)
-    if depth:
+    if len(layers.columns):
         sparsity.legend()
     _save(figure, path)
 
@@ -134,10 +138,7 @@ def plot_amazon(frame, path):
     )
     figure, axis = plt.subplots(figsize=(8, 4))
     positions = np.arange(len(inside))
-    width = 0.8 / len(inside.columns)
-    for index, model in enumerate(inside.columns):
-        axis.bar(positions + (index - (len(inside.columns) - 1) / 2) * width,
-                 100 * inside[model], width, label=model)
+    _grouped_bars(axis, positions, {model: 100 * inside[model] for model in inside.columns})
     axis.set_xticks(positions, inside.index)
     axis.set_ylabel("accuracy (%)")
     axis.set_ylim(50, 100)

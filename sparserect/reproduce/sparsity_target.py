@@ -36,46 +36,29 @@ def _evaluate(model, x, y, batch_size=1000):
     return error, {layer.name: s for layer, s in zip(layers, sparsities)}
 
 
-class _Curve(keras.callbacks.Callback):
-    """Records each epoch's logs, the test error and the wall time."""
-
-    def __init__(self, x_test, y_test):
-        super().__init__()
-        self.x_test, self.y_test = x_test, y_test
-        self.epochs = []
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        error, sparsity = _evaluate(self.model, self.x_test, self.y_test)
-        self.epochs.append(
-            {
-                "epoch": epoch + 1,
-                **{k: float(v) for k, v in (logs or {}).items()},
-                "test_error": error,
-                "test_sparsity": sparsity,
-                "seconds": time.perf_counter() - self._start,
-            }
-        )
-        logger.info("epoch %d: test error %.4f, sparsity %s", epoch + 1, error, sparsity)
-
-
 def _train(data, *, hidden_units, activation_l1, callbacks, epochs, batch_size, learning_rate,
            seed):
+    """Trains a network; returns it, each epoch's logs, test error and sparsity, and seconds."""
     keras.utils.set_random_seed(seed)
     model = build_network(data.train.x.shape[1:], 10, hidden_units,
                           activation_l1=activation_l1, seed=seed)
     model.compile(keras.optimizers.SGD(learning_rate), "sparse_categorical_crossentropy")
-    curve = _Curve(data.test.x, data.test.y)
-    start = time.perf_counter()
+    curve, start = [], time.perf_counter()
+
+    def record(epoch, logs):
+        error, sparsity = _evaluate(model, data.test.x, data.test.y)
+        curve.append({
+            "epoch": epoch + 1, **{k: float(v) for k, v in (logs or {}).items()},
+            "test_error": error, "test_sparsity": sparsity,
+            "seconds": time.perf_counter() - start,
+        })
+        logger.info("epoch %d: test error %.4f, sparsity %s", epoch + 1, error, sparsity)
+
     model.fit(
-        data.train.x,
-        data.train.y,
-        batch_size=batch_size,
-        epochs=epochs,
-        verbose=0,
-        callbacks=[*callbacks, curve],
+        data.train.x, data.train.y, batch_size=batch_size, epochs=epochs, verbose=0,
+        callbacks=[*callbacks, keras.callbacks.LambdaCallback(on_epoch_end=record)],
     )
-    return model, curve.epochs, time.perf_counter() - start
+    return model, curve, time.perf_counter() - start
 
 
 def _result(method, target, model, data, curve, seconds, **extra):
@@ -159,13 +142,16 @@ def run_sparsity_target(
                 "seed": seed, "update_every": update_every, "tolerance": tolerance,
                 "hidden_units": list(hidden_units), "train_examples": len(data.train)}
     results = []
+
+    def keep(name, result):
+        write_json(out / name, result)
+        results.append(result)
+
     model, curve, seconds = _train(
         data, hidden_units=hidden_units, activation_l1=0.0, callbacks=[], epochs=epochs,
         batch_size=batch_size, learning_rate=learning_rate, seed=seed,
     )
-    result = _result("unpenalized", None, model, data, curve, seconds, **settings)
-    write_json(out / "unpenalized.json", result)
-    results.append(result)
+    keep("unpenalized.json", _result("unpenalized", None, model, data, curve, seconds, **settings))
     calibration = data.train.x[:calibration_examples]
     for target in targets:
         start = time.perf_counter()
@@ -182,24 +168,23 @@ def run_sparsity_target(
             for block in calibrated.layers
             if hasattr(getattr(block, "activation", None), "threshold")
         }
-        result = _result("threshold", target, calibrated, data, [], seconds,
-                         thresholds=thresholds, calibration_examples=len(calibration),
-                         **settings)
-        write_json(out / f"threshold_{target:.2f}.json", result)
-        results.append(result)
+        keep(f"threshold_{target:.2f}.json", _result(
+            "threshold", target, calibrated, data, [], seconds, thresholds=thresholds,
+            calibration_examples=len(calibration), **settings,
+        ))
     for target in targets:
         steering = SparsityTarget(target, data.train.x, update_every=update_every,
                                   tolerance=tolerance)
         model, curve, seconds = _train(
             data, hidden_units=hidden_units, activation_l1=initial_activation_l1,
-            callbacks=[steering], epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, seed=seed,
+            callbacks=[steering], epochs=epochs, batch_size=batch_size,
+            learning_rate=learning_rate, seed=seed,
         )
         coefficients = {
             layer.name: layer.activity_regularizer.coefficient for layer in steering.layers
         }
-        result = _result("target", target, model, data, curve, seconds,
-                         coefficients=coefficients, **settings)
-        write_json(out / f"target_{target:.2f}.json", result)
-        results.append(result)
+        keep(f"target_{target:.2f}.json", _result(
+            "target", target, model, data, curve, seconds, coefficients=coefficients, **settings
+        ))
     plot_error_against_sparsity(results, out / "error_vs_sparsity.png")
     return results

@@ -5,6 +5,7 @@ import pathlib
 
 import pandas as pd
 
+from sparserect.config import ACTIVATIONS
 from sparserect.layers import activations
 from sparserect.pretraining import autoencoder
 from sparserect.reproduce import configs
@@ -12,8 +13,6 @@ from sparserect.reproduce import paper
 from sparserect.reproduce import plots
 from sparserect.reproduce import results as results_lib
 from sparserect.reproduce import runner
-
-ACTIVATIONS = ("rectifier", "tanh", "softplus")
 
 
 def run_table1(
@@ -146,25 +145,18 @@ def write_table1(directory, outcomes, dataset):
         "reconstruction", "activation", "activation_l1", "pretraining_activation_l1",
         "sign_trick", "weight_decay",
     ]
-    for (
-        reconstruction, activation, activation_l1, pretraining_activation_l1, sign_trick,
-        weight_decay,
-    ), group in rows.groupby(settings, sort=False):
-        pretrained = reconstruction != ""
+    for values, group in rows.groupby(settings, sort=False):
+        row = dict(zip(settings, values))
+        pretrained = row["reconstruction"] != ""
         layer_sparsity = pd.DataFrame(group["layer_sparsity"].tolist())
         dead = pd.DataFrame(group["dead_units"].tolist())
         summary.append({
             "pretrained": pretrained,
-            "reconstruction": reconstruction,
-            "activation": activation,
-            "activation_l1": activation_l1,
-            "pretraining_activation_l1": pretraining_activation_l1,
-            "sign_trick": sign_trick,
-            "weight_decay": weight_decay,
+            **row,
             "seeds": len(group),
             "test_error_mean": group["test_error"].mean(),
             "test_error_std": group["test_error"].std(ddof=0),
-            "paper_test_error": paper.table1_error(dataset, pretrained, activation),
+            "paper_test_error": paper.table1_error(dataset, pretrained, row["activation"]),
             "validation_error_mean": group["validation_error"].mean(),
             "validation_error_std": group["validation_error"].std(ddof=0),
             "average_sparsity_mean": group["average_sparsity"].mean(),
@@ -202,17 +194,18 @@ def table1_markdown(summary, dataset):
     """Returns Table 1 as Markdown, our mean ± std over seeds beside the paper's error."""
     reference = paper.REFERENCE_DATASET.get(dataset, dataset)
     paper_column = f"paper ({reference})" if reference in paper.TABLE1 else "paper"
+    formatted = pd.DataFrame(summary["formatted"].tolist(), index=summary.index)
     table = pd.DataFrame({
         "pre-training": summary["pretrained"].map({True: "yes", False: "no"}),
         "activation": summary["activation"],
         "activation L1": summary["activation_l1"].map(lambda v: f"{v:g}"),
         "sign trick": summary["sign_trick"].map({True: "yes", False: "no"}),
-        "test error (%)": summary["formatted"].map(lambda f: f["test"]),
+        "test error (%)": formatted["test"],
         paper_column: summary["paper_test_error"],
-        "validation error (%)": summary["formatted"].map(lambda f: f["validation"]),
-        "exact zeros (%)": summary["formatted"].map(lambda f: f["sparsity"]),
-        "zeros per layer (%)": summary["formatted"].map(lambda f: f["layers"]),
-        "dead units per layer": summary["formatted"].map(lambda f: f["dead"]),
+        "validation error (%)": formatted["validation"],
+        "exact zeros (%)": formatted["sparsity"],
+        "zeros per layer (%)": formatted["layers"],
+        "dead units per layer": formatted["dead"],
         "learning rate": summary["learning_rates"].map(lambda r: ", ".join(f"{v:g}" for v in r)),
         "epochs (best / run)": [
             f"{best:.1f} / {run:.1f}"
