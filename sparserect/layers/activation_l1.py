@@ -117,6 +117,5 @@ def activation_l1_regularizer(coefficient):
 
     No penalty adds no loss term.
     """
-    if is_sequence(coefficient):
-        return ActivationL1(coefficient) if any(coefficient) else None
-    return ActivationL1(coefficient) if coefficient else None
+    coefficients = coefficient if is_sequence(coefficient) else [coefficient]
+    return ActivationL1(coefficient) if any(coefficients) else None

@@ -14,6 +14,8 @@ from keras import ops
 from sparserect._checks import check_members
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import is_seed
+from sparserect._checks import is_sequence
+from sparserect._checks import per_member_seeds
 
 
 def seeded_initializer(initializer, identifier, seed):
@@ -49,6 +51,23 @@ def member_seeds(seed, members, hidden_units):
     return [int(seed) + k * stride for k in range(members)]
 
 
+def check_member_seeds(seed, members):
+    """Returns `seed` (`None`, or one int >= 0 per member) as a list of ints, or `None`."""
+    if seed is not None and not is_sequence(seed):
+        raise ValueError(
+            f"With {members} members, `seed` must be None or one int >= 0 per member. "
+            f"Received: seed={seed!r}"
+        )
+    return per_member_seeds("seed", seed, members)
+
+
+def offset_seeds(seeds, index):
+    """Returns `seeds + index`: of an int, of each int of a list, or `None` for `None`."""
+    if seeds is None:
+        return None
+    return [s + index for s in seeds] if isinstance(seeds, list) else seeds + index
+
+
 @keras.saving.register_keras_serializable(package="sparserect")
 class MemberInitializer(keras.initializers.Initializer):
     """Draws a stacked `(members, *shape)` weight one member at a time.
@@ -76,25 +95,18 @@ class MemberInitializer(keras.initializers.Initializer):
     """
 
     def __init__(self, initializer, seeds):
-        try:
-            members = len(seeds)
-        except TypeError:
-            members = 0
-        if not members:
+        if not is_sequence(seeds) or not len(seeds) or not all(
+            s is None or is_seed(s) for s in seeds
+        ):
             raise ValueError(
-                "MemberInitializer needs one seed (or None) per member. "
+                "MemberInitializer needs one int >= 0 or None per member as `seeds`. "
                 f"Received: seeds={seeds!r}"
             )
         self.identifier = initializer if isinstance(initializer, str) else None
         self.initializer = keras.initializers.get(initializer)
-        if not all(s is None or is_seed(s) for s in seeds):
-            raise ValueError(
-                "`seeds` must hold one int >= 0 or None per member. "
-                f"Received: seeds={seeds!r}"
-            )
         self.seeds = [None if s is None else int(s) for s in seeds]
         fixed_seed = self.initializer.get_config().get("seed")
-        if self.identifier is None and isinstance(fixed_seed, int) and members > 1:
+        if self.identifier is None and isinstance(fixed_seed, int) and len(seeds) > 1:
             raise ValueError(
                 "An initializer with a fixed seed would give every member the same "
                 "weights. Name it by a string (each member then gets its own seed) "

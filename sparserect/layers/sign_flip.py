@@ -83,9 +83,7 @@ class SignFlip(keras.layers.Layer):
         self.sign_mask = self.add_weight(
             name="sign_mask",
             shape=mask.shape,
-            initializer=lambda shape, dtype=None: ops.convert_to_tensor(
-                mask, dtype=dtype
-            ),
+            initializer=keras.initializers.Constant(mask),
             trainable=False,
         )
 

@@ -192,18 +192,6 @@ def corruption_layer(noise, seed=None):
     return MaskingNoise(noise, seed=seed, name="masking_noise")
 
 
-def _summed_per_example(costs):
-    """Sums `(batch, [members,] features)` costs to one per example: the members' sum."""
-    return ops.sum(costs, axis=tuple(range(1, len(costs.shape))))
-
-
-def _per_member_target(target, z):
-    """Repeats a target `(batch, features)` shared by the members to the shape of `z`."""
-    if len(target.shape) == len(z.shape):
-        return target
-    return ops.expand_dims(target, -2) + ops.zeros_like(z)
-
-
 def reconstruction_loss(reconstruction):
     """Returns the Keras loss `fn(target, z)` of a reconstruction, `z` pre-activation.
 
@@ -213,24 +201,20 @@ def reconstruction_loss(reconstruction):
     member as its network alone.
     """
     check_reconstruction(reconstruction)
-    if reconstruction == "softplus_quadratic":
 
-        def softplus_quadratic(target, z):
-            target = _per_member_target(target, z)
-            return _summed_per_example(ops.square(ops.softplus(z) - target))
+    def loss(target, z):
+        if len(target.shape) < len(z.shape):  # shared by the members
+            target = ops.expand_dims(target, -2) + ops.zeros_like(z)
+        if reconstruction == "softplus_quadratic":
+            costs = ops.square(ops.softplus(z) - target)
+        else:
+            costs = ops.binary_crossentropy(
+                target, _LOGIT_SCALE[reconstruction] * z, from_logits=True
+            )
+        return ops.sum(costs, axis=tuple(range(1, len(costs.shape))))
 
-        return softplus_quadratic
-
-    scale = _LOGIT_SCALE[reconstruction]
-
-    def cross_entropy(target, z):
-        target = _per_member_target(target, z)
-        return _summed_per_example(
-            ops.binary_crossentropy(target, scale * z, from_logits=True)
-        )
-
-    cross_entropy.__name__ = reconstruction
-    return cross_entropy
+    loss.__name__ = reconstruction
+    return loss
 
 
 def build_denoising_autoencoder(

@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from sparserect._checks import is_number
 from sparserect._checks import is_seed
 
 
@@ -39,14 +40,8 @@ class MaskingNoise(keras.layers.Layer):
 
     def __init__(self, rate=0.25, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if (
-            isinstance(rate, bool)
-            or not isinstance(rate, (int, float))
-            or not 0 <= rate < 1
-        ):
-            raise ValueError(
-                f"`rate` must be a float in [0, 1). Received: rate={rate!r}"
-            )
+        if not is_number(rate) or not 0 <= rate < 1:
+            raise ValueError(f"`rate` must be a float in [0, 1). Received: rate={rate!r}")
         self.rate = float(rate)
         if isinstance(seed, (list, tuple)):
             if not seed or not all(s is None or is_seed(s) for s in seed):
