@@ -61,6 +61,25 @@ def check_member_seeds(seed, members):
     return per_member_seeds("seed", seed, members)
 
 
+def optional_seeds(name, seeds):
+    """Returns `seeds`, a non-empty sequence of one int >= 0 or `None` per member, as a list."""
+    if not is_sequence(seeds) or not len(seeds) or not all(s is None or is_seed(s) for s in seeds):
+        raise ValueError(
+            f"`{name}` must be a non-empty sequence of one int >= 0 or None per member. "
+            f"Received: {name}={seeds!r}"
+        )
+    return [None if s is None else int(s) for s in seeds]
+
+
+def check_member_axis(layer, shape, members):
+    """Raises a `ValueError` unless `shape` is `(..., members, units)`, for per-member values."""
+    if len(shape) < 2 or shape[-2] != members:
+        raise ValueError(
+            f"{layer} with one value per member ({members}) expects inputs of shape "
+            f"(..., {members}, units). Received: shape={shape}"
+        )
+
+
 def offset_seeds(seeds, index):
     """Returns `seeds + index`: of an int, of each int of a list, or `None` for `None`."""
     if seeds is None:
@@ -95,16 +114,9 @@ class MemberInitializer(keras.initializers.Initializer):
     """
 
     def __init__(self, initializer, seeds):
-        if not is_sequence(seeds) or not len(seeds) or not all(
-            s is None or is_seed(s) for s in seeds
-        ):
-            raise ValueError(
-                "MemberInitializer needs one int >= 0 or None per member as `seeds`. "
-                f"Received: seeds={seeds!r}"
-            )
+        self.seeds = optional_seeds("seeds", seeds)
         self.identifier = initializer if isinstance(initializer, str) else None
         self.initializer = keras.initializers.get(initializer)
-        self.seeds = [None if s is None else int(s) for s in seeds]
         fixed_seed = self.initializer.get_config().get("seed")
         if self.identifier is None and isinstance(fixed_seed, int) and len(seeds) > 1:
             raise ValueError(

@@ -81,12 +81,7 @@ def _shares_inputs(block):
 
 
 class _MemberRows(keras.layers.Layer):
-    """Calls a block of members built for shared inputs on one input row per member.
-
-    Each member's corruption of the shared inputs is its own, `(batch,
-    members, features)`: the block's einsum takes the member's row instead
-    of the shared one for the duration of the call (the same kernel).
-    """
+    """Calls a block of members built for shared inputs on one (corrupted) row per member."""
 
     def __init__(self, block, **kwargs):
         super().__init__(**kwargs)

@@ -186,11 +186,9 @@ def _finite(value):
 def _select_learning_rate(block, learning_rates, build, fit, cost):
     """Trains `block` once per learning rate from the same weights; keeps the lowest `cost`.
 
-    Returns `(chosen, model, losses, selection)`: the index of the winner
-    (an array, one per member), an auto-encoder with the winners' weights
-    (block and decoder: member `k`'s from the candidate it chose), their
-    losses so far (with members, one list per member), and each candidate's
-    cost (`None` where it diverged; with members, a list per candidate).
+    Returns `(chosen, model, losses, selection)`: the winners' indices (one
+    per member), the auto-encoder with each member's winning weights, their
+    losses, and each candidate's cost (`None` where it diverged).
     """
     start = block.get_weights()
     trials = []
