@@ -6,6 +6,7 @@ import keras
 
 from sparserect.layers import activations
 from sparserect.layers.activation_l1 import activation_l1_regularizer
+from sparserect.layers.members import check_member_index
 from sparserect.layers.members import check_member_seeds
 from sparserect.layers.members import member_dense
 from sparserect.layers.members import seeded_initializer
@@ -16,7 +17,6 @@ from sparserect._checks import check_members
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
-from sparserect._checks import is_int
 from sparserect._checks import per_member_floats
 
 
@@ -229,9 +229,7 @@ class HiddenBlock(keras.layers.Layer):
         """
         if self.members is None:
             raise ValueError(f"Block {self.name!r} has no members. Received: k={k!r}")
-        if not is_int(k) or not 0 <= k < self.members:
-            raise ValueError(f"`k` must be an int in [0, {self.members}). Received: k={k!r}")
-        k = int(k)
+        k = check_member_index(k, self.members)
         activation = self.activation
         config = activation.get_config()
         if isinstance(activation, ScaledSoftplus) and isinstance(activation.sharpness, list):

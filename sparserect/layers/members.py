@@ -13,6 +13,7 @@ from keras import ops
 
 from sparserect._checks import check_members
 from sparserect._checks import check_non_negative_int
+from sparserect._checks import is_int
 from sparserect._checks import is_seed
 from sparserect._checks import is_sequence
 from sparserect._checks import per_member_seeds
@@ -78,6 +79,13 @@ def check_member_axis(layer, shape, members):
             f"{layer} with one value per member ({members}) expects inputs of shape "
             f"(..., {members}, units). Received: shape={shape}"
         )
+
+
+def check_member_index(k, members):
+    """Returns member index `k` as an int; raises unless it is an int in `[0, members)`."""
+    if not is_int(k) or not 0 <= k < members:
+        raise ValueError(f"`k` must be an int in [0, {members}). Received: k={k!r}")
+    return int(k)
 
 
 def offset_seeds(seeds, index):

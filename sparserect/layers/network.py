@@ -5,6 +5,7 @@ import numpy as np
 
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.layers.members import MemberInitializer
+from sparserect.layers.members import check_member_index
 from sparserect.layers.members import member_dense
 from sparserect.layers.members import member_seeds
 from sparserect.layers.members import offset_seeds
@@ -173,8 +174,6 @@ def build_network(
 
 def _block_coefficients(activation_l1, blocks, members):
     """Returns one activation L1 coefficient (or one per member) for each of `blocks`."""
-    if getattr(activation_l1, "ndim", None) == 0:  # `np.float64(1e-3)`, `np.array(1e-3)`
-        activation_l1 = float(activation_l1)
     if not is_sequence(activation_l1):
         return (activation_l1,) * blocks
     coefficients = tuple(activation_l1)
@@ -253,10 +252,7 @@ def extract_member(model, k, name=None):
         An uncompiled `keras.Model`.
     """
     blocks, head = member_layers(model)
-    members = len(head.kernel_initializer.seeds)
-    if not is_int(k) or not 0 <= k < members:
-        raise ValueError(f"`k` must be an int in [0, {members}). Received: k={k!r}")
-    k = int(k)
+    k = check_member_index(k, len(head.kernel_initializer.seeds))
     first = blocks[0].dense if blocks else head
     per_member_inputs = first.equation.startswith("bei")
     input_shape = tuple(model.inputs[0].shape[2 if per_member_inputs else 1 :])

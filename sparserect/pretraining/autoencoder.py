@@ -75,11 +75,6 @@ class _Unsign(keras.layers.Layer):
         return inputs * ops.cast(self.sign_flip.sign_mask, inputs.dtype)
 
 
-def _shares_inputs(block):
-    """Whether a block of members takes `(batch, features)` inputs shared by its members."""
-    return block.members is not None and block.dense.equation.startswith("bi,")
-
-
 class _MemberRows(keras.layers.Layer):
     """Calls a block of members built for shared inputs on one (corrupted) row per member."""
 
@@ -254,8 +249,9 @@ def build_denoising_autoencoder(
         )
     reconstruction = reconstruction or default_reconstruction(block.activation)
     check_reconstruction(reconstruction)
-    shared = block.members is None or _shares_inputs(block)
-    shape = (input_dim,) if shared else (block.members, input_dim)
+    # A block of members built for inputs shared by its members corrupts them once per member.
+    member_rows = block.members is not None and block.dense.equation.startswith("bi,")
+    shape = (input_dim,) if block.members is None or member_rows else (block.members, input_dim)
     inputs = keras.Input(shape, name="clean_inputs")
     corruption = corruption_layer(noise, seed)
     if getattr(corruption, "members", None) != block.members:
@@ -266,7 +262,7 @@ def build_denoising_autoencoder(
     x = corruption(inputs)
     if input_sign_flip is not None:
         x = _Unsign(input_sign_flip, name="input_sign")(x)
-    code = _MemberRows(block, name="member_rows")(x) if _shares_inputs(block) else block(x)
+    code = _MemberRows(block, name="member_rows")(x) if member_rows else block(x)
     if block.sign_flip is not None:
         code = _Unsign(block.sign_flip, name="code_sign")(code)
     if reconstruction == "sigmoid_cross_entropy":
