@@ -12,22 +12,20 @@ from sparserect._checks import is_sequence
 
 def _check_threshold(threshold):
     """Returns `threshold` as a float, or a list of floats; raises unless finite numbers."""
-    scalar = not is_sequence(threshold)
-    try:
-        values = [float(v) for v in np.asarray(threshold, dtype="float64").reshape(-1)]
-    except (TypeError, ValueError):
-        values = []
-    if (
-        not values
-        or (scalar and not is_number(threshold))
-        or (not scalar and len(values) != len(threshold))
-        or not all(map(math.isfinite, values))
-    ):
+    if not is_sequence(threshold):
+        if not is_number(threshold) or not math.isfinite(threshold):
+            raise ValueError(
+                "`threshold` must be a finite number or a non-empty sequence of them, "
+                f"one per unit. Received: threshold={threshold!r}"
+            )
+        return float(threshold)
+    values = list(np.asarray(threshold, dtype="float64").reshape(-1)) if len(threshold) else []
+    if not values or len(values) != len(threshold) or not all(map(math.isfinite, values)):
         raise ValueError(
             "`threshold` must be a finite number or a non-empty sequence of them, "
             f"one per unit. Received: threshold={threshold!r}"
         )
-    return values[0] if scalar else values
+    return [float(v) for v in values]
 
 
 @keras.saving.register_keras_serializable(package="sparserect")
