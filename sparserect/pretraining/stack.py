@@ -346,7 +346,11 @@ def pretrain_stack(
         check_non_negative_number("activation_l1", activation_l1)
     if reconstruction is not None:
         autoencoder.check_reconstruction(reconstruction)
-    seeds = _member_seeds(seed, members)
+    if members is None:
+        check_non_negative_int("seed", seed, allow_none=True)
+        seeds = seed
+    else:
+        seeds = check_member_seeds(seed, members)
     check_non_negative_int("shuffle_seed", shuffle_seed, allow_none=True)
     if shuffle_seed is None:
         shuffle_seed = seeds[0] if isinstance(seeds, list) else seeds
@@ -366,7 +370,6 @@ def pretrain_stack(
                 block.name, index + 1, len(blocks), choice, describe_noise(block_noise),
                 epochs, ", ".join(f"{rate:g}" for rate in learning_rates),
             )
-            block_seed = offset_seeds(seeds, index)
 
             # `compiled`, `build` and `fit` act on this block only, and are called in this iteration.
             def compiled(model, optimizer):
@@ -385,7 +388,7 @@ def pretrain_stack(
                     noise=block_noise,
                     reconstruction=choice,
                     input_sign_flip=below,
-                    seed=block_seed,
+                    seed=offset_seeds(seeds, index),
                 )
                 return compiled(model, keras.optimizers.SGD(rate))
 
@@ -450,14 +453,6 @@ def pretrain_stack(
             inputs = activations
             below = block.sign_flip
     return results
-
-
-def _member_seeds(seed, members):
-    """Checks `seed`: an int >= 0 or `None`; with members, `None` or one int >= 0 per member."""
-    if members is None:
-        check_non_negative_int("seed", seed, allow_none=True)
-        return seed
-    return check_member_seeds(seed, members)
 
 
 def member_record(stack, k):
