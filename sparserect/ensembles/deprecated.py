@@ -118,11 +118,9 @@ def build_ensemble(
             f"Give `seeds` or `seed`, not both. Received: seeds={seeds!r}, seed={seed!r}"
         )
     if ensemble_size is None:
-        for candidate in (seeds, activation_l1, sharpness):
-            if is_sequence(candidate):
-                ensemble_size = len(candidate)
-                break
-        else:
+        sequences = (c for c in (seeds, activation_l1, sharpness) if is_sequence(c))
+        ensemble_size = next((len(c) for c in sequences), None)
+        if ensemble_size is None:
             raise ValueError(
                 "Give `ensemble_size`, or `seeds`, `activation_l1` or "
                 "`sharpness` as one value per member. Received: ensemble_size=None"

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from sparserect.layers.members import check_member_axis
 from sparserect._checks import is_sequence
 from sparserect._checks import number_or_per_member
 
@@ -99,12 +100,7 @@ class ActivationL1(keras.regularizers.Regularizer):
             return ops.convert_to_tensor(self._variable) * ops.sum(x)
         if not isinstance(self.coefficient, list):
             return self.coefficient * ops.sum(x)
-        members = len(self.coefficient)
-        if len(x.shape) < 2 or x.shape[-2] != members:
-            raise ValueError(
-                "ActivationL1 with one coefficient per member expects activations "
-                f"of shape (..., {members}, units). Received: shape={x.shape}"
-            )
+        check_member_axis("ActivationL1", x.shape, len(self.coefficient))
         coefficients = np.asarray(self.coefficient, dtype="float32")[:, None]
         return ops.sum(x * ops.convert_to_tensor(coefficients))
 
@@ -117,6 +113,5 @@ def activation_l1_regularizer(coefficient):
 
     No penalty adds no loss term.
     """
-    if is_sequence(coefficient):
-        return ActivationL1(coefficient) if any(coefficient) else None
-    return ActivationL1(coefficient) if coefficient else None
+    coefficients = coefficient if is_sequence(coefficient) else [coefficient]
+    return ActivationL1(coefficient) if any(coefficients) else None

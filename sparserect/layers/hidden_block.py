@@ -6,6 +6,8 @@ import keras
 
 from sparserect.layers import activations
 from sparserect.layers.activation_l1 import activation_l1_regularizer
+from sparserect.layers.members import check_member_index
+from sparserect.layers.members import check_member_seeds
 from sparserect.layers.members import member_dense
 from sparserect.layers.members import seeded_initializer
 from sparserect.layers.scaled_softplus import ScaledSoftplus
@@ -15,18 +17,13 @@ from sparserect._checks import check_members
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
-from sparserect._checks import is_int
-from sparserect._checks import is_sequence
 from sparserect._checks import per_member_floats
-from sparserect._checks import per_member_seeds
 
 
 def block_activation(identifier, dtype):
-    """Returns a new activation layer with the block's `dtype` policy.
+    """Returns a new activation layer (from a name, a config, or a copy of a layer) in `dtype`.
 
-    A name makes a new layer; a layer object is cloned from its config, so
-    that no two blocks share one (a PReLU's slopes belong to one block) and
-    the clone computes in the block's dtype.
+    No two blocks share a layer (a PReLU's slopes belong to one block).
     """
     if isinstance(identifier, keras.layers.Layer):
         try:
@@ -38,8 +35,6 @@ def block_activation(identifier, dtype):
                 "made from the layer's `get_config()`; this one cannot be copied "
                 f"({error}). Received: activation={identifier!r}"
             ) from error
-    if isinstance(identifier, dict):
-        return keras.saving.deserialize_keras_object(identifier)
     return activations.get(identifier, dtype=dtype)
 
 
@@ -139,12 +134,7 @@ class HiddenBlock(keras.layers.Layer):
             seed = None if seed is None else int(seed)
         else:
             activation_l1 = per_member_floats("activation_l1", activation_l1, members, minimum=0.0)
-            if seed is not None and not is_sequence(seed):
-                raise ValueError(
-                    f"With members, `seed` must be None or one int >= 0 per member ({members}). "
-                    f"Received: seed={seed!r}"
-                )
-            seed = per_member_seeds("seed", seed, members) or [
+            seed = check_member_seeds(seed, members) or [
                 random.randrange(2**31) for _ in range(members)
             ]
         super().__init__(activity_regularizer=activation_l1_regularizer(activation_l1), **kwargs)
@@ -239,9 +229,7 @@ class HiddenBlock(keras.layers.Layer):
         """
         if self.members is None:
             raise ValueError(f"Block {self.name!r} has no members. Received: k={k!r}")
-        if not is_int(k) or not 0 <= k < self.members:
-            raise ValueError(f"`k` must be an int in [0, {self.members}). Received: k={k!r}")
-        k = int(k)
+        k = check_member_index(k, self.members)
         activation = self.activation
         config = activation.get_config()
         if isinstance(activation, ScaledSoftplus) and isinstance(activation.sharpness, list):
@@ -272,19 +260,16 @@ class HiddenBlock(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.pop("activity_regularizer", None)
+        # Without a seed, the sign mask's drawn one, so that a rebuilt block flips the same
+        # units; with members, a named initializer stays a name, to seed each member again.
         if self.members is None:
-            # Without a seed, the sign mask's drawn one: a layer rebuilt from
-            # this config flips the same units (the kernel initializer is
-            # serialized with its own seed, which this does not change).
             seed = self.seed if self.sign_flip is None else self.sign_flip.seed
-            kernel_initializer = keras.initializers.serialize(self.kernel_initializer)
+            kernel_initializer = self.kernel_initializer
         else:
-            # Each member's seed; a named initializer stays a name, so that
-            # the rebuilt block seeds every member from `seed` again.
             seed = list(self.seed)
             kernel_initializer = self._member_kernel_initializer
-            if not isinstance(kernel_initializer, str):
-                kernel_initializer = keras.initializers.serialize(kernel_initializer)
+        if not isinstance(kernel_initializer, str):
+            kernel_initializer = keras.initializers.serialize(kernel_initializer)
         config.update(
             {
                 "units": self.units,

@@ -13,7 +13,10 @@ from keras import ops
 
 from sparserect._checks import check_members
 from sparserect._checks import check_non_negative_int
+from sparserect._checks import is_int
 from sparserect._checks import is_seed
+from sparserect._checks import is_sequence
+from sparserect._checks import per_member_seeds
 
 
 def seeded_initializer(initializer, identifier, seed):
@@ -49,6 +52,49 @@ def member_seeds(seed, members, hidden_units):
     return [int(seed) + k * stride for k in range(members)]
 
 
+def check_member_seeds(seed, members):
+    """Returns `seed` (`None`, or one int >= 0 per member) as a list of ints, or `None`."""
+    if seed is not None and not is_sequence(seed):
+        raise ValueError(
+            f"With {members} members, `seed` must be None or one int >= 0 per member. "
+            f"Received: seed={seed!r}"
+        )
+    return per_member_seeds("seed", seed, members)
+
+
+def optional_seeds(name, seeds):
+    """Returns `seeds`, a non-empty sequence of one int >= 0 or `None` per member, as a list."""
+    if not is_sequence(seeds) or not len(seeds) or not all(s is None or is_seed(s) for s in seeds):
+        raise ValueError(
+            f"`{name}` must be a non-empty sequence of one int >= 0 or None per member. "
+            f"Received: {name}={seeds!r}"
+        )
+    return [None if s is None else int(s) for s in seeds]
+
+
+def check_member_axis(layer, shape, members):
+    """Raises a `ValueError` unless `shape` is `(..., members, units)`, for per-member values."""
+    if len(shape) < 2 or shape[-2] != members:
+        raise ValueError(
+            f"{layer} with one value per member ({members}) expects inputs of shape "
+            f"(..., {members}, units). Received: shape={shape}"
+        )
+
+
+def check_member_index(k, members):
+    """Returns member index `k` as an int; raises unless it is an int in `[0, members)`."""
+    if not is_int(k) or not 0 <= k < members:
+        raise ValueError(f"`k` must be an int in [0, {members}). Received: k={k!r}")
+    return int(k)
+
+
+def offset_seeds(seeds, index):
+    """Returns `seeds + index`: of an int, of each int of a list, or `None` for `None`."""
+    if seeds is None:
+        return None
+    return [s + index for s in seeds] if isinstance(seeds, list) else seeds + index
+
+
 @keras.saving.register_keras_serializable(package="sparserect")
 class MemberInitializer(keras.initializers.Initializer):
     """Draws a stacked `(members, *shape)` weight one member at a time.
@@ -76,25 +122,11 @@ class MemberInitializer(keras.initializers.Initializer):
     """
 
     def __init__(self, initializer, seeds):
-        try:
-            members = len(seeds)
-        except TypeError:
-            members = 0
-        if not members:
-            raise ValueError(
-                "MemberInitializer needs one seed (or None) per member. "
-                f"Received: seeds={seeds!r}"
-            )
+        self.seeds = optional_seeds("seeds", seeds)
         self.identifier = initializer if isinstance(initializer, str) else None
         self.initializer = keras.initializers.get(initializer)
-        if not all(s is None or is_seed(s) for s in seeds):
-            raise ValueError(
-                "`seeds` must hold one int >= 0 or None per member. "
-                f"Received: seeds={seeds!r}"
-            )
-        self.seeds = [None if s is None else int(s) for s in seeds]
         fixed_seed = self.initializer.get_config().get("seed")
-        if self.identifier is None and isinstance(fixed_seed, int) and members > 1:
+        if self.identifier is None and isinstance(fixed_seed, int) and len(seeds) > 1:
             raise ValueError(
                 "An initializer with a fixed seed would give every member the same "
                 "weights. Name it by a string (each member then gets its own seed) "

@@ -5,8 +5,10 @@ import numpy as np
 
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.layers.members import MemberInitializer
+from sparserect.layers.members import check_member_index
 from sparserect.layers.members import member_dense
 from sparserect.layers.members import member_seeds
+from sparserect.layers.members import offset_seeds
 from sparserect._checks import check_bool
 from sparserect._checks import check_members
 from sparserect._checks import check_non_negative_int
@@ -124,12 +126,6 @@ def build_network(
         )
     coefficients = _block_coefficients(activation_l1, len(hidden_units), members)
     network_seeds = _network_seeds(seed, members, hidden_units)
-
-    def block_seed(index):
-        if members is not None:
-            return [s + index for s in network_seeds]
-        return None if network_seeds is None else network_seeds + index
-
     # Under a mixed-precision policy the softmax is computed in the variables'
     # float32, as Keras's mixed-precision guide advises for the output.
     policy = keras.config.dtype_policy()
@@ -138,25 +134,22 @@ def build_network(
     input_shape = tuple(input_shape)
     if per_member_inputs:
         inputs = keras.Input(shape=(members, *input_shape), name="inputs")
-        x = (
-            keras.layers.Reshape((members, -1), name="flatten")(inputs)
-            if len(input_shape) > 1
-            else inputs
-        )
+        flatten = keras.layers.Reshape((members, -1), name="flatten")
     else:
         inputs = keras.Input(shape=input_shape, name="inputs")
-        x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
+        flatten = keras.layers.Flatten(name="flatten")
+    x = flatten(inputs) if len(input_shape) > 1 else inputs
     for index, (units, coefficient) in enumerate(zip(hidden_units, coefficients)):
         x = HiddenBlock(
             units,
             activation=activation,
             activation_l1=coefficient,
             sign_trick=sign_trick,
-            seed=block_seed(index),
+            seed=offset_seeds(network_seeds, index),
             members=members,
             name=f"hidden_{index + 1}",
         )(x)
-    head_seed = block_seed(len(hidden_units))
+    head_seed = offset_seeds(network_seeds, len(hidden_units))
     if members is None:
         head = keras.layers.Dense(
             int(num_classes),
@@ -181,8 +174,6 @@ def build_network(
 
 def _block_coefficients(activation_l1, blocks, members):
     """Returns one activation L1 coefficient (or one per member) for each of `blocks`."""
-    if getattr(activation_l1, "ndim", None) == 0:  # `np.float64(1e-3)`, `np.array(1e-3)`
-        activation_l1 = float(activation_l1)
     if not is_sequence(activation_l1):
         return (activation_l1,) * blocks
     coefficients = tuple(activation_l1)
@@ -261,10 +252,7 @@ def extract_member(model, k, name=None):
         An uncompiled `keras.Model`.
     """
     blocks, head = member_layers(model)
-    members = len(head.kernel_initializer.seeds)
-    if not is_int(k) or not 0 <= k < members:
-        raise ValueError(f"`k` must be an int in [0, {members}). Received: k={k!r}")
-    k = int(k)
+    k = check_member_index(k, len(head.kernel_initializer.seeds))
     first = blocks[0].dense if blocks else head
     per_member_inputs = first.equation.startswith("bei")
     input_shape = tuple(model.inputs[0].shape[2 if per_member_inputs else 1 :])

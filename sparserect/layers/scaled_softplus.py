@@ -4,6 +4,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from sparserect.layers.members import check_member_axis
 from sparserect._checks import number_or_per_member
 
 
@@ -68,12 +69,7 @@ class ScaledSoftplus(keras.layers.Layer):
     def call(self, inputs):
         if not isinstance(self.sharpness, list):
             return scaled_softplus(inputs, self.sharpness)
-        members = len(self.sharpness)
-        if len(inputs.shape) < 2 or inputs.shape[-2] != members:
-            raise ValueError(
-                "ScaledSoftplus with one sharpness per member expects inputs of "
-                f"shape (..., {members}, units). Received: shape={inputs.shape}"
-            )
+        check_member_axis("ScaledSoftplus", inputs.shape, len(self.sharpness))
         sharpness = ops.convert_to_tensor(
             np.asarray(self.sharpness)[:, None], dtype=inputs.dtype
         )

@@ -5,6 +5,7 @@ import random
 import keras
 import numpy as np
 from keras import ops
+from sparserect.layers.members import check_member_axis
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import is_sequence
 from sparserect._checks import per_member_seeds
@@ -71,21 +72,14 @@ class SignFlip(keras.layers.Layer):
                 f"Received: input_shape={input_shape}"
             )
         if isinstance(self.seed, list):
-            members = len(self.seed)
-            if len(input_shape) < 2 or input_shape[-2] != members:
-                raise ValueError(
-                    f"SignFlip with one seed per member ({members}) expects inputs of "
-                    f"shape (..., {members}, units). Received: input_shape={input_shape}"
-                )
+            check_member_axis("SignFlip", input_shape, len(self.seed))
             mask = np.stack([sign_mask(units, seed) for seed in self.seed])
         else:
             mask = sign_mask(units, self.seed)
         self.sign_mask = self.add_weight(
             name="sign_mask",
             shape=mask.shape,
-            initializer=lambda shape, dtype=None: ops.convert_to_tensor(
-                mask, dtype=dtype
-            ),
+            initializer=keras.initializers.Constant(mask),
             trainable=False,
         )
 

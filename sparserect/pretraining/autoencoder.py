@@ -75,18 +75,8 @@ class _Unsign(keras.layers.Layer):
         return inputs * ops.cast(self.sign_flip.sign_mask, inputs.dtype)
 
 
-def _shares_inputs(block):
-    """Whether a block of members takes `(batch, features)` inputs shared by its members."""
-    return block.members is not None and block.dense.equation.startswith("bi,")
-
-
 class _MemberRows(keras.layers.Layer):
-    """Calls a block of members built for shared inputs on one input row per member.
-
-    Each member's corruption of the shared inputs is its own, `(batch,
-    members, features)`: the block's einsum takes the member's row instead
-    of the shared one for the duration of the call (the same kernel).
-    """
+    """Calls a block of members built for shared inputs on one (corrupted) row per member."""
 
     def __init__(self, block, **kwargs):
         super().__init__(**kwargs)
@@ -192,18 +182,6 @@ def corruption_layer(noise, seed=None):
     return MaskingNoise(noise, seed=seed, name="masking_noise")
 
 
-def _summed_per_example(costs):
-    """Sums `(batch, [members,] features)` costs to one per example: the members' sum."""
-    return ops.sum(costs, axis=tuple(range(1, len(costs.shape))))
-
-
-def _per_member_target(target, z):
-    """Repeats a target `(batch, features)` shared by the members to the shape of `z`."""
-    if len(target.shape) == len(z.shape):
-        return target
-    return ops.expand_dims(target, -2) + ops.zeros_like(z)
-
-
 def reconstruction_loss(reconstruction):
     """Returns the Keras loss `fn(target, z)` of a reconstruction, `z` pre-activation.
 
@@ -213,24 +191,20 @@ def reconstruction_loss(reconstruction):
     member as its network alone.
     """
     check_reconstruction(reconstruction)
-    if reconstruction == "softplus_quadratic":
 
-        def softplus_quadratic(target, z):
-            target = _per_member_target(target, z)
-            return _summed_per_example(ops.square(ops.softplus(z) - target))
+    def loss(target, z):
+        if len(target.shape) < len(z.shape):  # shared by the members
+            target = ops.expand_dims(target, -2) + ops.zeros_like(z)
+        if reconstruction == "softplus_quadratic":
+            costs = ops.square(ops.softplus(z) - target)
+        else:
+            costs = ops.binary_crossentropy(
+                target, _LOGIT_SCALE[reconstruction] * z, from_logits=True
+            )
+        return ops.sum(costs, axis=tuple(range(1, len(costs.shape))))
 
-        return softplus_quadratic
-
-    scale = _LOGIT_SCALE[reconstruction]
-
-    def cross_entropy(target, z):
-        target = _per_member_target(target, z)
-        return _summed_per_example(
-            ops.binary_crossentropy(target, scale * z, from_logits=True)
-        )
-
-    cross_entropy.__name__ = reconstruction
-    return cross_entropy
+    loss.__name__ = reconstruction
+    return loss
 
 
 def build_denoising_autoencoder(
@@ -275,8 +249,9 @@ def build_denoising_autoencoder(
         )
     reconstruction = reconstruction or default_reconstruction(block.activation)
     check_reconstruction(reconstruction)
-    shared = block.members is None or _shares_inputs(block)
-    shape = (input_dim,) if shared else (block.members, input_dim)
+    # A block of members built for inputs shared by its members corrupts them once per member.
+    member_rows = block.members is not None and block.dense.equation.startswith("bi,")
+    shape = (input_dim,) if block.members is None or member_rows else (block.members, input_dim)
     inputs = keras.Input(shape, name="clean_inputs")
     corruption = corruption_layer(noise, seed)
     if getattr(corruption, "members", None) != block.members:
@@ -287,7 +262,7 @@ def build_denoising_autoencoder(
     x = corruption(inputs)
     if input_sign_flip is not None:
         x = _Unsign(input_sign_flip, name="input_sign")(x)
-    code = _MemberRows(block, name="member_rows")(x) if _shares_inputs(block) else block(x)
+    code = _MemberRows(block, name="member_rows")(x) if member_rows else block(x)
     if block.sign_flip is not None:
         code = _Unsign(block.sign_flip, name="code_sign")(code)
     if reconstruction == "sigmoid_cross_entropy":

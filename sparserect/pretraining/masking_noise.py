@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from sparserect._checks import is_seed
+from sparserect._checks import is_number
+from sparserect.layers.members import optional_seeds
 
 
 @keras.saving.register_keras_serializable(package="sparserect")
@@ -39,22 +40,11 @@ class MaskingNoise(keras.layers.Layer):
 
     def __init__(self, rate=0.25, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if (
-            isinstance(rate, bool)
-            or not isinstance(rate, (int, float))
-            or not 0 <= rate < 1
-        ):
-            raise ValueError(
-                f"`rate` must be a float in [0, 1). Received: rate={rate!r}"
-            )
+        if not is_number(rate) or not 0 <= rate < 1:
+            raise ValueError(f"`rate` must be a float in [0, 1). Received: rate={rate!r}")
         self.rate = float(rate)
         if isinstance(seed, (list, tuple)):
-            if not seed or not all(s is None or is_seed(s) for s in seed):
-                raise ValueError(
-                    "`seed` must be an int, None, or a non-empty list of one int >= 0 "
-                    f"(or None) per member. Received: seed={seed!r}"
-                )
-            seed = [None if s is None else int(s) for s in seed]
+            seed = optional_seeds("seed", seed)
             self.members = len(seed)
             self.seed_generators = [keras.random.SeedGenerator(s) for s in seed]
         else:
@@ -70,11 +60,7 @@ class MaskingNoise(keras.layers.Layer):
         return ops.repeat(ops.expand_dims(inputs, 1), self.members, axis=1)
 
     def uniform(self, inputs, dtype=None):
-        """Uniform draws in [0, 1) of the shape of `inputs` (with members, `member_rows`).
-
-        With members, member `k`'s draws are those of its own seed generator
-        on `(batch, features)`.
-        """
+        """Uniform draws in [0, 1) shaped as `inputs`; member `k`'s from its own generator."""
         dtype = dtype or inputs.dtype
         if self.members is None:
             return keras.random.uniform(ops.shape(inputs), seed=self.seed_generator, dtype=dtype)
@@ -86,8 +72,11 @@ class MaskingNoise(keras.layers.Layer):
         inputs = self.member_rows(inputs)
         if not training or self.rate == 0:
             return inputs
-        keep = self.uniform(inputs)
-        return ops.where(keep >= self.rate, inputs, ops.zeros_like(inputs))
+        return self.corrupt(inputs)
+
+    def corrupt(self, inputs):
+        """Returns the corrupted `inputs` (training mode), from `uniform` draws."""
+        return ops.where(self.uniform(inputs) >= self.rate, inputs, ops.zeros_like(inputs))
 
     def compute_output_shape(self, input_shape):
         if self.members is None:

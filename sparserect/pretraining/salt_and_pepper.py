@@ -52,10 +52,7 @@ class SaltAndPepperNoise(MaskingNoise):
             )
         self.salt_probability = float(salt_probability)
 
-    def call(self, inputs, training=False):
-        inputs = self.member_rows(inputs)
-        if not training or self.rate == 0:
-            return inputs
+    def corrupt(self, inputs):
         corrupted = self.uniform(inputs, dtype=keras.config.floatx()) < self.rate
         salt = self.uniform(inputs, dtype=keras.config.floatx()) < self.salt_probability
         return ops.where(corrupted, ops.cast(salt, inputs.dtype), inputs)

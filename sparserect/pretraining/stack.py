@@ -1,6 +1,7 @@
 """Greedy layer-wise pre-training of a stack of `HiddenBlock`s as denoising auto-encoders."""
 
 import contextlib
+import functools
 import logging
 import math
 
@@ -9,6 +10,8 @@ import numpy as np
 
 from sparserect.layers.activation_l1 import activation_l1_regularizer
 from sparserect.layers.hidden_block import HiddenBlock
+from sparserect.layers.members import check_member_seeds
+from sparserect.layers.members import offset_seeds
 from sparserect.measurement.statistics import count_dead_units
 from sparserect.pretraining import autoencoder
 from sparserect.pretraining.salt_and_pepper import SaltAndPepperNoise
@@ -17,7 +20,6 @@ from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
 from sparserect._checks import is_number
-from sparserect._checks import is_seed
 from sparserect.optimizers import MemberSGD
 
 logger = logging.getLogger(__name__)
@@ -45,41 +47,31 @@ def _blocks_of(model_or_blocks):
 
 @contextlib.contextmanager
 def _activation_penalty(blocks, coefficient):
-    """Gives every block the activation L1 `coefficient` in the `with` body, its own after it.
-
-    `None` leaves the blocks as they are. Keras applies a layer's activity
-    regularizer when the layer is called, so the auto-encoders traced inside
-    see this penalty and a model compiled afterwards sees the block's own.
-    """
-    if coefficient is None:
-        yield
-        return
+    """Gives every block the L1 `coefficient` (unless `None`) in the `with` body, its own after."""
     own = [block.activity_regularizer for block in blocks]
     try:
-        for block in blocks:
-            block.activity_regularizer = activation_l1_regularizer(coefficient)
+        if coefficient is not None:
+            for block in blocks:
+                block.activity_regularizer = activation_l1_regularizer(coefficient)
         yield
     finally:
         for block, regularizer in zip(blocks, own):
             block.activity_regularizer = regularizer
 
 
+def _unsigned(x, sign_flip):
+    """`x` with the sign trick of `sign_flip` (or `None`) undone: the mask is its own inverse."""
+    # `np.asarray`: NumPy 2's `np.array` warns on a Keras variable.
+    return x if sign_flip is None else x * np.asarray(sign_flip.sign_mask)
+
+
 def _forward(block, x, batch_size=1000):
-    """Returns the block's activations on `x`, sign trick undone, as numpy."""
-    # `np.asarray`: NumPy 2's `np.array` warns on a Keras variable (its
-    # `__array__` takes no `copy` argument).
-    mask = None if block.sign_mask is None else np.asarray(block.sign_mask)
-    outputs = []
-    for start in range(0, len(x), batch_size):
-        h = keras.ops.convert_to_numpy(block(x[start : start + batch_size]))
-        outputs.append(h if mask is None else h * mask)
+    """Returns the block's activations on `x`, sign trick undone, as float32 numpy."""
+    outputs = [
+        _unsigned(keras.ops.convert_to_numpy(block(x[start : start + batch_size])), block.sign_flip)
+        for start in range(0, len(x), batch_size)
+    ]
     return np.concatenate(outputs).astype("float32")
-
-
-def _signed(x, sign_flip):
-    if sign_flip is None:
-        return x
-    return x * np.asarray(sign_flip.sign_mask)
 
 
 def unit_interval_targets(x):
@@ -105,16 +97,12 @@ def is_positively_homogeneous(activation):
 
 
 def _fold_unit_scale(block, activations):
-    """Divides a block's Dense weights by its largest activation, `activations` being its outputs.
+    """Divides a block's Dense weights by its largest activation (`activations`: its outputs).
 
-    Strategy 2 trains the decoder on codes divided by their largest value,
-    and with tied weights the cross-entropy keeps rewarding a larger kernel,
-    so the raw activations grow without bound (thousands on Amazon reviews)
-    and saturate the softmax of fine-tuning. For a positively homogeneous
-    activation, dividing the kernel and bias by the largest activation is the
-    same network up to that scale, with activations in [0, 1], as the decoder
-    saw them. Returns the divisor (1 when every activation is 0): with
-    members, one per member (a list).
+    Strategy 2's tied weights let the raw activations grow without bound;
+    for a positively homogeneous activation this is the same network up to
+    scale, with activations in [0, 1] as the decoder saw them. Returns the
+    divisor (1 where every activation is 0), with members a list of one each.
     """
     largest = np.abs(activations).max(axis=(0, -1)).astype("float64")
     largest = np.where(largest == 0, 1.0, largest)
@@ -127,14 +115,9 @@ def _fold_unit_scale(block, activations):
 
 def per_block_noise(noise, count):
     """Returns one corruption (a masking rate or a layer) per block, validated."""
-    if isinstance(noise, (list, tuple)):
-        if len(noise) != count:
-            raise ValueError(
-                f"`noise` needs one entry per block ({count}). Received: noise={noise!r}"
-            )
-        noises = list(noise)
-    else:
-        noises = [noise] * count
+    noises = list(noise) if isinstance(noise, (list, tuple)) else [noise] * count
+    if len(noises) != count:
+        raise ValueError(f"`noise` needs one entry per block ({count}). Received: noise={noise!r}")
     for entry in noises:
         if not isinstance(entry, keras.layers.Layer) and not (
             is_number(entry) and 0 <= entry < 1
@@ -165,38 +148,35 @@ def _learning_rate_candidates(learning_rate):
     return tuple(float(rate) for rate in rates)
 
 
+def _member_loss(loss, k, target, z):
+    """Member `k`'s `loss`, for a `target` shared by the members or one row per member."""
+    return loss(target if len(target.shape) < len(z.shape) else target[:, k], z[:, k])
+
+
 def _member_costs(reconstruction, members):
     """The cost of each member alone, as Keras metrics `member_<k>` (`[]` without members)."""
     loss = autoencoder.reconstruction_loss(reconstruction)
-
-    def member_cost(k):
-        def cost(target, z):
-            return loss(target if len(target.shape) < len(z.shape) else target[:, k], z[:, k])
-
+    costs = [functools.partial(_member_loss, loss, k) for k in range(members or 0)]
+    for k, cost in enumerate(costs):
         cost.__name__ = f"member_{k}"
-        return cost
-
-    return [member_cost(k) for k in range(members or 0)]
+    return costs
 
 
 def _reconstruction_cost(model, inputs, targets, reconstruction, batch_size=1000):
-    """Mean reconstruction cost of the clean `inputs`: no corruption, no L1 penalty.
-
-    With members, one cost per member (an array).
-    """
+    """Mean cost of the clean `inputs` (no corruption, no L1 penalty); with members, an array."""
     loss = autoencoder.reconstruction_loss(reconstruction)
     total = 0.0
     for start in range(0, len(inputs), batch_size):
-        stop = start + batch_size
-        z = keras.ops.convert_to_numpy(model(inputs[start:stop], training=False))
-        target = targets[start:stop]
-        if z.ndim == 3:  # one cost per member
-            costs = [loss(target if target.ndim == 2 else target[:, k], z[:, k])
-                     for k in range(z.shape[1])]
-            total += np.array([float(keras.ops.sum(cost)) for cost in costs])
-        else:
-            total += float(keras.ops.convert_to_numpy(keras.ops.sum(loss(target, z))))
-    return total / len(inputs)
+        z = keras.ops.convert_to_numpy(model(inputs[start : start + batch_size], training=False))
+        target = targets[start : start + batch_size]
+        costs = (
+            [_member_loss(loss, k, target, z) for k in range(z.shape[1])]
+            if z.ndim == 3
+            else [loss(target, z)]
+        )
+        total += np.array([float(keras.ops.sum(cost)) for cost in costs])
+    total /= len(inputs)
+    return total if z.ndim == 3 else float(total[0])
 
 
 def _finite(value):
@@ -206,11 +186,9 @@ def _finite(value):
 def _select_learning_rate(block, learning_rates, build, fit, cost):
     """Trains `block` once per learning rate from the same weights; keeps the lowest `cost`.
 
-    Returns `(chosen, model, losses, selection)`: the index of the winner
-    (an array, one per member), an auto-encoder with the winners' weights
-    (block and decoder: member `k`'s from the candidate it chose), their
-    losses so far (with members, one list per member), and each candidate's
-    cost (`None` where it diverged; with members, a list per candidate).
+    Returns `(chosen, model, losses, selection)`: the winners' indices (one
+    per member), the auto-encoder with each member's winning weights, their
+    losses, and each candidate's cost (`None` where it diverged).
     """
     start = block.get_weights()
     trials = []
@@ -368,7 +346,11 @@ def pretrain_stack(
         check_non_negative_number("activation_l1", activation_l1)
     if reconstruction is not None:
         autoencoder.check_reconstruction(reconstruction)
-    seeds = _member_seeds(seed, members)
+    if members is None:
+        check_non_negative_int("seed", seed, allow_none=True)
+        seeds = seed
+    else:
+        seeds = check_member_seeds(seed, members)
     check_non_negative_int("shuffle_seed", shuffle_seed, allow_none=True)
     if shuffle_seed is None:
         shuffle_seed = seeds[0] if isinstance(seeds, list) else seeds
@@ -388,7 +370,6 @@ def pretrain_stack(
                 block.name, index + 1, len(blocks), choice, describe_noise(block_noise),
                 epochs, ", ".join(f"{rate:g}" for rate in learning_rates),
             )
-            block_seed = _offset(seeds, index)
 
             # `compiled`, `build` and `fit` act on this block only, and are called in this iteration.
             def compiled(model, optimizer):
@@ -407,7 +388,7 @@ def pretrain_stack(
                     noise=block_noise,
                     reconstruction=choice,
                     input_sign_flip=below,
-                    seed=block_seed,
+                    seed=offset_seeds(seeds, index),
                 )
                 return compiled(model, keras.optimizers.SGD(rate))
 
@@ -450,7 +431,7 @@ def pretrain_stack(
             result["learning_rate"] = rates if members else rates[0]
             result["loss"] = loss
             # The next block's inputs: this block's activations, sign trick undone.
-            activations = _forward(block, _signed(inputs, below))
+            activations = _forward(block, _unsigned(inputs, below))
             # One count per member slice (`activations` is `(N, E, units)` with members).
             dead = np.asarray(
                 [count_dead_units(activations[:, e]) for e in range(members)]
@@ -472,32 +453,6 @@ def pretrain_stack(
             inputs = activations
             below = block.sign_flip
     return results
-
-
-def _member_seeds(seed, members):
-    """Checks `seed`: an int >= 0 or `None`; with members, `None` or one int >= 0 per member."""
-    if members is None:
-        check_non_negative_int("seed", seed, allow_none=True)
-        return seed
-    if seed is None:
-        return None
-    if not isinstance(seed, (list, tuple)) or len(seed) != members or not all(
-        is_seed(s) for s in seed
-    ):
-        raise ValueError(
-            f"With blocks of {members} members, `seed` must be None or one int >= 0 per "
-            f"member. Received: seed={seed!r}"
-        )
-    return [int(s) for s in seed]
-
-
-def _offset(seeds, index):
-    """The noise seed(s) of block `index`: each seed plus `index` (`None` stays `None`)."""
-    if seeds is None:
-        return None
-    if isinstance(seeds, list):
-        return [s + index for s in seeds]
-    return seeds + index
 
 
 def member_record(stack, k):
