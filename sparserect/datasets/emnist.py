@@ -20,6 +20,7 @@ import numpy as np
 
 from sparserect.datasets import _files
 from sparserect.datasets._images import convert_images
+from sparserect.datasets._split import split_last
 from sparserect.datasets.dataset import Dataset
 from sparserect.datasets.dataset import Split
 from sparserect.datasets.idx import read_idx
@@ -113,18 +114,8 @@ def load_emnist(data_dir=None, download=True, dtype="float32",
     """
     located = _files.fetch("EMNIST byclass", LAYOUTS, SUBDIR, data_dir, download)
     arrays = _files.cached_arrays("emnist", located.paths.values(), lambda: _read(located))
-    x_train, y_train = arrays["x_train"], arrays["y_train"]
-    if not 0 <= validation_size < len(x_train):
-        raise ValueError(
-            f"validation_size={validation_size} must be below the "
-            f"{len(x_train):,} training images."
-        )
-    cut = len(x_train) - validation_size
-    x_test, y_test = arrays["x_test"][:test_size], arrays["y_test"][:test_size]
-    return Dataset(
-        name="emnist",
-        train=Split(convert_images(x_train[:cut, ..., None], dtype), y_train[:cut]),
-        validation=Split(convert_images(x_train[cut:, ..., None], dtype), y_train[cut:]),
-        test=Split(convert_images(x_test[..., None], dtype), y_test),
-        class_names=CLASS_NAMES,
-    )
+    x_train = convert_images(arrays["x_train"][..., None], dtype)
+    train, validation = split_last(x_train, arrays["y_train"], validation_size)
+    x_test = convert_images(arrays["x_test"][:test_size, ..., None], dtype)
+    test = Split(x_test, arrays["y_test"][:test_size])
+    return Dataset("emnist", train, validation, test, CLASS_NAMES)
