@@ -53,15 +53,10 @@ def _open_members(located):
     path = located["gzip.zip"]
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise _files.DataFormatError(
-            f"{path} is a truncated or corrupt zip file ({error})."
-        ) from error
-    members = {pathlib.PurePosixPath(n).name: n for n in archive.namelist()}
-    missing = [name for name in FILES if name not in members]
-    if missing:
-        raise _files.DataFormatError(f"{path} has no member {', '.join(missing)}.")
-    try:
+        members = {pathlib.PurePosixPath(n).name: n for n in archive.namelist()}
+        missing = [name for name in FILES if name not in members]
+        if missing:
+            raise _files.DataFormatError(f"{path} has no member {', '.join(missing)}.")
         return {
             name: (archive.open(members[name]), f"{path}: {members[name]}") for name in FILES
         }
