@@ -49,6 +49,15 @@ class DataFormatError(ValueError):
     """A data file is truncated, corrupt, or not the file it claims to be."""
 
 
+def check_labels(labels, num_classes, name):
+    """Raises a `DataFormatError` naming file `name` unless all labels are in 0..num_classes-1."""
+    if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
+        raise DataFormatError(
+            f"{name} holds labels up to {labels.max()} (labels from {labels.min()} to "
+            f"{labels.max()}; expected 0 to {num_classes - 1})."
+        )
+
+
 @contextlib.contextmanager
 def open_archive(path):
     """Opens a tar archive (plain, gzip, bz2 or xz) whose whole stream is checked on leaving.

@@ -69,11 +69,7 @@ def _parse_batch(data, name):
             f"{name}: data has shape {images.shape} for {len(labels)} labels; "
             "a CIFAR-10 batch holds (n, 3072) pixels and n labels."
         )
-    if len(labels) and (labels.min() < 0 or labels.max() >= len(CLASS_NAMES)):
-        raise _files.DataFormatError(
-            f"{name} holds labels from {labels.min()} to {labels.max()}; "
-            "CIFAR-10 labels are 0 to 9."
-        )
+    _files.check_labels(labels, len(CLASS_NAMES), name)
     return images.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels
 
 

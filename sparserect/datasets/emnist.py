@@ -74,11 +74,7 @@ def _read(located):
         labels_source, labels_name = members[f"emnist-byclass-{split}-labels-idx1-ubyte.gz"]
         images = read_idx(images_source, images_name, expected_shape=(None, 28, 28))
         labels = read_idx(labels_source, labels_name, expected_shape=(len(images),))
-        if len(labels) and labels.max() >= len(CLASS_NAMES):
-            raise _files.DataFormatError(
-                f"{labels_name} holds labels up to {labels.max()}; EMNIST "
-                f"byclass labels are 0 to {len(CLASS_NAMES) - 1}."
-            )
+        _files.check_labels(labels, len(CLASS_NAMES), labels_name)
         upright = images.transpose(0, 2, 1)
         arrays[f"x_{split}"] = np.pad(upright, ((0, 0), (PAD, PAD), (PAD, PAD)))
         arrays[f"y_{split}"] = labels.astype(np.int64)

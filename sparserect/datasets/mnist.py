@@ -51,11 +51,7 @@ def _read(located):
             expected_md5=IMAGES_MD5[images_name],
         )
         labels = read_idx(labels_path, expected_shape=(count,))
-        if labels.max() > 9:
-            raise _files.DataFormatError(
-                f"{labels_path} holds labels up to {labels.max()}; "
-                "MNIST labels are 0 to 9."
-            )
+        _files.check_labels(labels, len(CLASS_NAMES), labels_path)
         arrays[f"y_{split}"] = labels.astype(np.int64)
     return arrays
 

@@ -129,11 +129,7 @@ def _read_part(located, prefixes, num_classes, size):
                 f"{cat_path} has shape {cats.shape}, expected ({len(pairs)},) "
                 f"to match {dat_path}."
             )
-        if len(cats) and (cats.min() < 0 or cats.max() >= num_classes):
-            raise _files.DataFormatError(
-                f"{cat_path} holds labels from {cats.min()} to {cats.max()}; "
-                f"expected 0 to {num_classes - 1}."
-            )
+        _files.check_labels(cats, num_classes, cat_path)
         logger.info("NORB: subsampling %s", dat_path.name)
         images.append(area_resize(pairs, size).transpose(0, 2, 3, 1))
         labels.append(cats.astype(np.int64))
