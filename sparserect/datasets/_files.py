@@ -255,11 +255,7 @@ def _download(remote, folder):
 
 
 def _fingerprint(paths, params):
-    """A short key for parsed arrays: the source files' names, sizes and mtimes.
-
-    A source folder counts with every file below it (a folder's own time does
-    not change when a file inside it is rewritten).
-    """
+    """A short key of the sources' (and every file below a source folder's) names, sizes, mtimes."""
     digest = hashlib.sha256(repr((_CACHE_FORMAT, sorted(params.items()))).encode())
     for path in paths:
         path = pathlib.Path(path).resolve()
