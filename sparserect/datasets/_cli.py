@@ -30,15 +30,14 @@ def _usage(parser):
     return 2
 
 
-def _status(entry, data_dir):
-    """`(present, where, layout name)` for one registry entry."""
+def _state(entry, data_dir):
+    """`"present (<layout>) in <folder>"`, `"present (bundled)"` or `"missing"`."""
     if not entry.layouts:
-        return True, "bundled", ""
+        return "present (bundled)"
     found = entry.locate(data_dir)
     if found is None:
-        return False, "-", ""
-    folder = next(iter(found.paths.values())).parent
-    return True, str(folder), found.layout.name
+        return "missing"
+    return f"present ({found.layout.name}) in {next(iter(found.paths.values())).parent}"
 
 
 def run_list(args):
@@ -49,10 +48,7 @@ def run_list(args):
     out = sys.stdout
     out.write("Search path: " + ", ".join(map(str, _files.search_dirs(args.data_dir))) + "\n\n")
     for name, entry in REGISTRY.items():
-        present, where, layout = _status(entry, args.data_dir)
-        state = f"present ({layout}) in {where}" if present and layout else (
-            "present (bundled)" if present else "missing")  # fmt: skip
-        out.write(f"{name:14s} {state}\n    {entry.description}\n")
+        out.write(f"{name:14s} {_state(entry, args.data_dir)}\n    {entry.description}\n")
         for layout_entry in entry.layouts:
             names = ", ".join(f.name for f in layout_entry.files)
             if len(names) > 100:
@@ -76,8 +72,7 @@ def run_check(args):
     out = sys.stdout
     failures = 0
     for name, entry in REGISTRY.items():
-        present, _, _ = _status(entry, args.data_dir)
-        if not present:
+        if _state(entry, args.data_dir) == "missing":
             out.write(f"{name:14s} missing (skipped)\n")
             continue
         if name in ("mnist-p", "nistp"):

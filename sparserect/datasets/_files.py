@@ -49,6 +49,15 @@ class DataFormatError(ValueError):
     """A data file is truncated, corrupt, or not the file it claims to be."""
 
 
+def check_labels(labels, num_classes, name):
+    """Raises a `DataFormatError` naming file `name` unless all labels are in 0..num_classes-1."""
+    if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
+        raise DataFormatError(
+            f"{name} holds labels up to {labels.max()} (labels from {labels.min()} to "
+            f"{labels.max()}; expected 0 to {num_classes - 1})."
+        )
+
+
 @contextlib.contextmanager
 def open_archive(path):
     """Opens a tar archive (plain, gzip, bz2 or xz) whose whole stream is checked on leaving.
@@ -103,10 +112,6 @@ class Layout:
     name: str
     files: tuple
 
-    @property
-    def downloadable(self):
-        return all(f.url for f in self.files)
-
 
 @dataclasses.dataclass(frozen=True)
 class Located:
@@ -139,14 +144,9 @@ def search_dirs(data_dir=None):
         A list of `pathlib.Path`: `data_dir`, the folders of
         `$SPARSERECT_DATA`, then `cache_dir()`.
     """
-    dirs = []
-    if data_dir is not None:
-        dirs.append(pathlib.Path(data_dir).expanduser())
-    for entry in os.environ.get(DATA_ENV, "").split(os.pathsep):
-        if entry:
-            dirs.append(pathlib.Path(entry).expanduser())
-    dirs.append(cache_dir())
-    return dirs
+    entries = [data_dir, *os.environ.get(DATA_ENV, "").split(os.pathsep)]
+    dirs = [pathlib.Path(entry).expanduser() for entry in entries if entry]
+    return [*dirs, cache_dir()]
 
 
 def locate(layouts, subdir, data_dir=None):
@@ -192,7 +192,7 @@ def fetch(dataset, layouts, subdir, data_dir=None, download=True):
     if found is not None:
         logger.debug("%s: using %s", dataset, found.paths)
         return found
-    downloadable = [layout for layout in layouts if layout.downloadable]
+    downloadable = [layout for layout in layouts if all(f.url for f in layout.files)]
     failure = None
     if download and downloadable:
         layout = downloadable[0]
@@ -209,13 +209,13 @@ def fetch(dataset, layouts, subdir, data_dir=None, download=True):
 
 
 def _not_found_message(dataset, layouts, subdir, data_dir, download, failure):
-    lines = [f"The {dataset} data set was not found."]
-    lines.append("It needs one of these sets of files (canonical names):")
-    for layout in layouts:
-        names = ", ".join(f.name for f in layout.files)
-        lines.append(f"  - {layout.name}: {names}")
-    lines.append("Looked in (each folder and its sub-folder " f"'{subdir}/'):")
-    lines.extend(f"  - {d}" for d in search_dirs(data_dir))
+    lines = [
+        f"The {dataset} data set was not found.",
+        "It needs one of these sets of files (canonical names):",
+        *(f"  - {layout.name}: {', '.join(f.name for f in layout.files)}" for layout in layouts),
+        f"Looked in (each folder and its sub-folder '{subdir}/'):",
+        *(f"  - {d}" for d in search_dirs(data_dir)),
+    ]
     urls = [f.url for layout in layouts for f in layout.files if f.url]
     if urls:
         lines.append("Download them from:")
@@ -255,11 +255,7 @@ def _download(remote, folder):
 
 
 def _fingerprint(paths, params):
-    """A short key for parsed arrays: the source files' names, sizes and mtimes.
-
-    A source folder counts with every file below it (a folder's own time does
-    not change when a file inside it is rewritten).
-    """
+    """A short key of the sources' (and every file below a source folder's) names, sizes, mtimes."""
     digest = hashlib.sha256(repr((_CACHE_FORMAT, sorted(params.items()))).encode())
     for path in paths:
         path = pathlib.Path(path).resolve()

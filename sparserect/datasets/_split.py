@@ -1,7 +1,9 @@
-"""Seeded, stratified splits for data sets that have no official one."""
+"""Splits: seeded and stratified where there is no official one, or the last examples."""
 
 import numpy as np
 from sklearn.model_selection import train_test_split
+
+from sparserect.datasets.dataset import Split
 
 
 def stratified_split(labels, validation_size, test_size, seed):
@@ -36,3 +38,13 @@ def stratified_split(labels, validation_size, test_size, seed):
             f"{dict(zip(values.tolist(), counts.tolist()))} ({error})"
         ) from error
     return np.sort(train), np.sort(validation), np.sort(test)
+
+
+def split_last(x, y, validation_size):
+    """Splits arrays into train and validation `Split`s; the last `validation_size` validate."""
+    if not 0 <= validation_size < len(x):
+        raise ValueError(
+            f"validation_size={validation_size} must be below the {len(x):,} training examples."
+        )
+    cut = len(x) - validation_size
+    return Split(x[:cut], y[:cut]), Split(x[cut:], y[cut:])

@@ -18,6 +18,7 @@ interleaved (the first image of each class, then the second, ...), so that a
 prefix of a split holds every class.
 """
 
+import contextlib
 import io
 import logging
 import pathlib
@@ -68,47 +69,23 @@ def _parse_batch(data, name):
             f"{name}: data has shape {images.shape} for {len(labels)} labels; "
             "a CIFAR-10 batch holds (n, 3072) pixels and n labels."
         )
-    _check_labels(labels, name)
+    _files.check_labels(labels, len(CLASS_NAMES), name)
     return images.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1), labels
 
 
-def _check_labels(labels, name):
-    if len(labels) and (labels.min() < 0 or labels.max() >= len(CLASS_NAMES)):
-        raise _files.DataFormatError(
-            f"{name} holds labels from {labels.min()} to {labels.max()}; "
-            "CIFAR-10 labels are 0 to 9."
-        )
-
-
-def _read_pickles(read_member, source):
-    """Reads the six batches with `read_member(name) -> bytes`."""
+def _read_pickles(members, source):
+    """Parses the six batches from `(path parts, read)` pairs."""
+    reads = {parts[-1]: read for parts, read in members}
     arrays = {}
     for split, names in (("train", TRAIN_BATCHES), ("test", (TEST_BATCH,))):
-        parts = [_parse_batch(read_member(n), f"{source}: {n}") for n in names]
-        arrays[f"x_{split}"] = np.concatenate([p[0] for p in parts])
-        arrays[f"y_{split}"] = np.concatenate([p[1] for p in parts])
+        batches = []
+        for name in names:
+            if name not in reads:
+                raise _files.DataFormatError(f"{source} has no member {name}.")
+            batches.append(_parse_batch(reads[name](), f"{source}: {name}"))
+        arrays[f"x_{split}"] = np.concatenate([images for images, _ in batches])
+        arrays[f"y_{split}"] = np.concatenate([labels for _, labels in batches])
     return arrays
-
-
-def _read_pickle_archive(path):
-    with _files.open_archive(path) as archive:
-        members = {pathlib.PurePosixPath(m.name).name: m for m in archive if m.isfile()}
-
-        def read_member(name):
-            if name not in members:
-                raise _files.DataFormatError(f"{path} has no member {name}.")
-            return archive.extractfile(members[name]).read()
-
-        return _read_pickles(read_member, path)
-
-
-def _read_pickle_folder(path):
-    def read_member(name):
-        if not (path / name).is_file():
-            raise _files.DataFormatError(f"{path} has no file {name}.")
-        return (path / name).read_bytes()
-
-    return _read_pickles(read_member, path)
 
 
 def _decode(data, name):
@@ -164,36 +141,28 @@ def _image_entries(items, source):
     return arrays
 
 
-def _read_image_archive(path):
-    def items(archive):
-        for member in archive:
-            if member.isfile():
-                yield pathlib.PurePosixPath(member.name).parts, archive.extractfile(member).read
-
+@contextlib.contextmanager
+def _members(path, pattern):
+    """Yields `(relative path parts, read)` of an archive's files, or of `pattern` in a folder."""
+    if path.is_dir():
+        files = sorted(f for f in path.glob(pattern) if f.is_file())
+        yield ((f.relative_to(path).parts, f.read_bytes) for f in files)
+        return
     with _files.open_archive(path) as archive:
-        return _image_entries(items(archive), path)
-
-
-def _read_image_folder(root):
-    items = (
-        (file.relative_to(root).parts, file.read_bytes)
-        for file in sorted(root.glob("*/*/*"))
-        if file.is_file()
-    )
-    return _image_entries(items, root)
+        yield (
+            (pathlib.PurePosixPath(m.name).parts, archive.extractfile(m).read)
+            for m in archive
+            if m.isfile()
+        )
 
 
 def _read(located):
     path = next(iter(located.paths.values()))
-    if located.layout.name == "pickle":
-        return _read_pickle_archive(path)
-    if located.layout.name == "pickle-folder":
-        return _read_pickle_folder(path)
-    if located.layout.name == "image-folder-archive":
-        return _read_image_archive(path)
-    if located.layout.name == "image-folder-extracted":
-        return _read_image_folder(path)
-    return _read_image_folder(path.parent)
+    pickled = located.layout.name.startswith("pickle")
+    if located.layout.name == "image-folder":
+        path = path.parent
+    with _members(path, "*" if pickled else "*/*/*") as members:
+        return (_read_pickles if pickled else _image_entries)(members, path)
 
 
 def halve_per_class(labels):

@@ -31,13 +31,8 @@ class Split:
 
     def take(self, indices):
         """Returns the split restricted to `indices` (every field alike)."""
-        return Split(
-            **{
-                field.name: None if value is None else value[indices]
-                for field in dataclasses.fields(self)
-                for value in [getattr(self, field.name)]
-            }
-        )
+        values = {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        return Split(**{k: None if v is None else v[indices] for k, v in values.items()})
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -41,10 +41,7 @@ def load_digits(data_dir=None, download=True, dtype="float32"):
     bunch = sklearn_datasets.load_digits()
     images = bunch.images.astype(np.uint8)[..., None]
     labels = bunch.target.astype(np.int64)
-    if np.dtype(dtype) == np.float32:
-        x = images.astype(np.float32) / np.float32(16.0)
-    else:
-        x = convert_images(images, dtype)
+    x = convert_images(images, dtype, value_range=(0.0, 255 / 16))  # 16 maps to 1.
     train, validation, test = stratified_split(labels, VALIDATION_SIZE, TEST_SIZE, SEED)
     return Dataset(
         name="digits",

@@ -24,9 +24,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_STRENGTH = 0.5
 
 
-def _distort(dataset, name, distortion, seed):
-    """Distorts every split (uint8 pixels), caching the result."""
-    splits = {"train": dataset.train, "validation": dataset.validation, "test": dataset.test}
+def _distort(dataset, name, *, strength, seed, dtype):
+    """Distorts every split's uint8 pixels once (then cached), and converts them to `dtype`."""
+    distortion = NISTPDistortion(strength)
+    splits = {key: getattr(dataset, key) for key in ("train", "validation", "test")}
     digest = hashlib.sha256()
     for split in splits.values():
         digest.update(np.ascontiguousarray(split.x[:: max(1, len(split.x) // 64)]).tobytes())
@@ -44,11 +45,10 @@ def _distort(dataset, name, distortion, seed):
         name, [], build, data=digest.hexdigest(), seed=seed,
         distortion=repr(sorted(distortion.get_config().items())),
     )  # fmt: skip
-    return dataclasses.replace(
-        dataset,
-        name=name,
-        **{key: dataclasses.replace(split, x=arrays[key]) for key, split in splits.items()},
-    )
+    return dataclasses.replace(dataset, name=name, **{
+        key: dataclasses.replace(split, x=convert_images(arrays[key], dtype))
+        for key, split in splits.items()
+    })  # fmt: skip
 
 
 def load_nistp(data_dir=None, *, download=True, dtype="float32", strength=DEFAULT_STRENGTH,
@@ -72,8 +72,7 @@ def load_nistp(data_dir=None, *, download=True, dtype="float32", strength=DEFAUL
         A `Dataset` named `"nistp"`.
     """
     dataset = load_emnist(data_dir, download, "uint8", validation_size, test_size)
-    dataset = _distort(dataset, "nistp", NISTPDistortion(strength), seed)
-    return _convert(dataset, dtype)
+    return _distort(dataset, "nistp", strength=strength, seed=seed, dtype=dtype)
 
 
 def load_mnist_p(data_dir=None, download=True, dtype="float32",
@@ -94,19 +93,5 @@ def load_mnist_p(data_dir=None, download=True, dtype="float32",
         A `Dataset` named `"mnist-p"`.
     """
     dataset = load_mnist(data_dir, download, "uint8")
-    dataset = _distort(dataset, "mnist-p", NISTPDistortion(strength), seed)
-    return _convert(dataset, dtype)
+    return _distort(dataset, "mnist-p", strength=strength, seed=seed, dtype=dtype)
 
-
-def _convert(dataset, dtype):
-    return dataclasses.replace(
-        dataset,
-        **{
-            key: dataclasses.replace(split, x=convert_images(split.x, dtype))
-            for key, split in (
-                ("train", dataset.train),
-                ("validation", dataset.validation),
-                ("test", dataset.test),
-            )
-        },
-    )

@@ -20,6 +20,7 @@ import numpy as np
 
 from sparserect.datasets import _files
 from sparserect.datasets._images import convert_images
+from sparserect.datasets._split import split_last
 from sparserect.datasets.dataset import Dataset
 from sparserect.datasets.dataset import Split
 from sparserect.datasets.idx import read_idx
@@ -52,15 +53,10 @@ def _open_members(located):
     path = located["gzip.zip"]
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
-        raise _files.DataFormatError(
-            f"{path} is a truncated or corrupt zip file ({error})."
-        ) from error
-    members = {pathlib.PurePosixPath(n).name: n for n in archive.namelist()}
-    missing = [name for name in FILES if name not in members]
-    if missing:
-        raise _files.DataFormatError(f"{path} has no member {', '.join(missing)}.")
-    try:
+        members = {pathlib.PurePosixPath(n).name: n for n in archive.namelist()}
+        missing = [name for name in FILES if name not in members]
+        if missing:
+            raise _files.DataFormatError(f"{path} has no member {', '.join(missing)}.")
         return {
             name: (archive.open(members[name]), f"{path}: {members[name]}") for name in FILES
         }
@@ -78,11 +74,7 @@ def _read(located):
         labels_source, labels_name = members[f"emnist-byclass-{split}-labels-idx1-ubyte.gz"]
         images = read_idx(images_source, images_name, expected_shape=(None, 28, 28))
         labels = read_idx(labels_source, labels_name, expected_shape=(len(images),))
-        if len(labels) and labels.max() >= len(CLASS_NAMES):
-            raise _files.DataFormatError(
-                f"{labels_name} holds labels up to {labels.max()}; EMNIST "
-                f"byclass labels are 0 to {len(CLASS_NAMES) - 1}."
-            )
+        _files.check_labels(labels, len(CLASS_NAMES), labels_name)
         upright = images.transpose(0, 2, 1)
         arrays[f"x_{split}"] = np.pad(upright, ((0, 0), (PAD, PAD), (PAD, PAD)))
         arrays[f"y_{split}"] = labels.astype(np.int64)
@@ -113,18 +105,8 @@ def load_emnist(data_dir=None, download=True, dtype="float32",
     """
     located = _files.fetch("EMNIST byclass", LAYOUTS, SUBDIR, data_dir, download)
     arrays = _files.cached_arrays("emnist", located.paths.values(), lambda: _read(located))
-    x_train, y_train = arrays["x_train"], arrays["y_train"]
-    if not 0 <= validation_size < len(x_train):
-        raise ValueError(
-            f"validation_size={validation_size} must be below the "
-            f"{len(x_train):,} training images."
-        )
-    cut = len(x_train) - validation_size
-    x_test, y_test = arrays["x_test"][:test_size], arrays["y_test"][:test_size]
-    return Dataset(
-        name="emnist",
-        train=Split(convert_images(x_train[:cut, ..., None], dtype), y_train[:cut]),
-        validation=Split(convert_images(x_train[cut:, ..., None], dtype), y_train[cut:]),
-        test=Split(convert_images(x_test[..., None], dtype), y_test),
-        class_names=CLASS_NAMES,
-    )
+    x_train = convert_images(arrays["x_train"][..., None], dtype)
+    train, validation = split_last(x_train, arrays["y_train"], validation_size)
+    x_test = convert_images(arrays["x_test"][:test_size, ..., None], dtype)
+    test = Split(x_test, arrays["y_test"][:test_size])
+    return Dataset("emnist", train, validation, test, CLASS_NAMES)

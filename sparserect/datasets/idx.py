@@ -90,13 +90,7 @@ def read_idx(source, name=None, expected_shape=None, expected_md5=None):
     if len(data) < header:
         raise DataFormatError(f"{name} is truncated: its IDX header is incomplete.")
     shape = tuple(int(d) for d in np.frombuffer(data, ">i4", ndim, offset=4))
-    expected_size = int(np.prod(shape)) * dtype.itemsize
-    if len(data) - header != expected_size:
-        raise DataFormatError(
-            f"{name} holds {len(data) - header:,} bytes of values, but its "
-            f"header announces shape {shape} ({expected_size:,} bytes): the "
-            "file is truncated or corrupt."
-        )
+    array = values_after_header(data, name, dtype, shape, header)
     if expected_shape is not None and (
         len(shape) != len(expected_shape)
         or any(e is not None and e != s for s, e in zip(shape, expected_shape))
@@ -113,8 +107,27 @@ def read_idx(source, name=None, expected_shape=None, expected_md5=None):
                 f"expected {expected_md5}. The file is corrupt or not the "
                 "official one."
             )
-    array = np.frombuffer(data, dtype, offset=header).reshape(shape)
     return array.astype(dtype.newbyteorder("="))
+
+
+def values_after_header(data, name, dtype, shape, header):
+    """The `shape` array of `dtype` after `header` bytes; errors if the size differs."""
+    expected = int(np.prod(shape)) * dtype.itemsize
+    if len(data) - header != expected:
+        raise DataFormatError(
+            f"{name} holds {len(data) - header:,} bytes of values, but its "
+            f"header announces shape {shape} ({expected:,} bytes): the "
+            "file is truncated or corrupt."
+        )
+    return np.frombuffer(data, dtype, offset=header).reshape(shape)
+
+
+def write_bytes(path, data, compress=None):
+    """Writes `data` to `path`, gzipped if `compress` (default: `path` ends in `.gz`)."""
+    path = pathlib.Path(path)
+    if path.suffix == ".gz" if compress is None else compress:
+        data = gzip.compress(data, mtime=0)
+    path.write_bytes(data)
 
 
 def write_idx(path, array, compress=None):
@@ -125,14 +138,10 @@ def write_idx(path, array, compress=None):
         array: a numpy array of uint8, int8, int16, int32, float32 or float64.
         compress: whether to gzip; default: `path` ends in `.gz`.
     """
-    path = pathlib.Path(path)
     array = np.asarray(array)
     dtype = array.dtype.newbyteorder(">")
     if dtype not in _CODES:
         raise ValueError(f"IDX cannot store {array.dtype}.")
     header = bytes([0, 0, _CODES[dtype], array.ndim])
     header += np.asarray(array.shape, ">i4").tobytes()
-    data = header + array.astype(dtype).tobytes()
-    if path.suffix == ".gz" if compress is None else compress:
-        data = gzip.compress(data, mtime=0)
-    path.write_bytes(data)
+    write_bytes(path, header + array.astype(dtype).tobytes(), compress)

@@ -8,6 +8,7 @@ import numpy as np
 
 from sparserect.datasets import _files
 from sparserect.datasets._images import convert_images
+from sparserect.datasets._split import split_last
 from sparserect.datasets.dataset import Dataset
 from sparserect.datasets.dataset import Split
 from sparserect.datasets.idx import read_idx
@@ -50,11 +51,7 @@ def _read(located):
             expected_md5=IMAGES_MD5[images_name],
         )
         labels = read_idx(labels_path, expected_shape=(count,))
-        if labels.max() > 9:
-            raise _files.DataFormatError(
-                f"{labels_path} holds labels up to {labels.max()}; "
-                "MNIST labels are 0 to 9."
-            )
+        _files.check_labels(labels, len(CLASS_NAMES), labels_path)
         arrays[f"y_{split}"] = labels.astype(np.int64)
     return arrays
 
@@ -77,17 +74,8 @@ def load_mnist(data_dir=None, download=True, dtype="float32"):
         A `Dataset` named `"mnist"`; images `(n, 28, 28, 1)`, labels 0..9.
     """
     located = _files.fetch("MNIST", LAYOUTS, SUBDIR, data_dir, download)
-    arrays = _files.cached_arrays(
-        "mnist", located.paths.values(), lambda: _read(located)
-    )
+    arrays = _files.cached_arrays("mnist", located.paths.values(), lambda: _read(located))
     x_train = convert_images(arrays["x_train"][..., None], dtype)
-    x_test = convert_images(arrays["x_test"][..., None], dtype)
-    y_train, y_test = arrays["y_train"], arrays["y_test"]
-    cut = len(x_train) - VALIDATION_SIZE
-    return Dataset(
-        name="mnist",
-        train=Split(x_train[:cut], y_train[:cut]),
-        validation=Split(x_train[cut:], y_train[cut:]),
-        test=Split(x_test, y_test),
-        class_names=CLASS_NAMES,
-    )
+    train, validation = split_last(x_train, arrays["y_train"], VALIDATION_SIZE)
+    test = Split(convert_images(arrays["x_test"][..., None], dtype), arrays["y_test"])
+    return Dataset("mnist", train, validation, test, CLASS_NAMES)

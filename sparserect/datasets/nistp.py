@@ -84,19 +84,15 @@ def _affine(images, strength, rng):
     """Rotation (up to 15 degrees), scaling (up to 15%) and translation."""
     n, height, _ = images.shape
     rows, cols, centre = _grid(images)
-    angle = rng.uniform(-1, 1, n) * strength * np.pi / 12
-    scale = 1 + rng.uniform(-1, 1, (2, n)) * strength * 0.15
-    shift = rng.uniform(-1, 1, (2, n)) * strength * 0.08 * height
+    # Parameters drawn as (..., n, 1, 1): the same draws, broadcast over pixels.
+    angle = rng.uniform(-1, 1, (n, 1, 1)) * strength * np.pi / 12
+    scale = 1 + rng.uniform(-1, 1, (2, n, 1, 1)) * strength * 0.15
+    shift = rng.uniform(-1, 1, (2, n, 1, 1)) * strength * 0.08 * height
     cos, sin = np.cos(angle), np.sin(angle)
     r, c = rows - centre[0], cols - centre[1]
-    expand = lambda v: v[:, None, None]  # noqa: E731
-    src_rows = expand(scale[0]) * (expand(cos) * r - expand(sin) * c)
-    src_cols = expand(scale[1]) * (expand(sin) * r + expand(cos) * c)
-    return _warp(
-        images,
-        src_rows + centre[0] + expand(shift[0]),
-        src_cols + centre[1] + expand(shift[1]),
-    )
+    src_rows = scale[0] * (cos * r - sin * c) + centre[0] + shift[0]
+    src_cols = scale[1] * (sin * r + cos * c) + centre[1] + shift[1]
+    return _warp(images, src_rows, src_cols)
 
 
 def _elastic(images, strength, rng):
@@ -142,14 +138,13 @@ def _occlusion(images, strength, rng):
     """A rectangle of another image of the batch laid over (maximum)."""
     n, height, width = images.shape
     rows, cols, _ = _grid(images)
-    sizes = rng.uniform(0.2, 0.6, (2, n)) * strength * np.array([[height], [width]])
-    top = rng.uniform(0, 1, n) * (height - sizes[0])
-    left = rng.uniform(0, 1, n) * (width - sizes[1])
-    expand = lambda v: v[:, None, None]  # noqa: E731
+    extent = np.reshape([height, width], (2, 1, 1, 1))
+    sizes = rng.uniform(0.2, 0.6, (2, n, 1, 1)) * strength * extent
+    top = rng.uniform(0, 1, (n, 1, 1)) * (height - sizes[0])
+    left = rng.uniform(0, 1, (n, 1, 1)) * (width - sizes[1])
     inside = (
-        (rows >= expand(top)) & (rows < expand(top + sizes[0]))
-        & (cols >= expand(left)) & (cols < expand(left + sizes[1]))
-    )  # fmt: skip
+        (rows >= top) & (rows < top + sizes[0]) & (cols >= left) & (cols < left + sizes[1])
+    )
     others = images[rng.permutation(n)]
     return np.where(inside, np.maximum(images, others), images)
 
@@ -204,13 +199,12 @@ class NISTPDistortion:
 
     def __init__(self, strength=0.5, strengths=None, value_range=(0.0, 1.0),
                  chunk_size=1024):  # fmt: skip
-        self.strengths = {name: strength for name in DISTORTIONS}
         unknown = set(strengths or {}) - set(DISTORTIONS)
         if unknown:
             raise ValueError(
                 f"Unknown distortions {sorted(unknown)}; choose among {DISTORTIONS}."
             )
-        self.strengths.update(strengths or {})
+        self.strengths = {**dict.fromkeys(DISTORTIONS, strength), **(strengths or {})}
         for name, value in self.strengths.items():
             if not is_number(value) or not 0 <= value <= 1:
                 raise ValueError(f"The strength of {name} must be in [0, 1], got {value!r}.")
@@ -264,8 +258,9 @@ class NISTPDistortion:
             block = images[start : start + self.chunk_size].astype(np.float32)
             block = (block - np.float32(low)) / np.float32(high - low)
             for name, child in zip(DISTORTIONS, stream.spawn(len(DISTORTIONS))):
-                if self.strengths[name] > 0:
-                    block = _FUNCTIONS[name](block, self.strengths[name], np.random.default_rng(child))
+                strength = self.strengths[name]
+                if strength > 0:
+                    block = _FUNCTIONS[name](block, strength, np.random.default_rng(child))
             block = np.clip(block, 0, 1) * (high - low) + low
             out[start : start + self.chunk_size] = np.rint(block) if integer else block
         return out.reshape(shape)

@@ -16,16 +16,18 @@ values in C order, little-endian. Images are returned channels last,
 """
 
 import logging
-import pathlib
 
 import numpy as np
 
 from sparserect.datasets import _files
 from sparserect.datasets._images import area_resize
 from sparserect.datasets._images import convert_images
+from sparserect.datasets._split import split_last
 from sparserect.datasets.dataset import Dataset
 from sparserect.datasets.dataset import Split
 from sparserect.datasets.idx import read_bytes
+from sparserect.datasets.idx import values_after_header
+from sparserect.datasets.idx import write_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -89,30 +91,18 @@ def read_norb_matrix(source, name=None):
     if len(data) < header:
         raise _files.DataFormatError(f"{name} is truncated: incomplete header.")
     shape = tuple(int(d) for d in np.frombuffer(data, "<i4", ndim, offset=8))
-    dtype = _MAGIC[magic]
-    expected = int(np.prod(shape)) * dtype.itemsize
-    if len(data) - header != expected:
-        raise _files.DataFormatError(
-            f"{name} holds {len(data) - header:,} bytes of values, but its "
-            f"header announces shape {shape} ({expected:,} bytes): the file "
-            "is truncated or corrupt."
-        )
-    return np.frombuffer(data, dtype, offset=header).reshape(shape)
+    return values_after_header(data, name, _MAGIC[magic], shape, header)
 
 
 def write_norb_matrix(path, array):
     """Writes an array in NORB's binary matrix format (gzipped if `.gz`)."""
-    import gzip
-
     array = np.asarray(array)
     dtype = array.dtype.newbyteorder("<")
     if dtype not in _MAGIC_OF:
         raise ValueError(f"The NORB format cannot store {array.dtype}.")
     dims = list(array.shape) + [1] * (3 - array.ndim)
-    data = np.asarray([_MAGIC_OF[dtype], array.ndim] + dims, "<i4").tobytes()
-    data += array.astype(dtype).tobytes()
-    path = pathlib.Path(path)
-    path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
+    header = np.asarray([_MAGIC_OF[dtype], array.ndim] + dims, "<i4").tobytes()
+    write_bytes(path, header + array.astype(dtype).tobytes())
 
 
 def _read_part(located, prefixes, num_classes, size):
@@ -139,41 +129,32 @@ def _read_part(located, prefixes, num_classes, size):
                 f"{cat_path} has shape {cats.shape}, expected ({len(pairs)},) "
                 f"to match {dat_path}."
             )
-        if len(cats) and (cats.min() < 0 or cats.max() >= num_classes):
-            raise _files.DataFormatError(
-                f"{cat_path} holds labels from {cats.min()} to {cats.max()}; "
-                f"expected 0 to {num_classes - 1}."
-            )
+        _files.check_labels(cats, num_classes, cat_path)
         logger.info("NORB: subsampling %s", dat_path.name)
         images.append(area_resize(pairs, size).transpose(0, 2, 3, 1))
         labels.append(cats.astype(np.int64))
     return np.concatenate(images), np.concatenate(labels)
 
 
-def _load(name, layouts, train, test, num_classes, data_dir, download,
-          dtype, size, validation_size):  # fmt: skip
+def _load(name, layouts, parts, class_names, *, data_dir, download, dtype, size,
+          validation_size):  # fmt: skip
+    """Reads (once, then cached) the `(train, test)` prefixes in `parts` into a `Dataset`."""
     located = _files.fetch(name, layouts, "norb", data_dir, download)
 
     def build():
-        x_train, y_train = _read_part(located, train, num_classes, size)
-        x_test, y_test = _read_part(located, test, num_classes, size)
-        return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+        arrays = {}
+        for split, prefixes in zip(("train", "test"), parts):
+            arrays[f"x_{split}"], arrays[f"y_{split}"] = _read_part(
+                located, prefixes, len(class_names), size
+            )
+        return arrays
 
     arrays = _files.cached_arrays(name, located.paths.values(), build, size=size)
-    x_train = convert_images(arrays["x_train"], dtype, value_range=(-1.0, 1.0))
-    x_test = convert_images(arrays["x_test"], dtype, value_range=(-1.0, 1.0))
-    y_train = arrays["y_train"]
-    if not 0 <= validation_size < len(x_train):
-        raise ValueError(
-            f"validation_size={validation_size} must be below the "
-            f"{len(x_train):,} training examples."
-        )
-    cut = len(x_train) - validation_size
-    return (
-        Split(x_train[:cut], y_train[:cut]),
-        Split(x_train[cut:], y_train[cut:]),
-        Split(x_test, arrays["y_test"]),
+    x_train, x_test = (
+        convert_images(arrays[key], dtype, value_range=(-1.0, 1.0)) for key in ("x_train", "x_test")
     )
+    train, validation = split_last(x_train, arrays["y_train"], validation_size)
+    return Dataset(name, train, validation, Split(x_test, arrays["y_test"]), class_names)
 
 
 def load_norb(data_dir=None, download=True, dtype="float32", size=IMAGE_SIZE,
@@ -197,11 +178,11 @@ def load_norb(data_dir=None, download=True, dtype="float32", size=IMAGE_SIZE,
     Returns:
         A `Dataset` named `"norb"`; images `(n, size, size, 2)`, labels 0..5.
     """
-    train, validation, test = _load(
-        "norb", JITTERED_LAYOUTS, JITTERED_TRAIN, JITTERED_TEST, 6,
-        data_dir, download, dtype, size, validation_size,
+    return _load(
+        "norb", JITTERED_LAYOUTS, (JITTERED_TRAIN, JITTERED_TEST), CLASS_NAMES,
+        data_dir=data_dir, download=download, dtype=dtype, size=size,
+        validation_size=validation_size,
     )  # fmt: skip
-    return Dataset("norb", train, validation, test, CLASS_NAMES)
 
 
 def load_small_norb(data_dir=None, download=True, dtype="float32",
@@ -220,8 +201,8 @@ def load_small_norb(data_dir=None, download=True, dtype="float32",
         A `Dataset` named `"small-norb"`; images `(n, size, size, 2)`,
         labels 0..4.
     """
-    train, validation, test = _load(
-        "small-norb", SMALL_LAYOUTS, SMALL_TRAIN, SMALL_TEST, 5,
-        data_dir, download, dtype, size, validation_size,
+    return _load(
+        "small-norb", SMALL_LAYOUTS, (SMALL_TRAIN, SMALL_TEST), CLASS_NAMES[:5],
+        data_dir=data_dir, download=download, dtype=dtype, size=size,
+        validation_size=validation_size,
     )  # fmt: skip
-    return Dataset("small-norb", train, validation, test, CLASS_NAMES[:5])

@@ -117,3 +117,10 @@ def test_cached_arrays_of_a_folder_see_the_files_inside_it(tmp_path, private_cac
     assert len(calls) == 1
     image.write_bytes(b"22")
     assert len(_files.cached_arrays("demo", [folder], build)["x"]) == 2
+
+
+def test_check_labels_names_the_file_and_both_ranges():
+    _files.check_labels(np.array([0, 4, 2]), 5, "ok.bin")
+    _files.check_labels(np.array([], np.int64), 5, "empty.bin")
+    with pytest.raises(_files.DataFormatError, match=r"bad\.bin .*from -1 to 5; expected 0 to 4"):
+        _files.check_labels(np.array([-1, 5]), 5, "bad.bin")
