@@ -49,11 +49,11 @@ def concatenate(parts):
     return keras.tree.map_structure(lambda *arrays: np.concatenate(arrays), *parts)
 
 
-def _pad(data, size):
-    def pad(array):
-        return np.pad(array, [(0, size - len(array))] + [(0, 0)] * (array.ndim - 1), mode="edge")
-
-    return keras.tree.map_structure(pad, data)
+def pad_rows(data, size):
+    """Pads every array of `data` to `size` rows by repeating its last row."""
+    return keras.tree.map_structure(
+        lambda a: np.pad(a, [(0, size - len(a))] + [(0, 0)] * (a.ndim - 1), mode="edge"), data
+    )
 
 
 def consecutive_batches(data, labels=None, *, batch_size, max_examples=None):
@@ -93,9 +93,9 @@ def consecutive_batches(data, labels=None, *, batch_size, max_examples=None):
 
 
 def _join(buffer, size):
-    x = _pad(concatenate([piece for piece, _ in buffer]), size)
+    x = pad_rows(concatenate([piece for piece, _ in buffer]), size)
     labels = [y for _, y in buffer]
-    return x, None if labels[0] is None else _pad(concatenate(labels), size)
+    return x, None if labels[0] is None else pad_rows(concatenate(labels), size)
 
 
 class Measurement:

@@ -38,11 +38,6 @@ def _attach(layer, holder):
         layer._tracker.lock()
 
 
-def _detach(layer, holder):
-    """Removes `holder` from the sub-layers of `layer`: its weights are as before `fit`."""
-    layer._tracker.untrack(holder)
-
-
 def _logit(p):
     p = min(max(p, 1e-4), 1.0 - 1e-4)
     return math.log(p / (1.0 - p))
@@ -216,14 +211,15 @@ class SparsityTarget(keras.callbacks.Callback):
             )
         for layer in self.layers:
             check_exact_zeros(layer)
-        self._holders = []
-        for layer in self.layers:
-            holder = _CoefficientHolder(
+        self._holders = [
+            _CoefficientHolder(
                 layer.activity_regularizer.coefficient_variable(),
                 name=f"{layer.name}_activation_l1",
             )
+            for layer in self.layers
+        ]
+        for layer, holder in zip(self.layers, self._holders):
             _attach(layer, holder)
-            self._holders.append(holder)
         model.make_train_function(force=True)
         self._steps = 0
         self._previous = None
@@ -247,7 +243,7 @@ class SparsityTarget(keras.callbacks.Callback):
         # variables, which must happen while the coefficients are still state.
         model = self.model
         for layer, holder in zip(self.layers, self._holders):
-            _detach(layer, holder)
+            layer._tracker.untrack(holder)  # its weights are as before `fit`
         self._holders = []
         model.make_train_function(force=True)
 
@@ -268,8 +264,7 @@ class SparsityTarget(keras.callbacks.Callback):
             sparsities = [float(np.average(sparsities, weights=sizes))] * len(self.layers)
         previous = self._previous or sparsities
         self._previous = sparsities
-        # The sparsity follows the penalty with a lag: steer by where it is
-        # heading, one update period ahead at its last rate of change.
+        # Steer by where the sparsity is heading, one update period ahead.
         factors = [
             self._factor(now, min(max(2 * now - before, 0.0), 1.0))
             for now, before in zip(sparsities, previous)
