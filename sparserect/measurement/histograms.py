@@ -35,7 +35,7 @@ def measured_layers(model, layers=None):
     `model.get_layer`.
     """
     if layers is not None:
-        return [model.get_layer(layer) if isinstance(layer, str) else layer for layer in layers]
+        return hidden.named_layers(model, layers)
     try:
         return hidden.hidden_layers(model)
     except ValueError:
