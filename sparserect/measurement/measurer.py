@@ -23,19 +23,12 @@ def is_array_data(data):
     return isinstance(data, (np.ndarray, dict, list)) or hasattr(data, "__array__")
 
 
-def _rows(data):
-    return len(keras.tree.flatten(data)[0])
-
-
 def _pieces(data, labels):
     """Yields `(x, y)` pieces of consecutive examples (`y` may be `None`)."""
     if labels is not None or is_array_data(data):
         yield data, labels
         return
-    if isinstance(data, tuple):
-        yield keras.utils.unpack_x_y_sample_weight(data)[:2]
-        return
-    for batch in data:
+    for batch in [data] if isinstance(data, tuple) else data:
         if isinstance(batch, tuple):
             yield keras.utils.unpack_x_y_sample_weight(batch)[:2]
         else:
@@ -73,7 +66,7 @@ def consecutive_batches(data, labels=None, *, batch_size, max_examples=None):
     """
     buffer, held, seen = [], 0, 0
     for x, y in _pieces(data, labels):
-        total = _rows(x)
+        total = len(keras.tree.flatten(x)[0])
         if max_examples is not None:
             total = min(total, max_examples - seen)
         start = 0
@@ -193,10 +186,8 @@ class Measurer:
         key = (None if layers is None else tuple(id(layer) for layer in layers), members, labels)
         measurers = _MEASURERS.setdefault(model, {})
         if key not in measurers:
-            if members is None:
-                measurers[key] = cls(model, hidden.resolve_layers(model, layers), labels=labels)
-            else:
-                measurers[key] = cls(model, layers, members=members, labels=labels)
+            resolved = hidden.resolve_layers(model, layers) if members is None else layers
+            measurers[key] = cls(model, resolved, members=members or 1, labels=labels)
         return measurers[key]
 
     def measure(self, data, labels=None, *, batch_size=1024, max_examples=None):

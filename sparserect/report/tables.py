@@ -58,13 +58,14 @@ def _title(dataset):
     return DATASET_TITLES.get(dataset, dataset)
 
 
-def _regenerate(command, verb="Regenerate with"):
+def regenerate(command, verb="Regenerate with"):
     """The closing sentence of a section: the command that makes its result files."""
     return f"{verb} `{command}`, then `sparserect report`.\n"
 
 
-def _not_run(command):
-    return f"{statistics.NOT_RUN.capitalize()}: no result files. " + _regenerate(command, "Run")
+def not_run(command):
+    """The body of a section without result files: the command that makes them."""
+    return f"{statistics.NOT_RUN.capitalize()}: no result files. " + regenerate(command, "Run")
 
 
 def cell_name(dataset, activation, pretrained):
@@ -194,7 +195,7 @@ def table1_section(dataset, cells):
                 f"{100 * paper.RECTIFIER_SPARSITY[reference]:.1f}% exact zeros."
             )
         if not rows:
-            return _not_run(EXTRA_COMMANDS.get(dataset, default))
+            return not_run(EXTRA_COMMANDS.get(dataset, default))
         return markdown_table(pd.DataFrame(rows)) + "\n" + command + note + "\n"
 
     run_keys = [key for key in keys if summaries[key] is not None]
@@ -254,7 +255,7 @@ def figure3_section(runs):
 
     def render(docs_prefix):
         if not by_dataset:
-            return _not_run("sparserect reproduce sparsity --config figure3")
+            return not_run("sparserect reproduce sparsity --config figure3")
         parts = []
         for dataset, records in sorted(by_dataset.items()):
             rows = []
@@ -293,7 +294,7 @@ def figure3_section(runs):
                 "Verdict, comparing the networks at 70–85% zeros with the mean of those below "
                 f"70%: {claim}.\n"
             )
-        return "\n".join(parts) + "\n" + _regenerate(
+        return "\n".join(parts) + "\n" + regenerate(
             "sparserect reproduce sparsity --config figure3"
         )
 
@@ -356,7 +357,7 @@ def softplus_section(runs):
                 f"On {_title(dataset)}.\n\n"
                 + markdown_table(pd.DataFrame(rows))
             )
-        return "\n".join(parts) + "\n" + _regenerate(
+        return "\n".join(parts) + "\n" + regenerate(
             f"sparserect reproduce softplus-sharpness --config softplus-sharpness --seeds {SEEDS}"
         )
 
@@ -411,7 +412,7 @@ def ratings_section(runs):
                     f"ours: {', '.join(datasets)}"
                 ),
             })
-        return markdown_table(pd.DataFrame(rows)) + "\n" + _regenerate(
+        return markdown_table(pd.DataFrame(rows)) + "\n" + regenerate(
             "sparserect reproduce sentiment --config sentiment-ratings"
         )
 
@@ -477,7 +478,7 @@ def polarity_section(runs):
 
     def render(docs_prefix):
         if not cells:
-            return _not_run("sparserect reproduce sentiment --config sentiment-polarity")
+            return not_run("sparserect reproduce sentiment --config sentiment-polarity")
         rows = []
         for model, found in sorted(cells.items()):
             summary = statistics.summarize(1.0 - r.get("test_error") for r in found)
@@ -486,7 +487,7 @@ def polarity_section(runs):
                 "model": model, "n": summary.n, "accuracy (%)": ours, "95% interval": interval,
                 "verdict": f"{NOT_COMPARABLE}: the paper does not use rt-polarity",
             })
-        return markdown_table(pd.DataFrame(rows)) + "\n" + _regenerate(
+        return markdown_table(pd.DataFrame(rows)) + "\n" + regenerate(
             "sparserect reproduce sentiment --config sentiment-polarity"
         )
 

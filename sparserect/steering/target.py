@@ -13,7 +13,7 @@ from sparserect.steering.zeros import exact_sparsity
 from sparserect._checks import check_bool
 from sparserect._checks import check_positive_int
 from sparserect._checks import check_positive_number
-from sparserect._sampling import fixed_subset
+from sparserect._sampling import fixed_sample
 
 
 class _CoefficientHolder(keras.layers.Layer):
@@ -53,8 +53,7 @@ def _sample_inputs(data, max_examples, seed):
             "`data` must be training inputs as arrays (or an `(x, y)` tuple of "
             f"arrays). Received: data={type(data).__name__}"
         )
-    rows = fixed_subset(len(arrays[0]), max_examples, seed)
-    return keras.tree.map_structure(lambda a: np.asarray(a)[rows], data)
+    return keras.tree.map_structure(np.asarray, fixed_sample(data, max_examples, seed))
 
 
 class SparsityTarget(keras.callbacks.Callback):
