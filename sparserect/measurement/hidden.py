@@ -72,19 +72,23 @@ def model_outputs(model):
     )
 
 
+def named_layers(model, layers):
+    """Returns `layers`, each a layer or a layer name looked up with `model.get_layer`."""
+    return [model.get_layer(layer) if isinstance(layer, str) else layer for layer in layers]
+
+
 def resolve_layers(model, layers):
     """Returns the layers to measure: `layers` (objects or names) or `hidden_layers(model)`."""
     model_outputs(model)
-    if layers is None:
-        found = hidden_layers(model)
-        _reject_member_layers(found)
-        if not found:
+    if layers is not None:
+        resolved = named_layers(model, layers)
+    else:
+        resolved = hidden_layers(model)
+        if not resolved:
             raise ValueError(
                 f"Model {model.name!r} has no hidden activation layer to measure; "
                 "name them with `layers=`. Received: layers=None"
             )
-        return found
-    resolved = [model.get_layer(layer) if isinstance(layer, str) else layer for layer in layers]
     _reject_member_layers(resolved)
     return resolved
 

@@ -9,6 +9,7 @@ import numpy as np
 from sparserect._checks import check_positive_int
 from sparserect.measurement import hidden
 from sparserect.measurement.measurer import is_array_data
+from sparserect.measurement.measurer import pad_rows
 from sparserect.measurement.sparsity_callback import read_examples
 from sparserect.measurement.sparsity_callback import sample_inputs
 from sparserect.measurement.statistics import UNION_BATCH_SIZES
@@ -34,7 +35,7 @@ def measured_layers(model, layers=None):
     `model.get_layer`.
     """
     if layers is not None:
-        return [model.get_layer(layer) if isinstance(layer, str) else layer for layer in layers]
+        return hidden.named_layers(model, layers)
     try:
         return hidden.hidden_layers(model)
     except ValueError:
@@ -167,9 +168,7 @@ class ActivationHistograms(keras.callbacks.Callback):
         count = len(keras.tree.flatten(x)[0])
         step = max(UNION_BATCH_SIZES)
         size = -(-count // step) * step
-        padded = keras.tree.map_structure(
-            lambda a: np.pad(a, [(0, size - count)] + [(0, 0)] * (a.ndim - 1), mode="edge"), x
-        )
+        padded = pad_rows(x, size)
         valid = (np.arange(size) < count).astype("float32")
         layers = measured_layers(self.model, self.layers)
         with recording(layers) as records:

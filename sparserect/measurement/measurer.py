@@ -23,19 +23,12 @@ def is_array_data(data):
     return isinstance(data, (np.ndarray, dict, list)) or hasattr(data, "__array__")
 
 
-def _rows(data):
-    return len(keras.tree.flatten(data)[0])
-
-
 def _pieces(data, labels):
     """Yields `(x, y)` pieces of consecutive examples (`y` may be `None`)."""
     if labels is not None or is_array_data(data):
         yield data, labels
         return
-    if isinstance(data, tuple):
-        yield keras.utils.unpack_x_y_sample_weight(data)[:2]
-        return
-    for batch in data:
+    for batch in [data] if isinstance(data, tuple) else data:
         if isinstance(batch, tuple):
             yield keras.utils.unpack_x_y_sample_weight(batch)[:2]
         else:
@@ -49,11 +42,11 @@ def concatenate(parts):
     return keras.tree.map_structure(lambda *arrays: np.concatenate(arrays), *parts)
 
 
-def _pad(data, size):
-    def pad(array):
-        return np.pad(array, [(0, size - len(array))] + [(0, 0)] * (array.ndim - 1), mode="edge")
-
-    return keras.tree.map_structure(pad, data)
+def pad_rows(data, size):
+    """Pads every array of `data` to `size` rows by repeating its last row."""
+    return keras.tree.map_structure(
+        lambda a: np.pad(a, [(0, size - len(a))] + [(0, 0)] * (a.ndim - 1), mode="edge"), data
+    )
 
 
 def consecutive_batches(data, labels=None, *, batch_size, max_examples=None):
@@ -73,7 +66,7 @@ def consecutive_batches(data, labels=None, *, batch_size, max_examples=None):
     """
     buffer, held, seen = [], 0, 0
     for x, y in _pieces(data, labels):
-        total = _rows(x)
+        total = len(keras.tree.flatten(x)[0])
         if max_examples is not None:
             total = min(total, max_examples - seen)
         start = 0
@@ -93,9 +86,9 @@ def consecutive_batches(data, labels=None, *, batch_size, max_examples=None):
 
 
 def _join(buffer, size):
-    x = _pad(concatenate([piece for piece, _ in buffer]), size)
+    x = pad_rows(concatenate([piece for piece, _ in buffer]), size)
     labels = [y for _, y in buffer]
-    return x, None if labels[0] is None else _pad(concatenate(labels), size)
+    return x, None if labels[0] is None else pad_rows(concatenate(labels), size)
 
 
 class Measurement:
@@ -193,10 +186,8 @@ class Measurer:
         key = (None if layers is None else tuple(id(layer) for layer in layers), members, labels)
         measurers = _MEASURERS.setdefault(model, {})
         if key not in measurers:
-            if members is None:
-                measurers[key] = cls(model, hidden.resolve_layers(model, layers), labels=labels)
-            else:
-                measurers[key] = cls(model, layers, members=members, labels=labels)
+            resolved = hidden.resolve_layers(model, layers) if members is None else layers
+            measurers[key] = cls(model, resolved, members=members or 1, labels=labels)
         return measurers[key]
 
     def measure(self, data, labels=None, *, batch_size=1024, max_examples=None):

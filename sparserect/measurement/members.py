@@ -50,10 +50,9 @@ def measure_members(measurer, x, y=None, *, batch_size=1000, max_examples=None):
     summaries = [
         [stats.summary(k) for k in range(size)] for stats in measurement.statistics
     ]
-    for block, members in zip(blocks, summaries):
-        rows[f"sparsity_{block.name}"] = [m["sparsity"] for m in members]
-    for block, members in zip(blocks, summaries):
-        rows[f"dead_units_{block.name}"] = [m["dead_units"] for m in members]
+    for measure in ("sparsity", "dead_units"):
+        for block, members in zip(blocks, summaries):
+            rows[f"{measure}_{block.name}"] = [m[measure] for m in members]
     report = pd.DataFrame(rows).set_index("member", drop=False)
     report.index.name = None
     report.attrs["examples"] = measurement.examples
@@ -199,10 +198,8 @@ class MemberMetrics(keras.callbacks.Callback):
     def _log_values(self, report, prefix):
         values = {}
         for measure in ("error", "sparsity"):
-            column = report[measure]
-            values[f"{prefix}member_{measure}_mean"] = float(column.mean())
-            values[f"{prefix}member_{measure}_min"] = float(column.min())
-            values[f"{prefix}member_{measure}_max"] = float(column.max())
+            for stat in ("mean", "min", "max"):
+                values[f"{prefix}member_{measure}_{stat}"] = float(report[measure].agg(stat))
         values[f"{prefix}member_dead_fraction_mean"] = float(report["dead_fraction"].mean())
         for b in UNION_BATCH_SIZES:
             if report.attrs["examples"] >= b:  # a union needs one complete group of b

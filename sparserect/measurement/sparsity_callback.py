@@ -106,11 +106,7 @@ class SparsityCallback(keras.callbacks.Callback):
             return
         logs.update(self._measure(self.data, self.max_examples, prefix=""))
         if self.validation_data is not None:
-            logs.update(
-                self._measure(
-                    self.validation_data, self.validation_max_examples, prefix="val_"
-                )
-            )
+            logs.update(self._measure(self.validation_data, self.validation_max_examples, "val_"))
 
     def _measure(self, data, max_examples, prefix):
         # Built once per model (repeated `fit` calls reuse the compiled measurer).

@@ -10,6 +10,7 @@ import pandas as pd
 
 from sparserect.report import plots
 from sparserect.report.tables import Section
+from sparserect.report.tables import regenerate
 from sparserect.reproduce.results import markdown_table
 
 # The most rows of a benchmark's list shown.
@@ -29,7 +30,7 @@ def _scalars(data, prefix=""):
     flat = {}
     for name, value in data.items():
         path = f"{prefix}{name}"
-        if _is_load(name):
+        if "load" in str(name).lower():  # load averages stay in the result file
             continue
         if isinstance(value, dict):
             flat.update(_scalars(value, f"{path}."))
@@ -100,15 +101,10 @@ def benchmark_section(name, data):
                 text += f"\nThe first {BENCHMARK_ROWS} of {len(table)} rows; the file has all.\n"
         script = data.get("script")
         if script:
-            text += f"\nRegenerate with `python {script}`, then `sparserect report`.\n"
+            text += "\n" + regenerate(f"python {script}")
         return text
 
     plot = None
     if name in PLOTS:
         plot = (f"benchmark-{name}.png", lambda path: PLOTS[name](data, path))
     return Section(f"benchmark-{name}", f"Benchmark: {name}", render, plot)
-
-
-def _is_load(name):
-    """Whether a result file's key holds a load average (kept out of the docs)."""
-    return "load" in str(name).lower()

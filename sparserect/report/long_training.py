@@ -76,9 +76,8 @@ def _validation_errors(record):
 
 def long_training_section(results_dir):
     """One row per long-training result file, and its validation curve."""
-    results = load_results(results_dir)
     results = [(name, {**record, "validation_errors": _validation_errors(record)})
-               for name, record in results]
+               for name, record in load_results(results_dir)]
 
     def render(docs_prefix):
         if not results:

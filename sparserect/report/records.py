@@ -67,12 +67,12 @@ def load_runs(results_dir):
 
 def load_benchmarks(results_dir):
     """Reads every JSON object under `results_dir/benchmarks/` (outside `runs/`): `{stem: data}`."""
-    found = {}
     folder = pathlib.Path(results_dir) / "benchmarks"
     paths = [p for p in folder.rglob("*.json") if "runs" not in p.relative_to(folder).parts]
-    for path, data in _json_objects(paths):
-        found[path.relative_to(folder).with_suffix("").as_posix().replace("/", "-")] = data
-    return found
+    return {
+        path.relative_to(folder).with_suffix("").as_posix().replace("/", "-"): data
+        for path, data in _json_objects(paths)
+    }
 
 
 def load_json_records(folder):
@@ -84,10 +84,7 @@ def load_json_records(folder):
 
 
 def _json_objects(paths):
-    """`[(path, object)]` of the files among `paths` (sorted) that hold a JSON object.
-
-    The others are skipped with a warning that says why.
-    """
+    """`[(path, object)]` of the `paths` (sorted) holding a JSON object; others warn why."""
     found = []
     for path in sorted(paths):
         try:

@@ -104,11 +104,10 @@ def write_report(results_dir="results", docs_dir="docs"):
     """Writes docs/results.md, its plots and the generated blocks; returns the paths written."""
     docs_dir = pathlib.Path(docs_dir)
     sections = build_sections(results_dir)
-    written = []
     pending = _pending(sections, docs_dir)
     target = docs_dir / RESULTS_FILE
     write_text(target, results_markdown(sections))
-    written.append(target)
+    written = [target]
     for section in sections:
         if section.plot is not None:
             name, draw = section.plot

@@ -6,10 +6,13 @@ import pandas as pd
 
 from sparserect.report import records
 from sparserect.report.tables import Section
+from sparserect.report.tables import not_run
+from sparserect.report.tables import regenerate
 from sparserect.reproduce.results import markdown_table
 from sparserect.reproduce.plots import plot_error_against_sparsity
 
 FOLDER = "sparsity-target"
+COMMAND = "sparserect reproduce sparsity-target --data-dir DIR"
 METHODS = {
     "unpenalized": "no penalty",
     "threshold": "no penalty, calibrated thresholds",
@@ -52,10 +55,7 @@ def sparsity_target_section(results_dir):
 
     def render(docs_prefix):
         if not results:
-            return (
-                "Not run: no result files. Run `sparserect reproduce sparsity-target "
-                "--data-dir DIR`, then `sparserect report`.\n"
-            )
+            return not_run(COMMAND)
         first = results[0]
         network = "-".join(str(u) for u in [784, *first.get("hidden_units", []), 10])
         return (
@@ -64,12 +64,11 @@ def sparsity_target_section(results_dir):
             f"{first.get('seed')}; exact zeros and error on the 10,000 test images. "
             "The paper's Figure 3 finds that accuracy holds up to about 85% zeros.\n\n"
             + markdown_table(pd.DataFrame([_row(r) for r in results]))
-            + "\nRegenerate with `sparserect reproduce sparsity-target --data-dir DIR`, "
-            "then `sparserect report`.\n"
+            + "\n" + regenerate(COMMAND)
         )
 
     plot = None
-    if any("sparsity" in r for r in results):
-        measured = [r for r in results if "sparsity" in r]
+    measured = [r for r in results if "sparsity" in r]
+    if measured:
         plot = ("sparsity-target.png", lambda path: plot_error_against_sparsity(measured, path))
     return Section(FOLDER, "Sparsity targets and calibrated thresholds (MNIST)", render, plot)

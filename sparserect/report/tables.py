@@ -54,6 +54,20 @@ class Section:
     plot: tuple | None = None
 
 
+def _title(dataset):
+    return DATASET_TITLES.get(dataset, dataset)
+
+
+def regenerate(command, verb="Regenerate with"):
+    """The closing sentence of a section: the command that makes its result files."""
+    return f"{verb} `{command}`, then `sparserect report`.\n"
+
+
+def not_run(command):
+    """The body of a section without result files: the command that makes them."""
+    return f"{statistics.NOT_RUN.capitalize()}: no result files. " + regenerate(command, "Run")
+
+
 def cell_name(dataset, activation, pretrained):
     """The configuration name of a Table 1 cell, e.g. `mnist-tanh-pretrained`."""
     return f"{dataset}-{activation}" + ("-pretrained" if pretrained else "")
@@ -129,7 +143,7 @@ def table1_section(dataset, cells):
     """Table 1 on one data set: every cell of the paper, run or not, or the cells run."""
     reference = paper.REFERENCE_DATASET.get(dataset, dataset)
     has_paper = dataset in paper.TABLE1
-    paper_column = "paper" if has_paper else f"paper ({DATASET_TITLES.get(reference, reference)})"
+    paper_column = "paper" if has_paper else f"paper ({_title(reference)})"
     keys = [(dataset, p, a) for p in (True, False) for a in ACTIVATIONS]
     keys += sorted(k for k in cells if k[0] == dataset and k not in keys)
     if not has_paper:
@@ -169,8 +183,8 @@ def table1_section(dataset, cells):
             )
         else:
             command = (
-                f"The paper has no column for {DATASET_TITLES.get(dataset, dataset)}: its "
-                f"{DATASET_TITLES.get(reference, reference)} numbers are shown as a reference, "
+                f"The paper has no column for {_title(dataset)}: its "
+                f"{_title(reference)} numbers are shown as a reference, "
                 f"without a verdict. Regenerate with `{EXTRA_COMMANDS.get(dataset, default)}`, "
                 "then `sparserect report`."
             )
@@ -181,10 +195,7 @@ def table1_section(dataset, cells):
                 f"{100 * paper.RECTIFIER_SPARSITY[reference]:.1f}% exact zeros."
             )
         if not rows:
-            return (
-                f"{statistics.NOT_RUN.capitalize()}: no result files. Run "
-                f"`{EXTRA_COMMANDS.get(dataset, default)}`, then `sparserect report`.\n"
-            )
+            return not_run(EXTRA_COMMANDS.get(dataset, default))
         return markdown_table(pd.DataFrame(rows)) + "\n" + command + note + "\n"
 
     run_keys = [key for key in keys if summaries[key] is not None]
@@ -193,13 +204,11 @@ def table1_section(dataset, cells):
         plot = (f"table1-{dataset}.png", lambda path: plots.plot_cells(
             [cell_name(d, a, p) for d, p, a in run_keys], [summaries[k] for k in run_keys],
             [paper.table1_error(dataset, p, a) for _, p, a in run_keys],
-            title=f"Table 1 on {DATASET_TITLES.get(dataset, dataset)}",
+            title=f"Table 1 on {_title(dataset)}",
             ylabel="test error (%)", scale=100.0, path=path,
-            paper_label=f"paper ({DATASET_TITLES.get(reference, reference)})",
+            paper_label=f"paper ({_title(reference)})",
         ))
-    return Section(
-        f"table1-{dataset}", f"Table 1: {DATASET_TITLES.get(dataset, dataset)}", render, plot
-    )
+    return Section(f"table1-{dataset}", f"Table 1: {_title(dataset)}", render, plot)
 
 
 def headline_section(cells):
@@ -246,10 +255,7 @@ def figure3_section(runs):
 
     def render(docs_prefix):
         if not by_dataset:
-            return (
-                f"{statistics.NOT_RUN.capitalize()}: no result files. Run `sparserect reproduce "
-                "sparsity --config figure3`, then `sparserect report`.\n"
-            )
+            return not_run("sparserect reproduce sparsity --config figure3")
         parts = []
         for dataset, records in sorted(by_dataset.items()):
             rows = []
@@ -281,17 +287,15 @@ def figure3_section(runs):
                     "figure3", sparse, 100 * dense.mean, docs_prefix=docs_prefix
                 )
             parts.append(
-                f"On {DATASET_TITLES.get(dataset, dataset)}, {len(records)} rectifier networks.\n\n"
+                f"On {_title(dataset)}, {len(records)} rectifier networks.\n\n"
                 + markdown_table(pd.DataFrame(rows))
                 + f"\nThe paper ({paper.FIGURE3_NETWORKS} networks on MNIST): accuracy does not "
                 f"suffer until about {100 * paper.FIGURE3_SPARSITY_MARK:.0f}% exact zeros. "
                 "Verdict, comparing the networks at 70–85% zeros with the mean of those below "
                 f"70%: {claim}.\n"
             )
-        return (
-            "\n".join(parts)
-            + "\nRegenerate with `sparserect reproduce sparsity --config figure3`, then "
-            "`sparserect report`.\n"
+        return "\n".join(parts) + "\n" + regenerate(
+            "sparserect reproduce sparsity --config figure3"
         )
 
     plot = None
@@ -350,13 +354,11 @@ def softplus_section(runs):
                     )
                 rows.append(row)
             parts.append(
-                f"On {DATASET_TITLES.get(dataset, dataset)}.\n\n"
+                f"On {_title(dataset)}.\n\n"
                 + markdown_table(pd.DataFrame(rows))
             )
-        return (
-            "\n".join(parts)
-            + f"\nRegenerate with `sparserect reproduce softplus-sharpness --config "
-            f"softplus-sharpness --seeds {SEEDS}`, then `sparserect report`.\n"
+        return "\n".join(parts) + "\n" + regenerate(
+            f"sparserect reproduce softplus-sharpness --config softplus-sharpness --seeds {SEEDS}"
         )
 
     plot = None
@@ -410,10 +412,8 @@ def ratings_section(runs):
                     f"ours: {', '.join(datasets)}"
                 ),
             })
-        return (
-            markdown_table(pd.DataFrame(rows))
-            + "\nRegenerate with `sparserect reproduce sentiment --config sentiment-ratings`, "
-            "then `sparserect report`.\n"
+        return markdown_table(pd.DataFrame(rows)) + "\n" + regenerate(
+            "sparserect reproduce sentiment --config sentiment-ratings"
         )
 
     return Section("sentiment-ratings", "Sentiment: rating RMSE", render)
@@ -478,10 +478,7 @@ def polarity_section(runs):
 
     def render(docs_prefix):
         if not cells:
-            return (
-                f"{statistics.NOT_RUN.capitalize()}: no result files. Run `sparserect reproduce "
-                "sentiment --config sentiment-polarity`, then `sparserect report`.\n"
-            )
+            return not_run("sparserect reproduce sentiment --config sentiment-polarity")
         rows = []
         for model, found in sorted(cells.items()):
             summary = statistics.summarize(1.0 - r.get("test_error") for r in found)
@@ -490,10 +487,8 @@ def polarity_section(runs):
                 "model": model, "n": summary.n, "accuracy (%)": ours, "95% interval": interval,
                 "verdict": f"{NOT_COMPARABLE}: the paper does not use rt-polarity",
             })
-        return (
-            markdown_table(pd.DataFrame(rows))
-            + "\nRegenerate with `sparserect reproduce sentiment --config sentiment-polarity`, "
-            "then `sparserect report`.\n"
+        return markdown_table(pd.DataFrame(rows)) + "\n" + regenerate(
+            "sparserect reproduce sentiment --config sentiment-polarity"
         )
 
     return Section("sentiment-polarity", "Sentiment: rt-polarity accuracy", render)

@@ -13,7 +13,7 @@ from sparserect.steering.zeros import exact_sparsity
 from sparserect._checks import check_bool
 from sparserect._checks import check_positive_int
 from sparserect._checks import check_positive_number
-from sparserect._sampling import fixed_subset
+from sparserect._sampling import fixed_sample
 
 
 class _CoefficientHolder(keras.layers.Layer):
@@ -38,11 +38,6 @@ def _attach(layer, holder):
         layer._tracker.lock()
 
 
-def _detach(layer, holder):
-    """Removes `holder` from the sub-layers of `layer`: its weights are as before `fit`."""
-    layer._tracker.untrack(holder)
-
-
 def _logit(p):
     p = min(max(p, 1e-4), 1.0 - 1e-4)
     return math.log(p / (1.0 - p))
@@ -58,8 +53,7 @@ def _sample_inputs(data, max_examples, seed):
             "`data` must be training inputs as arrays (or an `(x, y)` tuple of "
             f"arrays). Received: data={type(data).__name__}"
         )
-    rows = fixed_subset(len(arrays[0]), max_examples, seed)
-    return keras.tree.map_structure(lambda a: np.asarray(a)[rows], data)
+    return keras.tree.map_structure(np.asarray, fixed_sample(data, max_examples, seed))
 
 
 class SparsityTarget(keras.callbacks.Callback):
@@ -216,14 +210,15 @@ class SparsityTarget(keras.callbacks.Callback):
             )
         for layer in self.layers:
             check_exact_zeros(layer)
-        self._holders = []
-        for layer in self.layers:
-            holder = _CoefficientHolder(
+        self._holders = [
+            _CoefficientHolder(
                 layer.activity_regularizer.coefficient_variable(),
                 name=f"{layer.name}_activation_l1",
             )
+            for layer in self.layers
+        ]
+        for layer, holder in zip(self.layers, self._holders):
             _attach(layer, holder)
-            self._holders.append(holder)
         model.make_train_function(force=True)
         self._steps = 0
         self._previous = None
@@ -247,7 +242,7 @@ class SparsityTarget(keras.callbacks.Callback):
         # variables, which must happen while the coefficients are still state.
         model = self.model
         for layer, holder in zip(self.layers, self._holders):
-            _detach(layer, holder)
+            layer._tracker.untrack(holder)  # its weights are as before `fit`
         self._holders = []
         model.make_train_function(force=True)
 
@@ -268,8 +263,7 @@ class SparsityTarget(keras.callbacks.Callback):
             sparsities = [float(np.average(sparsities, weights=sizes))] * len(self.layers)
         previous = self._previous or sparsities
         self._previous = sparsities
-        # The sparsity follows the penalty with a lag: steer by where it is
-        # heading, one update period ahead at its last rate of change.
+        # Steer by where the sparsity is heading, one update period ahead.
         factors = [
             self._factor(now, min(max(2 * now - before, 0.0), 1.0))
             for now, before in zip(sparsities, previous)

@@ -46,17 +46,15 @@ def check_exact_zeros(layer):
 
 def exact_sparsity(extractor, inputs, batch_size):
     """Returns, per output of `extractor`, the fraction of exact zeros on `inputs`."""
-    zeros, counts = None, None
     total = len(keras.tree.flatten(inputs)[0])
-    for start in range(0, total, batch_size):
-        batch = keras.tree.map_structure(lambda a: a[start : start + batch_size], inputs)
-        outputs = extractor.predict_on_batch(batch)
-        if not isinstance(outputs, (list, tuple)):
-            outputs = [outputs]
-        outputs = [np.asarray(out) for out in outputs]
-        if zeros is None:
-            zeros, counts = [0] * len(outputs), [0] * len(outputs)
-        for index, out in enumerate(outputs):
-            zeros[index] += int(np.count_nonzero(out == 0))
-            counts[index] += out.size
-    return [z / c for z, c in zip(zeros, counts)]
+    batches = [
+        keras.tree.flatten(extractor.predict_on_batch(
+            keras.tree.map_structure(lambda a: a[start : start + batch_size], inputs)
+        ))
+        for start in range(0, total, batch_size)
+    ]
+    return [
+        sum(int(np.count_nonzero(np.asarray(out) == 0)) for out in outputs)
+        / sum(np.size(out) for out in outputs)
+        for outputs in zip(*batches)
+    ]
