@@ -10,7 +10,8 @@ differs from what the result files give.
 Block names: table1-headline (Table 1 on MNIST and CIFAR-10, compact),
 table1-DATASET (mnist, cifar10, nistp, norb, and any other data set run,
 e.g. digits), figure3, softplus-sharpness, sentiment-ratings,
-sentiment-amazon, sentiment-polarity, benchmarks (every benchmark file) and benchmark-FILE (one
+sentiment-amazon, sentiment-polarity, sparsity-target, tuning-fronts,
+long-training, benchmarks (every benchmark file) and benchmark-FILE (one
 file of results/benchmarks/, e.g. benchmark-digits_grid).
 """
 

@@ -126,6 +126,17 @@ def test_an_unknown_block_name_is_a_clear_error(tmp_path, capsys):
     assert not (docs / "results.md").exists()
 
 
+def test_the_help_names_every_block_the_report_fills(tmp_path):
+    from sparserect.report import _cli
+
+    names = {section.name for section in report.build_sections(tmp_path / "results")}
+    help_text = " ".join(_cli.__doc__.split())
+    for name in names:
+        generic = "table1-DATASET" if name.startswith("table1-") and name != "table1-headline" else name
+        generic = "benchmark-FILE" if name.startswith("benchmark-") else generic
+        assert generic in help_text, name
+
+
 def _section(page, title):
     """The text of one `## title` section of docs/results.md."""
     return page.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
