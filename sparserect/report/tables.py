@@ -23,7 +23,6 @@ from sparserect.reproduce.results import markdown_table
 
 logger = logging.getLogger(__name__)
 
-TABLE1_DATASETS = ("mnist", "cifar10", "nistp", "norb")
 DATASET_TITLES = {
     "mnist": "MNIST", "cifar10": "CIFAR-10", "nistp": "NISTP", "norb": "NORB",
     "digits": "the embedded digits", "mnist-p": "MNIST-P",
