@@ -19,7 +19,7 @@ def convert_images(images, dtype, value_range=(0.0, 1.0)):
     if dtype == np.uint8:
         return images
     if dtype != np.float32:
-        raise ValueError(f"dtype must be 'float32' or 'uint8', got {dtype}.")
+        raise ValueError(f"dtype must be 'float32' or 'uint8'. Received: dtype={dtype!r}")
     low, high = value_range
     out = images.astype(np.float32)
     out *= np.float32((high - low) / 255.0)

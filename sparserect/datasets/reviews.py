@@ -217,7 +217,7 @@ def load_amazon(
     if unknown:
         raise ValueError(
             f"Unknown Amazon domains {sorted(unknown)}; the data holds "
-            f"{sorted(set(table['domain']))}."
+            f"{sorted(set(table['domain']))}. Received: domains={domains!r}"
         )
     table = table[table["domain"].isin(domains)].rename(columns={"label": "y"})
     labelled = table[table["y"] >= 0].reset_index(drop=True)
