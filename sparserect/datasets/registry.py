@@ -74,6 +74,7 @@ def load(name, **kwargs):
     """
     if name not in REGISTRY:
         raise ValueError(
-            f"Unknown data set {name!r}; choose among {', '.join(REGISTRY)}. Received: name={name!r}"
+            f"Unknown data set {name!r}; choose among {', '.join(REGISTRY)}. "
+            f"Received: name={name!r}"
         )
     return REGISTRY[name].loader(**kwargs)
