@@ -58,6 +58,14 @@ def check_positive_number(name, value):
         raise ValueError(f"`{name}` must be a finite number > 0. Received: {name}={value!r}")
 
 
+def check_open_fraction(name, value):
+    """Raises a `ValueError` unless `value` is a real number strictly between 0 and 1."""
+    if not is_number(value) or not 0.0 < value < 1.0:
+        raise ValueError(
+            f"`{name}` must be a number strictly between 0 and 1. Received: {name}={value!r}"
+        )
+
+
 def check_members(name, value, allow_none=False):
     """Returns a number of members: an int > 0 (or `None`, if allowed), else a `ValueError`."""
     check_positive_int(name, value, allow_none=allow_none)

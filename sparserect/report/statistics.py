@@ -5,6 +5,8 @@ import math
 
 import numpy as np
 
+from sparserect._checks import check_open_fraction
+
 REPRODUCED = "reproduced"
 NOT_REPRODUCED = "not reproduced"
 NOT_RUN = "not run"
@@ -47,8 +49,7 @@ def summarize(values, level=0.95):
         values: Numbers (`None` and NaN are left out).
         level: The confidence level, in (0, 1).
     """
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"`level` must be in (0, 1). Received: level={level!r}")
+    check_open_fraction("level", level)
     values = np.asarray(
         [v for v in values if v is not None and math.isfinite(v)], dtype=float
     )

@@ -11,8 +11,8 @@ from sparserect.measurement.hidden import hidden_layers
 from sparserect.layers.thresholded_rectifier import ThresholdedRectifier
 from sparserect.steering.zeros import check_exact_zeros
 from sparserect._checks import check_bool
+from sparserect._checks import check_open_fraction
 from sparserect._checks import check_positive_int
-from sparserect._checks import check_positive_number
 
 
 def _calibration_blocks(model):
@@ -114,11 +114,7 @@ def calibrate_thresholds(model, x, sparsity, *, per_unit=False, batch_size=1000)
     Returns:
         A new `keras.Model` with the same weights and thresholded rectifiers.
     """
-    check_positive_number("sparsity", sparsity)
-    if not 0.0 < sparsity < 1.0:
-        raise ValueError(
-            f"`sparsity` must be strictly between 0 and 1. Received: sparsity={sparsity!r}"
-        )
+    check_open_fraction("sparsity", sparsity)
     check_bool("per_unit", per_unit)
     check_positive_int("batch_size", batch_size)
     if not isinstance(model, keras.Model):

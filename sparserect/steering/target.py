@@ -11,6 +11,7 @@ from sparserect.measurement.hidden import activation_extractor
 from sparserect.steering.zeros import check_exact_zeros
 from sparserect.steering.zeros import exact_sparsity
 from sparserect._checks import check_bool
+from sparserect._checks import check_open_fraction
 from sparserect._checks import check_positive_int
 from sparserect._checks import check_positive_number
 from sparserect._sampling import fixed_sample
@@ -155,12 +156,7 @@ class SparsityTarget(keras.callbacks.Callback):
         seed=0,
     ):
         super().__init__()
-        check_positive_number("target", target)
-        if not 0.0 < target < 1.0:
-            raise ValueError(
-                "`target` must be a fraction of exact zeros strictly between 0 and 1. "
-                f"Received: target={target!r}"
-            )
+        check_open_fraction("target", target)
         check_positive_number("tolerance", tolerance)
         if tolerance >= 1.0:
             raise ValueError(f"`tolerance` must be < 1. Received: tolerance={tolerance!r}")
