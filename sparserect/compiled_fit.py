@@ -19,11 +19,6 @@ import numpy as np
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_positive_int
 
-_BATCH_HOOKS = (
-    "on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end",
-)
-
-
 def needs_batch_hooks(callback):
     """Whether a Keras callback acts on training batches, which `compiled_fit` does not call.
 
@@ -34,9 +29,10 @@ def needs_batch_hooks(callback):
         True when `callback`'s class overrides one of Keras's training-batch
         hooks (e.g. `keras.callbacks.TerminateOnNaN`), False otherwise.
     """
+    hooks = ("on_batch_begin", "on_batch_end", "on_train_batch_begin", "on_train_batch_end")
     return any(
         getattr(type(callback), hook) is not getattr(keras.callbacks.Callback, hook)
-        for hook in _BATCH_HOOKS
+        for hook in hooks
     )
 
 
@@ -119,8 +115,6 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
                 "compiled_fit calls callbacks once per epoch, not per batch; use "
                 f"model.fit for {type(callback).__name__}. Received: callbacks={callbacks!r}"
             )
-    if validation_data is not None:
-        validation_x, validation_y = validation_data
     history = keras.callbacks.History()
     count = len(order) if order is not None and not callable(order) else len(x)
     hooks = keras.callbacks.CallbackList(
@@ -136,15 +130,13 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
     for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
         hooks.on_epoch_begin(epoch)
-        indices = order(epoch) if callable(order) else order
-        if callable(order):
-            indices = _check_order(indices, len(x))
+        indices = _check_order(order(epoch), len(x)) if callable(order) else order
         for batches_x, batches_y in _chunks(x, y, indices, batch_size, steps_per_chunk):
             run(batches_x, batches_y)
         logs = _floats(model.get_metrics_result())
         if validation_data is not None:
             measured = model.evaluate(
-                validation_x, validation_y, batch_size=validation_batch_size or batch_size,
+                *validation_data, batch_size=validation_batch_size or batch_size,
                 callbacks=hooks, verbose=0, return_dict=True,
             )
             logs.update({f"val_{name}": value for name, value in _floats(measured).items()})
@@ -227,32 +219,22 @@ def _floats(logs):
     return {name: float(keras.ops.convert_to_numpy(value)) for name, value in logs.items()}
 
 
-class _CompiledSteps:
-    """The compiled loop of one compiled model, and what it was compiled with."""
-
-    def __init__(self, key, run):
-        self.key = key
-        self.run = run
-
-
 def _compiled_steps(model, jit_compile):
     """Returns `run(x, y)`, which trains on the batches `x[i], y[i]` in one compiled call.
 
     Cached on the model until it is compiled again (a new optimizer or metrics).
     """
     key = (model.optimizer, *model.metrics, jit_compile)
-    cached = getattr(model, "_sparserect_compiled_steps", None)
-    if cached is not None and len(cached.key) == len(key) and all(
-        a is b for a, b in zip(cached.key, key)
-    ):
-        return cached.run
+    cached_key, cached_run = getattr(model, "_sparserect_compiled_steps", ((), None))
+    if len(cached_key) == len(key) and all(a is b for a, b in zip(cached_key, key)):
+        return cached_run
     if keras.backend.backend() == "jax":
         run = _jax_steps(model)
     else:
         run = _tensorflow_steps(
             model, model.jit_compile if jit_compile == "auto" else jit_compile
         )
-    model._sparserect_compiled_steps = _CompiledSteps(key, run)
+    model._sparserect_compiled_steps = (key, run)
     return run
 
 

@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from sparserect._checks import check_non_negative_number
+from sparserect._checks import is_sequence
 from sparserect._checks import per_member_floats
 
 
@@ -69,17 +70,13 @@ class MemberSGD(keras.optimizers.Optimizer):
             )
         kwargs.setdefault("learning_rate", 1.0)
         super().__init__(name=name, **kwargs)
-        try:
-            size = len(learning_rates)
-        except TypeError:
-            size = 0
-        if size == 0:
+        if not is_sequence(learning_rates) or not len(learning_rates):
             raise ValueError(
                 "`learning_rates` must be a sequence of numbers > 0, one per member. "
                 f"Received: learning_rates={learning_rates!r}"
             )
         self.learning_rates = per_member_floats(
-            "learning_rates", learning_rates, size, 0.0, strict=True
+            "learning_rates", learning_rates, len(learning_rates), 0.0, strict=True
         )
         check_non_negative_number("weight_decay", weight_decay)
         self.member_weight_decay = float(weight_decay)
@@ -114,10 +111,7 @@ class MemberSGD(keras.optimizers.Optimizer):
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {
-                "learning_rates": list(self.learning_rates),
-                "weight_decay": self.member_weight_decay,
-            }
-        )
-        return config
+        return {
+            **config, "learning_rates": list(self.learning_rates),
+            "weight_decay": self.member_weight_decay,
+        }

@@ -98,20 +98,20 @@ def train_ensemble(
         raise ValueError(
             f"Give at least one learning rate. Received: learning_rates={learning_rates!r}"
         )
-    size = len(seeds)
+    size, seeds = len(seeds), [int(s) for s in seeds]
     coefficients = np.broadcast_to(np.asarray(activation_l1, dtype=float), (size,))
     start = time.perf_counter()
     model = layers.build_network(
         dataset.input_shape, dataset.num_classes, tuple(hidden_units), activation,
         activation_l1=[[float(c) for c in coefficients]] * len(hidden_units),
-        sign_trick=sign_trick, seed=[int(s) for s in seeds], members=size,
+        sign_trick=sign_trick, seed=seeds, members=size,
     )
     logger.info("%s: %d networks in one fit", label, size)
     if pretraining:
         stack = pretrain(
             model, dataset, reconstruction=None if pretraining is True else pretraining,
             noise=noise, epochs=pretraining_epochs, learning_rate=pretraining_learning_rate,
-            batch_size=batch_size, seed=[int(s) for s in seeds],
+            batch_size=batch_size, seed=seeds,
             steps_per_execution=steps_per_execution, selection_epochs=selection_epochs,
             activation_l1=pretraining_activation_l1, label=label, checkpoint=checkpoint,
         )
@@ -119,7 +119,7 @@ def train_ensemble(
         model, dataset, learning_rates=learning_rates, epochs=epochs, patience=patience,
         min_epochs=min_epochs, selection_epochs=selection_epochs, batch_size=batch_size,
         steps_per_execution=steps_per_execution, weight_decay=weight_decay,
-        seed=int(seeds[0]), label=label, checkpoint=checkpoint,
+        seed=seeds[0], label=label, checkpoint=checkpoint,
     )
     report = ensembles.member_report(model, dataset.test.x, dataset.test.y)
     wall_time = time.perf_counter() - start
@@ -134,7 +134,7 @@ def train_ensemble(
             else pretraining_activation_l1,
         ) if pretraining else {}
         outcomes.append(RunResult(
-            dataset=dataset.name, activation=activation, seed=int(seeds[k]),
+            dataset=dataset.name, activation=activation, seed=seeds[k],
             hidden_units=list(hidden_units), activation_l1=float(coefficients[k]),
             sign_trick=sign_trick, weight_decay=weight_decay, batch_size=batch_size,
             max_epochs=epochs, patience=patience, min_epochs=min_epochs,

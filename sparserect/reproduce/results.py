@@ -59,9 +59,7 @@ class RunStore:
     def load(self, key):
         """Returns the stored result of `key`, or `None`."""
         path = self.path(key)
-        if not path.exists():
-            return None
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
     def save(self, key, result):
         write_json(self.path(key), result)

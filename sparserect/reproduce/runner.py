@@ -234,17 +234,14 @@ def run_configurations(
             )
             if not resume:
                 checkpoint.clear()
-            network, tuning = shared.network, shared.fine_tuning
+            arguments = training.configuration_arguments(dataset, shared, seed=members[0][2])
+            del arguments["seed"], arguments["activation_l1"]
             results = ensemble_training.train_ensemble(
                 dataset,
                 seeds=[seed for _, _, seed in members],
                 activation_l1=[config.network.activation_l1 for _, config, _ in members],
-                label=f"{len(members)} networks ({network.activation})",
-                checkpoint=checkpoint,
-                activation=network.activation, hidden_units=network.hidden_units,
-                sign_trick=network.sign_trick, weight_decay=network.weight_decay,
-                **dataclasses.asdict(tuning),
-                **training.pretraining_arguments(shared.pretraining),
+                label=f"{len(members)} networks ({shared.network.activation})",
+                checkpoint=checkpoint, **arguments,
             )
             for key, result in zip(keys, results):
                 store.save(key, _stored(key, result, records[key]))

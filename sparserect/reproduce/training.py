@@ -271,6 +271,10 @@ def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_e
     # so that an epoch's mini-batches do not depend on the epochs before it:
     # a run resumed from a checkpoint trains as one never interrupted.
     hooks.on_train_begin()
+    # Passes each one-epoch `fit`'s epoch hooks on to the callbacks of the whole training.
+    epoch_hooks = keras.callbacks.LambdaCallback(
+        on_epoch_begin=hooks.on_epoch_begin, on_epoch_end=hooks.on_epoch_end
+    )
     x, y = dataset.train.x, dataset.train.y
     compiled = compiled and keras.backend.backend() in ("jax", "tensorflow") and not any(
         needs_batch_hooks(callback) for callback in callbacks
@@ -282,7 +286,7 @@ def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_e
         arguments = dict(
             batch_size=batch_size, epochs=epoch + 1, initial_epoch=epoch,
             validation_data=validation if members is None else None,
-            validation_batch_size=1000, callbacks=[_EpochHooks(hooks)],
+            validation_batch_size=1000, callbacks=[epoch_hooks],
         )
         if compiled:
             compiled_fit(model, x, y, order=order, **arguments)
@@ -294,20 +298,6 @@ def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_e
             break
     hooks.on_train_end()
     return stopping
-
-
-class _EpochHooks(keras.callbacks.Callback):
-    """Passes one `fit`'s epoch hooks to callbacks whose training spans several fits."""
-
-    def __init__(self, hooks):
-        super().__init__()
-        self.hooks = hooks
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.hooks.on_epoch_begin(epoch, logs)
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.hooks.on_epoch_end(epoch, logs)
 
 
 def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
@@ -488,7 +478,8 @@ class _Progress:
             state = {"pretraining": self.pretraining, "tuning": {"finished": [], "running": None}}
             arrays = _weights_to(self.initial_weights, "initial")
             for j, fit in enumerate(finished):
-                entry, more = self._state_to(_fit_state(fit), f"finished{j}")
+                fit_state = fit.state() if isinstance(fit, EarlyStoppingOnError) else vars(fit)
+                entry, more = self._state_to(fit_state, f"finished{j}")
                 state["tuning"]["finished"].append(entry)
                 arrays.update(more)
             entry, more = self._state_to(stopping.state(), "running")
@@ -524,13 +515,6 @@ def _weights_from(arrays, prefix):
     """The list of weights that `_weights_to` named with `prefix` (empty if none)."""
     count = sum(1 for name in arrays if name.startswith(f"{prefix}_"))
     return [arrays[f"{prefix}_{i}"] for i in range(count)]
-
-
-def _fit_state(fit):
-    """The early-stopping state of a finished fit (a stopper, or one restored from disk)."""
-    if isinstance(fit, EarlyStoppingOnError):
-        return fit.state()
-    return vars(fit)
 
 
 def _candidate(stopping, k):
@@ -784,11 +768,9 @@ def train_configuration(
     check_non_negative_int("min_epochs", min_epochs)
     check_non_negative_number("weight_decay", weight_decay)
     metrics = tuple(metrics)
-    if pretraining is True:
-        reconstruction = None
-    elif pretraining:
-        pretraining_lib.autoencoder.check_reconstruction(pretraining)
-        reconstruction = pretraining
+    reconstruction = None if pretraining is True else pretraining
+    if reconstruction:
+        pretraining_lib.autoencoder.check_reconstruction(reconstruction)
     start = time.perf_counter()
     name = activation_label(activation)
     label = label or f"{name}, {'pre-trained' if pretraining else 'no pre-training'}, seed {seed}"
@@ -805,7 +787,6 @@ def train_configuration(
             selection_epochs=selection_epochs, activation_l1=pretraining_activation_l1,
             label=label, checkpoint=checkpoint,
         )
-        reconstruction = stack[0]["reconstruction"]
     (tuned,) = fine_tune(
         model, dataset, learning_rates=learning_rates, epochs=epochs, patience=patience,
         min_epochs=min_epochs, selection_epochs=selection_epochs, batch_size=batch_size,
