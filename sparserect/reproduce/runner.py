@@ -85,12 +85,10 @@ def load_dataset(name, data_dir=None, train_size=None, seed=0):
 
 
 def _ensemble_groups(configurations):
-    """Groups the networks that one ensemble can train: a plain activation, masking noise.
+    """Groups the networks that differ only in seed and L1 coefficient, for one ensemble each.
 
-    Networks that differ only in seed and activation L1 coefficient share a
-    group, with or without pre-training; salt-and-pepper pre-training (a
-    corruption layer with a seed of its own) keeps its network out of the
-    ensembles.
+    Softplus sharpness and salt-and-pepper pre-training (a corruption layer
+    with a seed of its own) keep a network out of the ensembles.
     """
     groups = {}
     for key, config, seed in configurations:

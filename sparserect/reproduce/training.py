@@ -38,6 +38,9 @@ from sparserect.reproduce.checkpoints import epoch_order
 
 logger = logging.getLogger(__name__)
 
+# The per-member numbers of an early-stopping state (`EarlyStoppingOnError.state()`).
+_NUMBERS = ("best_error", "best_epoch", "stopped_epoch", "diverged")
+
 
 class EarlyStoppingOnError(keras.callbacks.Callback):
     """Stops when the validation error has not improved for `patience` epochs.
@@ -130,8 +133,7 @@ class EarlyStoppingOnError(keras.callbacks.Callback):
     def state(self):
         """Returns what a continuing fit needs to go on where this one ended (`start`)."""
         return {
-            "best_error": self.best_error, "best_epoch": self.best_epoch,
-            "stopped_epoch": self.stopped_epoch, "diverged": self.diverged,
+            **{name: getattr(self, name) for name in _NUMBERS},
             "best_weights": self.best_weights, "validation_errors": self.validation_errors,
         }
 
@@ -377,10 +379,8 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
         for k in range(size)
     ]
     winners = [fits[chosen[k]] for k in range(size)]
-    state = {
-        name: np.array([getattr(winners[k], name)[k] for k in range(size)])
-        for name in ("best_error", "best_epoch", "stopped_epoch", "diverged")
-    }
+    state = {name: np.array([getattr(winners[k], name)[k] for k in range(size)])
+             for name in _NUMBERS}
     state["best_weights"] = [
         np.stack([winners[k].best_weights[i][k] for k in range(size)])
         for i in range(len(model.weights))
@@ -417,25 +417,21 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
     ]
 
 
+@dataclasses.dataclass
 class _Progress:
-    """`fine_tune`'s progress as a checkpoint holds it: what it saves, and what it restores.
+    """`fine_tune`'s progress in a checkpoint, saved after every epoch.
 
-    Saved after every epoch: the weights the candidates start from (after
-    pre-training), each finished candidate's early-stopping state, and the
-    running fit's state, weights and epochs done (`candidate` `None` for the
+    The weights the candidates start from, each finished candidate's
+    early-stopping state, and the running fit's (`candidate` `None` for the
     continuation after `selection_epochs`); `pretraining` is kept as given.
     """
 
-    _NUMBERS = ("best_error", "best_epoch", "stopped_epoch", "diverged")
-
-    def __init__(self, checkpoint, model, initial_weights=None, pretraining=None,
-                 finished=(), running=None):
-        self.checkpoint = checkpoint
-        self.model = model
-        self.initial_weights = initial_weights
-        self.pretraining = pretraining
-        self.finished = list(finished)
-        self.running = running
+    checkpoint: object
+    model: object
+    initial_weights: list = None
+    pretraining: object = None
+    finished: list = dataclasses.field(default_factory=list)
+    running: dict = None
 
     @classmethod
     def load(cls, checkpoint, model):
@@ -492,15 +488,15 @@ class _Progress:
 
         return save
 
-    @classmethod
-    def _state_to(cls, state, prefix):
-        arrays = {f"{prefix}_{name}": np.asarray(state[name]) for name in cls._NUMBERS}
+    @staticmethod
+    def _state_to(state, prefix):
+        arrays = {f"{prefix}_{name}": np.asarray(state[name]) for name in _NUMBERS}
         arrays.update(_weights_to(state["best_weights"], f"{prefix}_weights"))
         return {"validation_errors": state["validation_errors"]}, arrays
 
-    @classmethod
-    def _state_from(cls, entry, arrays, prefix):
-        state = {name: arrays[f"{prefix}_{name}"] for name in cls._NUMBERS}
+    @staticmethod
+    def _state_from(entry, arrays, prefix):
+        state = {name: arrays[f"{prefix}_{name}"] for name in _NUMBERS}
         state["best_weights"] = _weights_from(arrays, f"{prefix}_weights") or None
         state["validation_errors"] = entry["validation_errors"]
         return state
