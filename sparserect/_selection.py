@@ -33,3 +33,11 @@ def choose_learning_rates(scores, learning_rates, what):
             f"Received: learning_rates={tuple(learning_rates)!r}"
         )
     return table.argmin(axis=0)
+
+
+def check_learning_rates(learning_rates):
+    """Raises a `ValueError` unless there is at least one candidate learning rate."""
+    if not learning_rates:
+        raise ValueError(
+            f"Give at least one learning rate. Received: learning_rates={learning_rates!r}"
+        )

@@ -23,6 +23,7 @@ from sparserect import layers
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
+from sparserect._selection import check_learning_rates
 from sparserect.pretraining import member_record
 from sparserect.reproduce.training import RunResult
 from sparserect.reproduce.training import fine_tune
@@ -94,10 +95,7 @@ def train_ensemble(
     check_non_negative_int("min_epochs", min_epochs)
     check_positive_int("selection_epochs", selection_epochs, allow_none=True)
     check_non_negative_number("weight_decay", weight_decay)
-    if not learning_rates:
-        raise ValueError(
-            f"Give at least one learning rate. Received: learning_rates={learning_rates!r}"
-        )
+    check_learning_rates(learning_rates)
     size, seeds = len(seeds), [int(s) for s in seeds]
     coefficients = np.broadcast_to(np.asarray(activation_l1, dtype=float), (size,))
     start = time.perf_counter()

@@ -27,6 +27,7 @@ from sparserect import pretraining as pretraining_lib
 from sparserect.measurement import members as member_measures
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
+from sparserect._selection import check_learning_rates
 from sparserect._selection import choose_learning_rates
 from sparserect.compiled_fit import compiled_fit
 from sparserect.compiled_fit import needs_batch_hooks
@@ -350,10 +351,7 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
         `epochs_run`, `diverged`, `validation_errors`), `validation_error`,
         `best_epoch` and `epochs_run`.
     """
-    if not learning_rates:
-        raise ValueError(
-            f"Give at least one learning rate. Received: learning_rates={learning_rates!r}"
-        )
+    check_learning_rates(learning_rates)
     members = _members_of(model)
     size = members or 1
     options = dict(patience=patience, batch_size=batch_size, callbacks=callbacks,
@@ -757,10 +755,7 @@ def train_configuration(
         training set, right after pre-training), `wall_time` (seconds), and
         `test_<name>` for each of `metrics`.
     """
-    if not learning_rates:
-        raise ValueError(
-            f"Give at least one learning rate. Received: learning_rates={learning_rates!r}"
-        )
+    check_learning_rates(learning_rates)
     check_non_negative_int("min_epochs", min_epochs)
     check_non_negative_number("weight_decay", weight_decay)
     metrics = tuple(metrics)
