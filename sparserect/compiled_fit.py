@@ -12,12 +12,14 @@ once per epoch only.
 """
 
 import math
+import types
 
 import keras
 import numpy as np
 
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_positive_int
+
 
 def needs_batch_hooks(callback):
     """Whether a Keras callback acts on training batches, which `compiled_fit` does not call.
@@ -225,16 +227,19 @@ def _compiled_steps(model, jit_compile):
     Cached on the model until it is compiled again (a new optimizer or metrics).
     """
     key = (model.optimizer, *model.metrics, jit_compile)
-    cached_key, cached_run = getattr(model, "_sparserect_compiled_steps", ((), None))
-    if len(cached_key) == len(key) and all(a is b for a, b in zip(cached_key, key)):
-        return cached_run
+    cached = getattr(model, "_sparserect_compiled_steps", None)
+    if cached is not None and len(cached.key) == len(key) and all(
+        a is b for a, b in zip(cached.key, key)
+    ):
+        return cached.run
     if keras.backend.backend() == "jax":
         run = _jax_steps(model)
     else:
         run = _tensorflow_steps(
             model, model.jit_compile if jit_compile == "auto" else jit_compile
         )
-    model._sparserect_compiled_steps = (key, run)
+    # A namespace, not a tuple: Keras would track the metrics of a tuple as the model's own.
+    model._sparserect_compiled_steps = types.SimpleNamespace(key=key, run=run)
     return run
 
 
