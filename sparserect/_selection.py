@@ -1,4 +1,4 @@
-"""The one rule that picks a learning rate among candidates trained from the same weights."""
+"""Learning-rate selection: the candidates' check and the one rule that picks among them."""
 
 import numpy as np
 
