@@ -91,15 +91,19 @@ def register(subparsers):
 
 def _space(args):
     """Returns the `SparseNetworkHyperModel` arguments that the user gave."""
-    space = {}
-    for name in ("activation", "activation_l1", "learning_rate", "depth"):
-        values = getattr(args, name)
-        if values is not None:
-            space[name] = values[0] if len(values) == 1 else tuple(values)
-    if args.units is not None:
-        space["units"] = args.units[0] if len(args.units) == 1 else tuple(args.units)
+    space = {
+        name: values[0] if len(values) == 1 else tuple(values)
+        for name in ("activation", "activation_l1", "learning_rate", "depth", "units")
+        if (values := getattr(args, name)) is not None
+    }
     space["sign_trick"] = {"search": (False, True), "on": True, "off": False}[args.sign_trick]
     return space
+
+
+_SEARCH_ARGUMENTS = (
+    "tuner", "objective", "max_trials", "epochs", "batch_size", "directory", "project_name",
+    "data_dir", "train_examples", "points", "seed", "overwrite",
+)  # fmt: skip
 
 
 def run_tune(args):
@@ -107,20 +111,7 @@ def run_tune(args):
     from sparserect.tuning import search
 
     result = search.run_search(
-        args.dataset,
-        tuner=args.tuner,
-        objective=args.objective,
-        max_trials=args.max_trials,
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        directory=args.directory,
-        project_name=args.project_name,
-        data_dir=args.data_dir,
-        train_examples=args.train_examples,
-        points=args.points,
-        seed=args.seed,
-        overwrite=args.overwrite,
-        **_space(args),
+        args.dataset, **{name: getattr(args, name) for name in _SEARCH_ARGUMENTS}, **_space(args)
     )
     if result.frame is None:
         return 0

@@ -59,10 +59,13 @@ def metric_value(state, name):
     observations = metric.get("observations", []) if metric else []
     if not observations:
         return math.nan
-    chosen = observations[-1]
-    for observation in observations:
-        if observation.get("step") == state.get("best_step"):
-            chosen = observation
-    values = chosen["value"]
+    best = [o for o in observations if o.get("step") == state.get("best_step")]
+    values = (best or observations)[-1]["value"]
     values = values if isinstance(values, list) else [values]
     return float(sum(values) / len(values)) if values else math.nan
+
+
+def best_value(states, name):
+    """Returns the largest `metric_value` of `name` over the `COMPLETED` states, or `-inf`."""
+    values = [metric_value(s, name) for s in states if s.get("status") == "COMPLETED"]
+    return max((v for v in values if not math.isnan(v)), default=-math.inf)

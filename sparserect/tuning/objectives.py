@@ -90,16 +90,9 @@ def best_recorded_accuracy(project_dir, metric="val_accuracy"):
     `COMPLETED` count. Returns `-inf` when there are none (or no folder yet).
     """
     try:
-        states = _trials.trial_states(project_dir)
+        return _trials.best_value(_trials.trial_states(project_dir), metric)
     except FileNotFoundError:
         return -math.inf
-    values = [
-        _trials.metric_value(state, metric)
-        for state in states
-        if state.get("status") == "COMPLETED"
-    ]
-    values = [value for value in values if not math.isnan(value)]
-    return max(values, default=-math.inf)
 
 
 class ConstrainedSparsity(keras.callbacks.Callback):
@@ -175,9 +168,7 @@ class ConstrainedSparsity(keras.callbacks.Callback):
         self._best_accuracy = max(self._best_accuracy, accuracy)
         reference = self._best_accuracy
         if self.project_dir is not None:
-            reference = max(
-                reference, best_recorded_accuracy(self.project_dir, self.accuracy)
-            )
+            reference = max(reference, best_recorded_accuracy(self.project_dir, self.accuracy))
         logs[CONSTRAINED_SPARSITY] = constrained_sparsity(
             accuracy, float(logs[self.sparsity]), reference, self.points
         )

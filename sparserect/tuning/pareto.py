@@ -58,18 +58,10 @@ def pareto_mask(accuracy, sparsity, *others):
     valid = np.flatnonzero(~(np.isnan(accuracy) | np.isnan(sparsity)))
     # Best accuracy first; within equal accuracy, the sparsest first.
     order = valid[np.lexsort((-sparsity[valid], -accuracy[valid]))]
-    best_sparsity_above = -np.inf  # over points strictly more accurate
-    start = 0
-    while start < len(order):
-        end = start
-        while end < len(order) and accuracy[order[end]] == accuracy[order[start]]:
-            end += 1
-        group = order[start:end]
-        group_best = sparsity[group[0]]
-        if start == 0 or group_best > best_sparsity_above:  # the most accurate are on it
-            mask[group[sparsity[group] == group_best]] = True
-        best_sparsity_above = max(best_sparsity_above, group_best)
-        start = end
+    first = np.searchsorted(-accuracy[order], -accuracy[order])  # start of each accuracy group
+    group_best = sparsity[order][first]
+    above = np.maximum.accumulate(sparsity[order])[first - 1]  # over strictly more accurate
+    mask[order] = (sparsity[order] == group_best) & ((first == 0) | (group_best > above))
     return mask
 
 

@@ -14,6 +14,7 @@ so it runs with every keras-tuner `Tuner`, resumes from `oracle.json`, and
 serves keras-tuner's distributed workers from the chief.
 """
 
+import dataclasses
 import logging
 import math
 import warnings
@@ -35,6 +36,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_OBJECTIVES = (objectives_module.VAL_ACCURACY, objectives_module.VAL_SPARSITY)
 
 
+@dataclasses.dataclass(repr=False)
 class Constraint:
     """A bound on a logged metric that a `ParetoOracle` search must respect.
 
@@ -67,30 +69,31 @@ class Constraint:
             (hundredths) that the value may fall below the best value so far.
     """
 
-    def __init__(self, name, *, at_least=None, at_most=None, points_below_best=None):
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"`name` must be a metric name. Received: name={name!r}")
-        for argument, value in (
-            ("at_least", at_least), ("at_most", at_most), ("points_below_best", points_below_best)
-        ):  # fmt: skip
-            if value is not None and not (is_number(value) and math.isfinite(value)):
+    name: str
+    _: dataclasses.KW_ONLY
+    at_least: float | None = None
+    at_most: float | None = None
+    points_below_best: float | None = None
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"`name` must be a metric name. Received: name={self.name!r}")
+        bounds = {k: v for k, v in self.get_config().items() if k != "name" and v is not None}
+        for argument, value in bounds.items():
+            if not (is_number(value) and math.isfinite(value)):
                 raise ValueError(
                     f"`{argument}` must be a finite number or None. Received: {argument}={value!r}"
                 )
-        if points_below_best is not None and points_below_best < 0:
+        if bounds.get("points_below_best", 0) < 0:
             raise ValueError(
                 "`points_below_best` must be >= 0. "
-                f"Received: points_below_best={points_below_best!r}"
+                f"Received: points_below_best={self.points_below_best!r}"
             )
-        if at_least is None and at_most is None and points_below_best is None:
+        if not bounds:
             raise ValueError(
                 "A constraint needs `at_least`, `at_most` or `points_below_best`. "
-                f"Received: name={name!r} and no bound"
+                f"Received: name={self.name!r} and no bound"
             )
-        self.name = name
-        self.at_least = at_least
-        self.at_most = at_most
-        self.points_below_best = points_below_best
 
     def bounds(self, best):
         """Returns `(low, high)` given the best value so far; `-inf`/`inf` where unbounded."""
@@ -101,19 +104,11 @@ class Constraint:
         return low, high
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "at_least": self.at_least,
-            "at_most": self.at_most,
-            "points_below_best": self.points_below_best,
-        }
+        return dataclasses.asdict(self)
 
     @classmethod
     def from_config(cls, config):
-        return cls(config["name"], **{k: v for k, v in config.items() if k != "name"})
-
-    def __eq__(self, other):
-        return isinstance(other, Constraint) and self.get_config() == other.get_config()
+        return cls(**config)
 
     def __repr__(self):
         bounds = ", ".join(
@@ -298,22 +293,17 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
 
     def _bounds(self, completed):
         """`(low, high)` of every constraint, against the best values of `completed` trials."""
-        bounds = []
-        for constraint in self.constraints:
-            values = [self._values(t, [constraint.name])[0] for t in completed]
-            values = [v for v in values if not math.isnan(v)]
-            bounds.append(constraint.bounds(max(values, default=-math.inf)))
-        return bounds
+        states = [t.get_state() for t in completed]
+        return [c.bounds(_trials.best_value(states, c.name)) for c in self.constraints]
 
     def _feasible(self, trial, bounds):
         values = self._values(trial, [c.name for c in self.constraints])
         return all(low <= v <= high for v, (low, high) in zip(values, bounds))
 
-    def _reference_point(self, bounds):
+    def _reference_point(self, bounds=()):
         """The reference, raised to every lower bound (or lowered upper bound) on an objective."""
         signs = self._signs()
         reference = signs * np.array([self.reference[o.name] for o in self.objectives])
-        # A bound on an objective moves the reference: below it, nothing counts.
         for constraint, (low, high) in zip(self.constraints, bounds):
             for i, objective in enumerate(self.objectives):
                 if objective.name == constraint.name:
@@ -458,8 +448,7 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
             trial.score = math.nan  # keras-tuner marks the trial INVALID
             return
         feasible = self._feasible(trial, self._bounds(self._completed()))
-        reference = self._signs() * np.array([self.reference[o.name] for o in self.objectives])
-        trial.score = pareto.hypervolume(point, reference) if feasible else 0.0
+        trial.score = pareto.hypervolume(point, self._reference_point()) if feasible else 0.0
 
     def end_trial(self, trial):
         """Ends the trial as keras-tuner does, then logs the front's hypervolume."""
@@ -490,13 +479,9 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
 
     def get_state(self):
         state = super().get_state()
-        state.update(
-            {
-                "reference": self.reference,
-                "constraints": [c.get_config() for c in self.constraints],
-                "num_candidates": self.num_candidates,
-            }
-        )
+        state["reference"] = self.reference
+        state["constraints"] = [c.get_config() for c in self.constraints]
+        state["num_candidates"] = self.num_candidates
         return state
 
     def set_state(self, state):

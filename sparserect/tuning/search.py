@@ -51,12 +51,13 @@ class TrialLogging:
         seconds = time.monotonic() - getattr(self, "_trial_started", time.monotonic())
         recorded = self.oracle.get_trial(trial.trial_id)
         metrics = recorded.metrics
-        values = []
-        for name in ("val_accuracy", "val_sparsity", objectives_module.CONSTRAINED_SPARSITY):
-            if metrics.exists(name):
-                values.append(f"{name} {metrics.get_last_value(name):.4f}")
+        values = [
+            f"{name} {metrics.get_last_value(name):.4f}"
+            for name in ("val_accuracy", "val_sparsity", objectives_module.CONSTRAINED_SPARSITY)
+            if metrics.exists(name)
+        ]
         settings = " ".join(
-            f"{name}={_short(value)}"
+            f"{name}={value:.3g}" if isinstance(value, float) else f"{name}={value}"
             for name, value in recorded.hyperparameters.values.items()
             if not name.startswith("tuner/")
         )
@@ -65,10 +66,6 @@ class TrialLogging:
             self.tuner_id, recorded.trial_id, recorded.status, seconds,
             ", ".join(values) or "no metrics", settings,
         )  # fmt: skip
-
-
-def _short(value):
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
 class RandomSearch(TrialLogging, keras_tuner.RandomSearch):
@@ -236,13 +233,6 @@ class SearchResult:
     seconds: float = 0.0
 
 
-def _subset(split, count, seed):
-    """Returns a fixed random subset of `count` examples of a split (or the split)."""
-    if count is None or count >= len(split):
-        return split
-    return split.take(fixed_subset(len(split), count, seed))
-
-
 def run_search(
     dataset,
     tuner="random",
@@ -314,7 +304,9 @@ def run_search(
         objective = "front" if tuner == "pareto" else "accuracy"
     objective_name = objective if isinstance(objective, str) else objective.name
     project_name = project_name or f"{data.name}-{tuner}-{objective_name}"
-    train = _subset(data.train, train_examples, seed)
+    train = data.train
+    if train_examples is not None and train_examples < len(train):
+        train = train.take(fixed_subset(len(train), train_examples, seed))
     if hypermodel is None:
         hypermodel = SparseNetworkHyperModel(
             data.input_shape, data.num_classes, seed=seed, **hypermodel_kwargs
@@ -330,9 +322,7 @@ def run_search(
         kept = keep_finished_trials(search_tuner.oracle)
         if kept:
             logger.info("Trials %s had finished: they are not run again", ", ".join(kept))
-        finished = sum(
-            t.status == "COMPLETED" for t in search_tuner.oracle.trials.values()
-        )
+        finished = sum(t.status == "COMPLETED" for t in search_tuner.oracle.trials.values())
         logger.info(
             "Search %s (%s, %s objective) on %s: %d train / %d validation examples, "
             "%d trials finished before this run",
