@@ -8,7 +8,7 @@ import keras_tuner
 from sparserect.layers import build_network
 from sparserect.measurement import SparsityCallback
 from sparserect.layers.activations import ACTIVATIONS
-from sparserect._checks import is_int
+from sparserect._checks import is_int, is_number
 
 DEFAULT_ACTIVATIONS = ("rectifier", "tanh", "softplus")
 DEFAULT_ACTIVATION_L1 = (1e-5, 1e-2)  # Figure 3 varies it from 0 to 0.01.
@@ -28,14 +28,11 @@ def _check_range(name, value, minimum, strict=False, integer=False):
     Every value must be a finite number `>= minimum` (`> minimum` if
     `strict`), an int if `integer`, and a range must have `low < high`.
     """
-    kind = int if integer else (int, float)
+    is_kind = is_int if integer else is_number
     values = tuple(value) if _is_range(value) else (value,)
     valid = (
         len(values) == (2 if _is_range(value) else 1)
-        and all(
-            isinstance(v, kind) and not isinstance(v, bool) and math.isfinite(v)
-            for v in values
-        )
+        and all(is_kind(v) and math.isfinite(v) for v in values)
         and all(v > minimum if strict else v >= minimum for v in values)
         and (len(values) == 1 or values[0] < values[1])
     )
@@ -51,13 +48,11 @@ def _check_range(name, value, minimum, strict=False, integer=False):
 
 def _fixed_by_user(hp, name):
     """The value of an unconditional `hp.Fixed(name, ...)` already in `hp`, or `None`."""
-    for parameter in hp.space:
-        if (
-            parameter.name == name and not parameter.conditions
-            and isinstance(parameter, keras_tuner.engine.hyperparameters.Fixed)
-        ):
-            return parameter.value
-    return None
+    fixed = keras_tuner.engine.hyperparameters.Fixed
+    return next(
+        (p.value for p in hp.space if p.name == name and not p.conditions and isinstance(p, fixed)),
+        None,
+    )
 
 
 class SparseNetworkHyperModel(keras_tuner.HyperModel):
@@ -177,9 +172,7 @@ class SparseNetworkHyperModel(keras_tuner.HyperModel):
         self.learning_rate = _check_range("learning_rate", learning_rate, 0.0, strict=True)
         self.depth = _check_range("depth", depth, 1, integer=True)
         unit_values = tuple(units) if _is_range(units) else (units,)
-        if not unit_values or any(
-            not is_int(u) or u < 1 for u in unit_values
-        ):
+        if not unit_values or any(not is_int(u) or u < 1 for u in unit_values):
             raise ValueError(
                 "`units` must be an int >= 1 or a sequence of them. "
                 f"Received: units={units!r}"
@@ -221,9 +214,7 @@ class SparseNetworkHyperModel(keras_tuner.HyperModel):
             return hp.Float("activation_l1", low, high, sampling="log", default=default)
         penalised = hp.Boolean("activation_l1_on", default=True)
         with hp.conditional_scope("activation_l1_on", [True]):
-            coefficient = hp.Float(
-                "activation_l1", low, high, sampling="log", default=default
-            )
+            coefficient = hp.Float("activation_l1", low, high, sampling="log", default=default)
         return coefficient if penalised else 0.0
 
     def learning_rate_hp(self, hp):
@@ -312,6 +303,4 @@ class SparseNetworkHyperModel(keras_tuner.HyperModel):
                     validation_max_examples=self.sparsity_examples,
                 ),
             )
-        return model.fit(
-            *args, validation_data=validation_data, callbacks=callbacks, **kwargs
-        )
+        return model.fit(*args, validation_data=validation_data, callbacks=callbacks, **kwargs)

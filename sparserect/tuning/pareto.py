@@ -249,19 +249,10 @@ def pareto_front(
     columns = ["trial_id", "status", accuracy, sparsity, "score"]
     frame = pd.DataFrame(rows, columns=None if rows else columns)
     completed = (frame["status"] == "COMPLETED").to_numpy()
-    points = np.stack(
-        [
-            np.where(completed, frame[accuracy].to_numpy(dtype=np.float64), np.nan),
-            frame[sparsity].to_numpy(dtype=np.float64),
-        ],
-        axis=1,
-    )
+    points = np.column_stack([frame[accuracy].where(completed), frame[sparsity]]).astype(float)
     frame.insert(len(columns), "on_front", pareto_mask(*points.T))
-    frame.insert(
-        len(columns) + 1,
-        "hypervolume",
-        [hypervolume(points[: i + 1], reference) for i in range(len(points))],
-    )
+    volumes = [hypervolume(points[: i + 1], reference) for i in range(len(points))]
+    frame.insert(len(columns) + 1, "hypervolume", volumes)
     return frame.reset_index(drop=True)
 
 

@@ -288,8 +288,7 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
 
     def _completed(self):
         """The completed trials in trial-id order (a reloaded oracle reads them in any order)."""
-        trials = [self.trials[i] for i in sorted(self.trials)]
-        return [t for t in trials if t.status == "COMPLETED"]
+        return [self.trials[i] for i in sorted(self.trials) if self.trials[i].status == "COMPLETED"]
 
     def _bounds(self, completed):
         """`(low, high)` of every constraint, against the best values of `completed` trials."""
@@ -397,11 +396,7 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         return np.concatenate([uniform, local])
 
     def _predict(self, x, completed, name, candidates, pending_x):
-        """Fits a Gaussian process to metric `name`.
-
-        Returns its mean and standard deviation at the candidates, and its
-        mean at the pending trials.
-        """
+        """A Gaussian process of metric `name`: mean and std at the candidates, mean at pending."""
         y = np.array([self._values(t, [name])[0] for t in completed])
         known = np.isfinite(y)
         if known.sum() < 2 or np.ptp(y[known]) == 0:
@@ -437,11 +432,7 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         )  # fmt: skip
 
     def score_trial(self, trial):
-        """Keeps keras-tuner's best step; the score is the trial's own hypervolume.
-
-        0 if the trial breaks a constraint; NaN (keras-tuner then marks the
-        trial `INVALID`) if an objective is missing.
-        """
+        """Keeps keras-tuner's best step; scores the trial's own hypervolume, 0 if infeasible."""
         super().score_trial(trial)
         point = self._points([trial])
         if np.isnan(point).any():
@@ -460,20 +451,15 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         )  # fmt: skip
 
     def get_best_trials(self, num_trials=1):
-        """Returns the feasible trials on the front by score, then the other completed ones.
-
-        Then the trials that did not complete, as keras-tuner does.
-        """
+        """Returns the feasible front by score, then the other completed trials, then the rest."""
         front, _ = self.front()
         completed = self._completed()
         bounds = self._bounds(completed)
         on_front = {t.trial_id for t in front}
-
-        def rank(trial):
-            feasible = self._feasible(trial, bounds)
-            return (trial.trial_id not in on_front, not feasible, -trial.score)
-
-        ranked = sorted(completed, key=rank)
+        ranked = sorted(
+            completed,
+            key=lambda t: (t.trial_id not in on_front, not self._feasible(t, bounds), -t.score),
+        )
         others = [t for t in self.trials.values() if t.status != "COMPLETED"]
         return (ranked + others)[:num_trials]
 
