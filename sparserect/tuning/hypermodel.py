@@ -174,8 +174,7 @@ class SparseNetworkHyperModel(keras_tuner.HyperModel):
         unit_values = tuple(units) if _is_range(units) else (units,)
         if not unit_values or any(not is_int(u) or u < 1 for u in unit_values):
             raise ValueError(
-                "`units` must be an int >= 1 or a sequence of them. "
-                f"Received: units={units!r}"
+                f"`units` must be an int >= 1 or a sequence of them. Received: units={units!r}"
             )
         self.units = unit_values if _is_range(units) else units
         if not (

@@ -149,11 +149,8 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
     Why: the hypervolume of the front is what a multi-objective search is
     judged by, and it grows exactly when a trial extends the front; the
     optimistic value `mean + beta * std` lets a trial be proposed for what
-    it might add where the model is unsure. On a tabular benchmark of the
-    digits (`benchmarks/bench_pareto_oracle.py`), it reached the best front
-    of the table within 30 trials in every seed, where random search,
-    Bayesian optimisation of accuracy and Optuna's NSGA-II and
-    multi-objective TPE did not (`docs/tuning.md`).
+    it might add where the model is unsure. `docs/tuning.md` compares it with
+    other searches (`benchmarks/bench_pareto_oracle.py`).
 
     Every trial's `score` is its own hypervolume (the volume of the box
     between the reference and its point; 0 when it is infeasible when it
@@ -322,8 +319,6 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         bounds = self._bounds(completed)
         feasible = [t for t in completed if self._feasible(t, bounds)]
         points = self._points(feasible)
-        if not feasible:
-            return [], 0.0
         mask = pareto.pareto_mask(*points.T)
         front = [t for t, on in zip(feasible, mask) if on]
         return front, pareto.hypervolume(points[mask], self._reference_point(bounds))
@@ -413,7 +408,7 @@ class ParetoOracle(keras_tuner.oracles.BayesianOptimizationOracle):
         pending_mean = gpr.predict(pending_x) if len(pending_x) else np.zeros(0)
         return mean, np.maximum(std, 1e-9), pending_mean
 
-    def _make_gpr(self, dimensions=1):
+    def _make_gpr(self, dimensions=1):  # keras-tuner calls it without arguments
         """keras-tuner's Gaussian process, with one length scale per hyperparameter.
 
         keras-tuner's kernel has one length scale for all hyperparameters;

@@ -170,15 +170,10 @@ def make_tuner(
 def keep_finished_trials(oracle):
     """Takes finished trials out of the queue of trials to run again; returns their ids.
 
-    When it reloads a search, keras-tuner (1.4) sends every trial that
-    `oracle.json` lists as ongoing back to be run again. But `end_trial`
-    writes `oracle.json` *before* it takes the ended trial off the ongoing
-    ones, and a distributed chief writes nothing after its last `end_trial`;
-    so a search stopped at that moment, or any finished distributed search,
-    lists a finished trial as ongoing, and resuming it would run that trial
-    twice. A trial whose own `trial.json` says `COMPLETED` or `FAILED` has
-    ended: it is dropped from the queue (an `INVALID` one, waiting for a
-    retry, stays).
+    keras-tuner (1.4) writes `oracle.json` before it takes an ended trial off
+    the ongoing ones, and a distributed chief writes nothing after its last
+    `end_trial`; a reloaded search would run such a trial twice. Trials whose
+    `trial.json` says `COMPLETED` or `FAILED` leave the queue; `INVALID` ones stay.
     """
     queue = oracle._retry_queue  # keras-tuner keeps no public handle on it
     finished = [i for i in queue if oracle.trials[i].status in ("COMPLETED", "FAILED")]
