@@ -144,9 +144,10 @@ def search_dirs(data_dir=None):
         A list of `pathlib.Path`: `data_dir`, the folders of
         `$SPARSERECT_DATA`, then `cache_dir()`.
     """
-    entries = [data_dir, *os.environ.get(DATA_ENV, "").split(os.pathsep)]
-    dirs = [pathlib.Path(entry).expanduser() for entry in entries if entry]
-    return [*dirs, cache_dir()]
+    entries = [entry for entry in os.environ.get(DATA_ENV, "").split(os.pathsep) if entry]
+    if data_dir is not None:
+        entries.insert(0, data_dir)
+    return [*(pathlib.Path(entry).expanduser() for entry in entries), cache_dir()]
 
 
 def locate(layouts, subdir, data_dir=None):

@@ -1,7 +1,6 @@
 """Splits: seeded and stratified where there is no official one, or the last examples."""
 
 import numpy as np
-from sklearn.model_selection import train_test_split
 
 from sparserect.datasets.dataset import Split
 
@@ -17,6 +16,9 @@ def stratified_split(labels, validation_size, test_size, seed):
     Returns:
         Three sorted index arrays: train, validation, test.
     """
+    # Imported here: the loaders with an official split need no scikit-learn.
+    from sklearn.model_selection import train_test_split
+
     labels = np.asarray(labels)
     indices = np.arange(len(labels))
     n = len(labels)

@@ -31,6 +31,8 @@ class Entry:
 
     def locate(self, data_dir=None):
         """The local files, or `None` (also for bundled data, which needs none)."""
+        if not self.layouts:
+            return None
         return _files.locate(self.layouts, self.subdir, data_dir)
 
 

@@ -59,3 +59,7 @@ def test_to_tf_dataset_images_and_texts():
     texts = Split(np.array(["é ok", "b"], object), None)
     (batch,) = list(to_tf_dataset(texts, batch_size=2))
     assert batch.numpy().tolist() == ["é ok".encode(), b"b"]
+
+
+def test_bundled_data_has_no_files_to_locate():
+    assert REGISTRY["digits"].locate() is None

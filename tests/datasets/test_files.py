@@ -1,6 +1,7 @@
 """File lookup, downloads and the parsed-array cache."""
 
 import os
+import pathlib
 
 import numpy as np
 import pytest
@@ -124,3 +125,7 @@ def test_check_labels_names_the_file_and_both_ranges():
     _files.check_labels(np.array([], np.int64), 5, "empty.bin")
     with pytest.raises(_files.DataFormatError, match=r"bad\.bin .*from -1 to 5; expected 0 to 4"):
         _files.check_labels(np.array([-1, 5]), 5, "bad.bin")
+
+
+def test_an_empty_data_dir_is_the_current_folder():
+    assert _files.search_dirs("")[0] == pathlib.Path("")
