@@ -2,6 +2,8 @@
 
 import os
 import pathlib
+import subprocess
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -55,6 +57,22 @@ def backend_gradient(function, x):
 
         return np.asarray(jax.grad(function)(x))
     raise NotImplementedError(keras.backend.backend())
+
+
+def frameworks_imported_by(code):
+    """Runs `code` in a fresh Python; returns which of TensorFlow, Keras and JAX it imported."""
+    probe = "; print(sorted(m for m in ('tensorflow', 'keras', 'jax') if m in sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys; " + code + probe],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return result.stdout.strip()
+
+
+@pytest.fixture
+def imported_frameworks():
+    """`imported_frameworks(code)`: the frameworks that `code` imports, e.g. `"[]"`."""
+    return frameworks_imported_by
 
 
 @pytest.fixture

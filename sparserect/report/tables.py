@@ -21,8 +21,7 @@ from sparserect.reproduce import paper
 from sparserect.reproduce import plots as reproduce_plots
 from sparserect.reproduce.results import markdown_table
 
-# The data sets of Table 1, in the paper's order.
-TABLE1_DATASETS = tuple(paper.TABLE1)
+TABLE1_DATASETS = paper.TABLE1_DATASETS
 
 logger = logging.getLogger(__name__)
 

@@ -62,7 +62,7 @@ QUICK_FINE_TUNING = FineTuning(learning_rates=(0.1,), epochs=3, patience=2)
 QUICK_PRETRAINING_EPOCHS = 1
 QUICK_TRAIN_SIZE = 5000
 
-TABLE1_DATASETS = tuple(paper.TABLE1)
+TABLE1_DATASETS = paper.TABLE1_DATASETS
 
 
 def dataset_config(dataset):
