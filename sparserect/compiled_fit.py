@@ -108,6 +108,13 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
             f"`jit_compile` must be 'auto', True or False. Received: jit_compile={jit_compile!r}"
         )
     x, y = _arrays(x, y)
+    pair = isinstance(validation_data, (tuple, list))
+    if validation_data is not None and not (pair and len(validation_data) == 2):
+        length = f" of length {len(validation_data)}" if pair else ""
+        raise ValueError(
+            "`validation_data` must be an `(x, y)` tuple of arrays. "
+            f"Received: validation_data={type(validation_data).__name__}{length}"
+        )
     if order is not None and not callable(order):
         order = _check_order(order, len(x))
     callbacks = list(callbacks or [])

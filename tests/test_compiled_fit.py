@@ -152,6 +152,8 @@ def test_needs_batch_hooks():
         (dict(jit_compile="yes"), "jit_compile"),
         (dict(callbacks=[keras.callbacks.TerminateOnNaN()]), "per batch"),
         (dict(y=np.zeros(36, int)), "same number"),
+        (dict(validation_data=(np.zeros((3, 8)),)), "validation_data=tuple of length 1"),
+        (dict(validation_data=np.zeros((3, 8))), "validation_data=ndarray"),
     ],
 )
 def test_bad_arguments_raise_clear_errors(data, change, message):

@@ -25,6 +25,21 @@ def broadcast_labels(y_true, ensemble_size):
     return ops.cast(y_true, "int32")
 
 
+def member_predictions(y_pred, ensemble_size=None):
+    """Returns `y_pred` as a tensor after checking its shape `(batch, E, classes)`.
+
+    `ensemble_size`: the number of members E expected, or `None` for any.
+    """
+    y_pred = ops.convert_to_tensor(y_pred)
+    if len(y_pred.shape) != 3 or ensemble_size not in (None, y_pred.shape[1]):
+        members = "ensemble_size" if ensemble_size is None else ensemble_size
+        raise ValueError(
+            f"Ensemble predictions must have shape (batch, {members}, classes). "
+            f"Received: shape={y_pred.shape}"
+        )
+    return y_pred
+
+
 @keras.saving.register_keras_serializable(package="sparserect")
 class EnsembleSparseCategoricalCrossentropy(keras.losses.Loss):
     """Sum over members of each member's sparse categorical cross-entropy.
@@ -71,12 +86,7 @@ class EnsembleSparseCategoricalCrossentropy(keras.losses.Loss):
         self.from_logits = bool(from_logits)
 
     def call(self, y_true, y_pred):
-        y_pred = ops.convert_to_tensor(y_pred)
-        if len(y_pred.shape) != 3:
-            raise ValueError(
-                "Ensemble predictions must have shape (batch, ensemble_size, "
-                f"classes). Received: shape={y_pred.shape}"
-            )
+        y_pred = member_predictions(y_pred)
         labels = broadcast_labels(y_true, y_pred.shape[1])
         per_member = ops.sparse_categorical_crossentropy(
             labels, y_pred, from_logits=self.from_logits, axis=-1
@@ -128,12 +138,7 @@ class MemberError(keras.metrics.Metric):
                 "MemberError does not support sample weights. "
                 f"Received: sample_weight={sample_weight!r}"
             )
-        y_pred = ops.convert_to_tensor(y_pred)
-        if len(y_pred.shape) != 3 or y_pred.shape[1] != self.ensemble_size:
-            raise ValueError(
-                f"MemberError expects predictions of shape (batch, {self.ensemble_size}, "
-                f"classes). Received: shape={y_pred.shape}"
-            )
+        y_pred = member_predictions(y_pred, self.ensemble_size)
         labels = broadcast_labels(y_true, self.ensemble_size)
         predicted = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
         wrong = ops.sum(ops.cast(ops.not_equal(predicted, labels), "float32"), axis=0)

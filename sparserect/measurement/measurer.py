@@ -12,6 +12,7 @@ import keras
 import numpy as np
 from keras import ops
 
+from sparserect._checks import check_members
 from sparserect.measurement import hidden
 from sparserect.measurement.statistics import UNION_BATCH_SIZES
 from sparserect.measurement.statistics import ActivationStatistics
@@ -156,7 +157,7 @@ class Measurer:
 
     def __init__(self, model, layers, *, members=1, labels=False):
         self.layers = layers
-        self.members = members
+        self.members = check_members("members", members)
         self.labels = labels
         inputs = list(model.inputs)
         valid = keras.Input(shape=(), dtype="float32", name="valid")
@@ -187,7 +188,9 @@ class Measurer:
         measurers = _MEASURERS.setdefault(model, {})
         if key not in measurers:
             resolved = hidden.resolve_layers(model, layers) if members is None else layers
-            measurers[key] = cls(model, resolved, members=members or 1, labels=labels)
+            measurers[key] = cls(
+                model, resolved, members=1 if members is None else members, labels=labels
+            )
         return measurers[key]
 
     def measure(self, data, labels=None, *, batch_size=1024, max_examples=None):

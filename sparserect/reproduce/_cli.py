@@ -110,7 +110,7 @@ def _add_common_options(parser, experiment):
             help="the first seed (default: 0); e.g. --first-seed 3 --seeds 2 runs seeds 3 and 4, "
             "to share seeds between machines, then --seeds 5 --resume in one folder tabulates all",
         )
-    if experiment in ("table1", "sparsity"):
+    if experiment in ("table1", "sparsity", "softplus-sharpness"):
         parser.add_argument(
             "--ensemble", action="store_true",
             help="train the networks that differ only in seed and L1 coefficient, pre-trained "
@@ -259,7 +259,8 @@ def _run(args):
         )
     else:
         reproduce.run_softplus_sharpness(
-            config=args.config, sharpness=args.sharpness, seeds=seeds, **common, **overrides,
+            config=args.config, sharpness=args.sharpness, seeds=seeds, ensemble=args.ensemble,
+            **common, **overrides,
         )
     with open(f"{args.out}/{args.experiment}/table.md", encoding="utf-8") as table:
         print(table.read())

@@ -87,13 +87,12 @@ def load_dataset(name, data_dir=None, train_size=None, seed=0):
 def _ensemble_groups(configurations):
     """Groups the networks that differ only in seed and L1 coefficient, for one ensemble each.
 
-    Softplus sharpness and salt-and-pepper pre-training (a corruption layer
-    with a seed of its own) keep a network out of the ensembles.
+    Salt-and-pepper pre-training (a corruption layer with a seed of its own)
+    keeps a network out of the ensembles.
     """
     groups = {}
     for key, config, seed in configurations:
-        salt_and_pepper = config.pretraining is not None and config.pretraining.salt_and_pepper
-        if salt_and_pepper or config.network.sharpness is not None:
+        if config.pretraining is not None and config.pretraining.salt_and_pepper:
             continue
         shared = config.replace(activation_l1=0.0)
         groups.setdefault(shared, []).append((key, config, seed))

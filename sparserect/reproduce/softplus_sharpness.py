@@ -22,6 +22,7 @@ def run_softplus_sharpness(
     seeds=(0,),
     out="results",
     resume=False,
+    ensemble=False,
     data_dir=None,
     quick=False,
     train=None,
@@ -47,6 +48,8 @@ def run_softplus_sharpness(
         out: The results folder.
         resume: Whether to keep the networks already in `runs/`; a
             `ValueError` if one was trained with other settings.
+        ensemble: Whether to train the seeds of each activation as one
+            vectorised ensemble (`--ensemble`; see `runner.run_configurations`).
         data_dir: Folder of the data files.
         quick: Whether to make it a smoke run (`configs.quick`).
         train: Optional replacement of `training.train`.
@@ -74,7 +77,7 @@ def run_softplus_sharpness(
             configurations.append((key, dataclasses.replace(base, network=network), seed))
     directory = pathlib.Path(out) / "softplus-sharpness"
     outcomes = runner.run_configurations(
-        directory, data, configurations, resume=resume,
+        directory, data, configurations, resume=resume, ensemble=ensemble,
         **({} if train is None else {"train": train}),
     )
     frame = results_lib.flat_columns(pd.DataFrame(outcomes))

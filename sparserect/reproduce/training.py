@@ -27,6 +27,8 @@ from sparserect import pretraining as pretraining_lib
 from sparserect.measurement import members as member_measures
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
+from sparserect._checks import is_sequence
+from sparserect._checks import per_member_seeds
 from sparserect._selection import check_learning_rates
 from sparserect._selection import choose_learning_rates
 from sparserect.compiled_fit import compiled_fit
@@ -527,7 +529,7 @@ def _candidate(stopping, k):
 class RunResult:
     """One trained network's record: its settings, its training and its measurements.
 
-    `train_configuration` and `train_ensemble` (one per member) make it;
+    `train_configuration` makes it (one per member of an ensemble);
     `as_dict()` is what an experiment stores in `runs/<key>.json`. Error
     fields are fractions; the `pretraining_*` fields are `None` without
     pre-training.
@@ -678,7 +680,7 @@ def train_configuration(
     measure=None,
     checkpoint=None,
 ):
-    """Trains and measures one network of the paper's experiments.
+    """Trains and measures one network of the paper's experiments, or one per seed in one fit.
 
     Steps: build `build_network(...)` with `seed`; if `pretraining`, run
     `sparserect.pretraining.pretrain_stack` on the training inputs; then, for
@@ -691,6 +693,11 @@ def train_configuration(
     pre-training learning rates are chosen the same way, per layer, by
     reconstruction cost (see `pretrain_stack`).
 
+    With a sequence of seeds, the networks are the members of one
+    `build_network(..., members=E)` model trained by the same steps, each
+    with its own early stopping and learning rate; member `k` trains as the
+    network of `seeds[k]` alone would (`train_ensemble`).
+
     Args:
         dataset: A `sparserect.datasets.Dataset` (train, validation, test).
         activation: An activation name of `sparserect.layers` or a layer
@@ -699,7 +706,9 @@ def train_configuration(
             activation; or a reconstruction name of
             `sparserect.pretraining.RECONSTRUCTIONS`.
         hidden_units: Widths of the hidden layers.
-        activation_l1: The activation L1 coefficient (paper: 0.001).
+        activation_l1: The activation L1 coefficient (paper: 0.001), or one
+            per hidden layer; with several seeds, one for all or one such
+            entry per seed.
         sign_trick: Whether to flip the sign of half of the units.
         weight_decay: Float >= 0, weight decay of the weight matrices in
             fine-tuning (see `plain_sgd`; the paper: none).
@@ -721,12 +730,15 @@ def train_configuration(
             coefficient of pre-training alone.
         noise: Corruption of pre-training: a masking noise rate (paper:
             0.25), or per block (see `sparserect.pretraining.pretrain_stack`).
-        seed: Int, seeds the weights, sign masks, noise and shuffling.
+        seed: Int, seeds the weights, sign masks, noise and shuffling; or a
+            sequence of ints, one network each (the examples are shuffled
+            by the first).
         steps_per_execution: SGD steps per compiled call.
         label: Name of the configuration in the progress log.
         callbacks: Extra Keras callbacks for every fine-tuning `fit`.
         metrics: Extra Keras metrics (e.g. `layers.ExpectedRatingRMSE`),
-            measured on the test set too (`test_<name>` in the result).
+            measured on the test set too (`test_<name>` in the result); one
+            network only, as `monitor` and `measure`.
         monitor: `None` (the validation error), or the log entry that early
             stopping and the choice of the learning rate minimise (e.g.
             `"val_rmse"`; `validation_error` is then that value).
@@ -753,42 +765,117 @@ def train_configuration(
         `pretraining_scale` (the divisors of strategy 2's rescaling, see
         `pretrain_stack`), `pretraining_dead_units` (per layer, on the
         training set, right after pre-training), `wall_time` (seconds), and
-        `test_<name>` for each of `metrics`.
+        `test_<name>` for each of `metrics`. With several seeds, a list of
+        such dicts in their order, each with `ensemble_size` (the number of
+        networks) and the whole fit's `wall_time`.
     """
     check_learning_rates(learning_rates)
     check_non_negative_int("min_epochs", min_epochs)
     check_non_negative_number("weight_decay", weight_decay)
     metrics = tuple(metrics)
+    members = len(seed) if is_sequence(seed) else None
+    seeds = [seed] if members is None else per_member_seeds("seed", seed, members)
+    if members is not None and (metrics or monitor is not None or measure is not None):
+        raise ValueError(
+            "`metrics`, `monitor` and `measure` apply to one network, not to several seeds "
+            f"trained as members. Received: seed={seed!r}"
+        )
+    coefficients, block_coefficients = _member_coefficients(activation_l1, members, hidden_units)
     reconstruction = None if pretraining is True else pretraining
     if reconstruction:
         pretraining_lib.autoencoder.check_reconstruction(reconstruction)
     start = time.perf_counter()
     name = activation_label(activation)
-    label = label or f"{name}, {'pre-trained' if pretraining else 'no pre-training'}, seed {seed}"
-    keras.utils.set_random_seed(seed)
+    if label is None:
+        label = (f"{name}, {'pre-trained' if pretraining else 'no pre-training'}, seed {seed}"
+                 if members is None else f"{members} networks ({name})")
+    keras.utils.set_random_seed(seeds[0])
     model = layers.build_network(
         dataset.input_shape, dataset.num_classes, hidden_units=tuple(hidden_units),
-        activation=activation, activation_l1=activation_l1, sign_trick=sign_trick, seed=seed,
+        activation=activation, activation_l1=block_coefficients, sign_trick=sign_trick,
+        seed=seed if members is None else seeds, members=members,
     )
+    if members is not None:
+        logger.info("%s: %d networks in one fit", label, members)
     if pretraining:
         stack = pretrain(
             model, dataset, reconstruction=reconstruction, noise=noise,
             epochs=pretraining_epochs, learning_rate=pretraining_learning_rate,
-            batch_size=batch_size, seed=seed, steps_per_execution=steps_per_execution,
-            selection_epochs=selection_epochs, activation_l1=pretraining_activation_l1,
-            label=label, checkpoint=checkpoint,
+            batch_size=batch_size, seed=seed if members is None else seeds,
+            steps_per_execution=steps_per_execution, selection_epochs=selection_epochs,
+            activation_l1=pretraining_activation_l1, label=label, checkpoint=checkpoint,
         )
-    (tuned,) = fine_tune(
+    tuned = fine_tune(
         model, dataset, learning_rates=learning_rates, epochs=epochs, patience=patience,
         min_epochs=min_epochs, selection_epochs=selection_epochs, batch_size=batch_size,
-        steps_per_execution=steps_per_execution, weight_decay=weight_decay, seed=seed,
+        steps_per_execution=steps_per_execution, weight_decay=weight_decay, seed=seeds[0],
         label=label, callbacks=callbacks, metrics=metrics, monitor=monitor,
         checkpoint=checkpoint,
     )
+    tested = _test_measurements(model, dataset, members, len(hidden_units), metrics, measure)
+    wall_time = time.perf_counter() - start
+    results = []
+    for k, coefficient in enumerate(coefficients):
+        pretrained = pretraining_record(
+            stack if members is None else pretraining_lib.member_record(stack, k),
+            epochs=pretraining_epochs, learning_rate=pretraining_learning_rate, noise=noise,
+            activation_l1=coefficient if pretraining_activation_l1 is None
+            else pretraining_activation_l1,
+        ) if pretraining else {}
+        results.append(RunResult(
+            dataset=dataset.name, activation=name, seed=seeds[k], hidden_units=list(hidden_units),
+            activation_l1=coefficient, sign_trick=sign_trick, weight_decay=weight_decay,
+            batch_size=batch_size, max_epochs=epochs, patience=patience, min_epochs=min_epochs,
+            selection_epochs=selection_epochs, **tuned[k], **tested[k], wall_time=wall_time,
+            ensemble_size=members, **pretrained,
+        ).as_dict())
+    return results[0] if members is None else results
+
+
+def _member_coefficients(activation_l1, members, hidden_units):
+    """Each network's activation L1 coefficient(s), and `build_network`'s `activation_l1` for them.
+
+    A network alone keeps `activation_l1` as given (a number, or one per
+    hidden layer); members take a number for all, or one entry (a number or
+    one per hidden layer) each.
+    """
+    if members is None:
+        return [activation_l1], activation_l1
+    values = list(activation_l1) if is_sequence(activation_l1) else [activation_l1] * members
+    if len(values) != members or any(
+        is_sequence(value) and len(value) != len(hidden_units) for value in values
+    ):
+        raise ValueError(
+            f"With {members} seeds, `activation_l1` needs one coefficient per seed (or one for "
+            "all), each a number or one per hidden layer. "
+            f"Received: activation_l1={activation_l1!r}"
+        )
+    values = [tuple(float(c) for c in v) if is_sequence(v) else float(v) for v in values]
+    per_layer = [
+        [value[i] if is_sequence(value) else value for value in values]
+        for i in range(len(hidden_units))
+    ]
+    return values, per_layer
+
+
+def _test_measurements(model, dataset, members, blocks, metrics, measure):
+    """Each network's test error and exact sparsity on the test set, and `metrics` and `measure`."""
+    if members is not None:
+        report = member_measures.member_report(model, dataset.test.x, dataset.test.y)
+        names = [f"hidden_{i + 1}" for i in range(blocks)]
+        return [
+            dict(
+                test_error=float(row["error"]), average_sparsity=float(row["sparsity"]),
+                layer_sparsity=[float(row[f"sparsity_{name}"]) for name in names],
+                dead_units=[int(row[f"dead_units_{name}"]) for name in names],
+                dead_fraction=float(row["dead_fraction"]),
+            )
+            for _, row in report.iterrows()
+        ]
     test = model.evaluate(
         dataset.test.x, dataset.test.y, batch_size=1000, verbose=0, return_dict=True
     )
-    if hidden_units:
+    if blocks:
         report = measurement.sparsity_report(model, dataset.test.x)
         sparsity = dict(
             average_sparsity=report.attrs["average_sparsity"],
@@ -801,19 +888,7 @@ def train_configuration(
     measurements = {f"test_{metric.name}": float(test[metric.name]) for metric in metrics}
     if measure is not None:
         measurements.update(measure(model))
-    pretrained = pretraining_record(
-        stack, epochs=pretraining_epochs, learning_rate=pretraining_learning_rate,
-        activation_l1=activation_l1 if pretraining_activation_l1 is None else pretraining_activation_l1,
-        noise=noise,
-    ) if pretraining else {}
-    return RunResult(
-        dataset=dataset.name, activation=name, seed=seed, hidden_units=list(hidden_units),
-        activation_l1=activation_l1, sign_trick=sign_trick, weight_decay=weight_decay,
-        batch_size=batch_size, max_epochs=epochs, patience=patience, min_epochs=min_epochs,
-        selection_epochs=selection_epochs, **tuned,
-        test_error=1.0 - float(test["accuracy"]), **sparsity,
-        wall_time=time.perf_counter() - start, measurements=measurements, **pretrained,
-    ).as_dict()
+    return [dict(test_error=1.0 - float(test["accuracy"]), **sparsity, measurements=measurements)]
 
 
 def pretraining_arguments(pretraining):

@@ -54,3 +54,14 @@ def test_member_error_metric_is_the_mean_of_the_members_errors(rng):
     np.testing.assert_allclose(float(numpy_of(metric.result())), errors.mean(), rtol=1e-6)
     metric.reset_state()
     assert float(numpy_of(metric.result())) == 0.0
+
+
+def test_predictions_without_the_member_axis_are_an_error():
+    labels = np.zeros(4, "int32")
+    flat = np.full((4, 3), 1 / 3, "float32")
+    with pytest.raises(ValueError, match=r"\(batch, ensemble_size, classes\). Received: shape="):
+        EnsembleSparseCategoricalCrossentropy()(labels, flat)
+    with pytest.raises(ValueError, match=r"\(batch, 2, classes\). Received: shape=\(4, 3\)"):
+        MemberError(2).update_state(labels, flat)
+    with pytest.raises(ValueError, match=r"\(batch, 2, classes\). Received: shape=\(4, 5, 3\)"):
+        MemberError(2).update_state(labels, np.full((4, 5, 3), 1 / 3, "float32"))

@@ -67,3 +67,14 @@ def test_member_metrics_callback_writes_logs_and_history(data):
 def test_bad_arguments_raise_clear_errors(build, match):
     with pytest.raises(ValueError, match=match):
         build()
+
+
+@pytest.mark.parametrize("members", [0, -1, 1.5])
+def test_a_measurer_of_no_members_is_an_error(members):
+    from sparserect.layers.network import member_layers
+    from sparserect.measurement import Measurer
+
+    model = members_network(2, activation_l1=[0.0, 0.5])
+    blocks, _ = member_layers(model)
+    with pytest.raises(ValueError, match=f"Received: members={members}"):
+        Measurer.of(model, blocks, members=members)

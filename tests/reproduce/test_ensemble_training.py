@@ -2,6 +2,7 @@
 
 import pytest
 
+from sparserect import layers
 from sparserect.reproduce import ensemble_training
 from sparserect.reproduce import training
 
@@ -91,3 +92,38 @@ def test_pretrained_ensemble_member_matches_its_network_trained_alone(
         [0.0, 0.0] if pretraining_activation_l1 == 0.0 else [0.001, 0.0]
     )
     assert all(m["ensemble_size"] == 2 and m["pretraining"] for m in members)
+
+
+@pytest.mark.parametrize(
+    "activation, activation_l1",
+    [("rectifier", (0.001, 0.0)), (layers.ScaledSoftplus(3.0), 0.001)],
+    ids=["per-layer-l1", "scaled-softplus"],
+)
+def test_per_layer_coefficients_and_rescaled_softplus_members_train_as_alone(
+    tiny_dataset, activation, activation_l1
+):
+    options = dict(activation=activation, hidden_units=(16, 16), epochs=2, patience=2,
+                   learning_rates=(0.1,), steps_per_execution=10)
+    alone = training.train_configuration(
+        tiny_dataset, seed=0, activation_l1=activation_l1, **options
+    )
+    members = ensemble_training.train_ensemble(
+        tiny_dataset, seeds=[0, 1], activation_l1=[activation_l1, 0.0], **options
+    )
+    first = members[0]
+    assert [m["activation_l1"] for m in members] == [alone["activation_l1"], 0.0]
+    assert first["activation"] == alone["activation"]
+    for name in ("validation_error", "test_error", "best_epoch", "learning_rate"):
+        assert first[name] == pytest.approx(alone[name], abs=1e-6), name
+    assert first["dead_units"] == alone["dead_units"]
+
+
+def test_several_seeds_refuse_the_measures_of_one_network(tiny_dataset):
+    with pytest.raises(ValueError, match=r"apply to one network.*Received: seed=\[0, 1\]"):
+        training.train_configuration(tiny_dataset, seed=[0, 1], monitor="val_rmse")
+    with pytest.raises(ValueError, match=r"one coefficient per seed.*Received: activation_l1="):
+        ensemble_training.train_ensemble(tiny_dataset, seeds=[0, 1], activation_l1=[0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match=r"one per hidden layer.*Received: activation_l1="):
+        ensemble_training.train_ensemble(
+            tiny_dataset, seeds=[0, 1], activation_l1=[(0.1,), 0.0], hidden_units=(4, 4)
+        )

@@ -85,6 +85,21 @@ def test_softplus_sharpness_end_to_end(tmp_path, tiny_digits):
 
 
 @pytest.mark.backend
+def test_softplus_sharpness_seeds_as_one_ensemble_as_one_by_one(tmp_path, tiny_digits):
+    options = dict(sharpness=(3.0,), seeds=(0, 1), **{**FAST, "epochs": 2})
+    alone = reproduce.run_softplus_sharpness("norb", out=tmp_path / "alone", **options)
+    together = reproduce.run_softplus_sharpness(
+        "norb", out=tmp_path / "together", ensemble=True, **options
+    )
+    assert list(together["activation"]) == list(alone["activation"])
+    assert together["test_error_mean"].tolist() == pytest.approx(
+        alone["test_error_mean"].tolist(), abs=1e-6
+    )
+    for path in (tmp_path / "together" / "softplus-sharpness" / "runs").glob("*.json"):
+        assert json.loads(path.read_text())["ensemble_size"] == 2, path.name
+
+
+@pytest.mark.backend
 def test_sparsity_and_table1_seeds_as_one_ensemble(tmp_path, tiny_digits, caplog):
     frame = reproduce.run_sparsity("mnist", networks=3, out=tmp_path, ensemble=True, **FAST)
     assert sorted(frame["activation_l1"]) == [0.0, 0.005, 0.01]
@@ -112,14 +127,17 @@ def test_ensemble_groups_take_pre_trained_networks_and_leave_out_salt_and_pepper
     plain = Config(network=Network(hidden_units=(4,)))
     pretrained = Config(network=Network(hidden_units=(4,)), pretraining=Pretraining(epochs=1))
     salted = Config(network=Network(hidden_units=(4,)), pretraining=Pretraining(salt_and_pepper=True))
+    sharp = Config(network=Network(hidden_units=(4,), activation="softplus", sharpness=3.0))
     configurations = [
         ("plain0", plain, 0), ("plain1", plain.replace(activation_l1=0.0), 1),
         ("pre0", pretrained, 0), ("pre1", pretrained.replace(activation_l1=0.0), 1),
         ("salt0", salted, 0), ("salt1", salted, 1),
+        ("sharp0", sharp, 0), ("sharp1", sharp.replace(activation_l1=(0.0,)), 1),
+        ("sharper0", sharp.replace(sharpness=6.0), 0),
     ]
     groups = runner._ensemble_groups(configurations)
     assert [[key for key, _, _ in members] for _, members in groups] == [
-        ["plain0", "plain1"], ["pre0", "pre1"]
+        ["plain0", "plain1"], ["pre0", "pre1"], ["sharp0", "sharp1"], ["sharper0"]
     ]
     assert groups[1][0].pretraining == pretrained.pretraining
 
