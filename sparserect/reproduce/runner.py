@@ -25,7 +25,6 @@ from sparserect import _checks
 from sparserect import datasets
 from sparserect._sampling import fixed_subset
 from sparserect.reproduce import configs
-from sparserect.reproduce import ensemble_training
 from sparserect.reproduce import results as results_lib
 from sparserect.reproduce import training
 from sparserect.reproduce.checkpoints import Checkpoint
@@ -85,15 +84,9 @@ def load_dataset(name, data_dir=None, train_size=None, seed=0):
 
 
 def _ensemble_groups(configurations):
-    """Groups the networks that differ only in seed and L1 coefficient, for one ensemble each.
-
-    Salt-and-pepper pre-training (a corruption layer with a seed of its own)
-    keeps a network out of the ensembles.
-    """
+    """Groups the networks that differ only in seed and L1 coefficient, for one ensemble each."""
     groups = {}
     for key, config, seed in configurations:
-        if config.pretraining is not None and config.pretraining.salt_and_pepper:
-            continue
         shared = config.replace(activation_l1=0.0)
         groups.setdefault(shared, []).append((key, config, seed))
     return list(groups.items())
@@ -208,8 +201,8 @@ def run_configurations(
             where it stopped.
         ensemble: Whether to train the networks that differ only in seed
             and L1 coefficient as one vectorised ensemble per group
-            (`ensemble_training.train_ensemble`, pre-training included), first;
-            the others are trained one by one.
+            (`training.train_configuration` with their seeds, pre-training
+            included).
 
     Returns:
         The list of result dicts, in the order of `configurations`, each with
@@ -231,13 +224,12 @@ def run_configurations(
             )
             if not resume:
                 checkpoint.clear()
-            arguments = training.configuration_arguments(dataset, shared, seed=members[0][2])
-            del arguments["seed"], arguments["activation_l1"]
-            results = ensemble_training.train_ensemble(
-                dataset,
-                seeds=[seed for _, _, seed in members],
-                activation_l1=[config.network.activation_l1 for _, config, _ in members],
-                label=f"{len(members)} networks ({shared.network.activation})",
+            arguments = training.configuration_arguments(
+                dataset, shared, seed=[seed for _, _, seed in members]
+            )
+            arguments["activation_l1"] = [config.network.activation_l1 for _, config, _ in members]
+            results = training.train_configuration(
+                dataset, label=f"{len(members)} networks ({shared.network.activation})",
                 checkpoint=checkpoint, **arguments,
             )
             for key, result in zip(keys, results):

@@ -896,7 +896,7 @@ def pretraining_arguments(pretraining):
 
     `None` gives `{}` (no pre-training); the noise is the configuration's
     masking rate(s), also for `salt_and_pepper` (whose first layer
-    `configuration_arguments` builds with the network's seed).
+    `configuration_arguments` builds with the network's seed, or each member's).
 
     Args:
         pretraining: A `sparserect.config.Pretraining` or `None`.
@@ -921,7 +921,8 @@ def configuration_arguments(dataset, config, *, seed):
         dataset: A `sparserect.datasets.Dataset` (its training inputs set
             the salt probability).
         config: A `sparserect.config.Config`.
-        seed: Int >= 0, seeds the weights, sign masks, noise and shuffling.
+        seed: Int >= 0, seeds the weights, sign masks, noise and shuffling;
+            or one per network, trained as members (see `train_configuration`).
 
     Returns:
         A dict of keywords for `train_configuration(dataset, **arguments)`.
@@ -934,7 +935,8 @@ def configuration_arguments(dataset, config, *, seed):
     if pretrained is not None and pretrained.salt_and_pepper:
         rates = pretrained.noise if isinstance(pretrained.noise, tuple) else (pretrained.noise,)
         first = pretraining_lib.SaltAndPepperNoise(
-            rates[0], salt_probability=datasets.nonzero_fraction(dataset.train.x), seed=seed
+            rates[0], salt_probability=datasets.nonzero_fraction(dataset.train.x),
+            seed=list(seed) if is_sequence(seed) else seed,
         )
         arguments["noise"] = (first, *rates[1:])
     return dict(
@@ -967,12 +969,13 @@ def train(dataset, config, *, seed, callbacks=(), checkpoint=None):
     Args:
         dataset: A `sparserect.datasets.Dataset`.
         config: A `sparserect.config.Config`.
-        seed: Int >= 0, seeds the weights, sign masks, noise and shuffling.
+        seed: Int >= 0, seeds the weights, sign masks, noise and shuffling;
+            or one per network, trained together as members.
         callbacks: Extra Keras callbacks for every fine-tuning `fit`.
         checkpoint: Optional `checkpoints.Checkpoint` (see `train_configuration`).
 
     Returns:
-        The result dict of `train_configuration`.
+        The result dict of `train_configuration` (a list of them for several seeds).
     """
     return train_configuration(
         dataset, **configuration_arguments(dataset, config, seed=seed),

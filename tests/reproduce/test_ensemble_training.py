@@ -3,6 +3,7 @@
 import pytest
 
 from sparserect import layers
+from sparserect.config import Config, FineTuning, Network, Pretraining
 from sparserect.reproduce import ensemble_training
 from sparserect.reproduce import training
 
@@ -127,3 +128,27 @@ def test_several_seeds_refuse_the_measures_of_one_network(tiny_dataset):
         ensemble_training.train_ensemble(
             tiny_dataset, seeds=[0, 1], activation_l1=[(0.1,), 0.0], hidden_units=(4, 4)
         )
+
+
+def test_a_salt_and_pepper_configuration_trains_its_seeds_as_members_as_alone(tiny_dataset):
+    # Member 0's salt-and-pepper corruption draws from its own seed, and it
+    # sees the batches of seed 0, as the network alone does (without the
+    # penalty in pre-training, a member's loss is its reconstruction cost).
+    config = Config(
+        network=Network(hidden_units=(16, 16)),
+        fine_tuning=FineTuning(learning_rates=(0.1,), epochs=2, patience=2),
+        pretraining=Pretraining(
+            epochs=1, noise=(0.3, 0.25), salt_and_pepper=True, activation_l1=0.0
+        ),
+    )
+    first, second = training.train(tiny_dataset, config, seed=[0, 1])
+    alone = training.train(tiny_dataset, config, seed=0)
+    assert (first["seed"], second["seed"]) == (0, 1)
+    assert first["ensemble_size"] == second["ensemble_size"] == 2
+    assert first["pretraining_noise"] == alone["pretraining_noise"] == [
+        "salt_and_pepper 0.3", "masking 0.25"
+    ]
+    for layer, losses in alone["pretraining_loss"].items():
+        assert first["pretraining_loss"][layer] == pytest.approx(losses, rel=1e-5), layer
+    for name in ("validation_error", "test_error", "best_epoch", "learning_rate"):
+        assert first[name] == pytest.approx(alone[name], abs=1e-6), name

@@ -123,7 +123,7 @@ def test_sparsity_and_table1_seeds_as_one_ensemble(tmp_path, tiny_digits, caplog
             assert set(stored["pretraining_dead_units"]) == {"hidden_1", "hidden_2"}
 
 
-def test_ensemble_groups_take_pre_trained_networks_and_leave_out_salt_and_pepper():
+def test_ensemble_groups_are_the_networks_that_differ_only_in_seed_and_l1():
     plain = Config(network=Network(hidden_units=(4,)))
     pretrained = Config(network=Network(hidden_units=(4,)), pretraining=Pretraining(epochs=1))
     salted = Config(network=Network(hidden_units=(4,)), pretraining=Pretraining(salt_and_pepper=True))
@@ -137,7 +137,8 @@ def test_ensemble_groups_take_pre_trained_networks_and_leave_out_salt_and_pepper
     ]
     groups = runner._ensemble_groups(configurations)
     assert [[key for key, _, _ in members] for _, members in groups] == [
-        ["plain0", "plain1"], ["pre0", "pre1"], ["sharp0", "sharp1"], ["sharper0"]
+        ["plain0", "plain1"], ["pre0", "pre1"], ["salt0", "salt1"], ["sharp0", "sharp1"],
+        ["sharper0"],
     ]
     assert groups[1][0].pretraining == pretrained.pretraining
 
