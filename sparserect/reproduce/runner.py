@@ -202,7 +202,7 @@ def run_configurations(
         ensemble: Whether to train the networks that differ only in seed
             and L1 coefficient as one vectorised ensemble per group
             (`training.train_configuration` with their seeds, pre-training
-            included).
+            included); `train` is then not called.
 
     Returns:
         The list of result dicts, in the order of `configurations`, each with
@@ -228,10 +228,7 @@ def run_configurations(
                 dataset, shared, seed=[seed for _, _, seed in members]
             )
             arguments["activation_l1"] = [config.network.activation_l1 for _, config, _ in members]
-            results = training.train_configuration(
-                dataset, label=f"{len(members)} networks ({shared.network.activation})",
-                checkpoint=checkpoint, **arguments,
-            )
+            results = training.train_configuration(dataset, checkpoint=checkpoint, **arguments)
             for key, result in zip(keys, results):
                 store.save(key, _stored(key, result, records[key]))
                 finished.add(key)

@@ -52,7 +52,7 @@ def run_softplus_sharpness(
             vectorised ensemble (`--ensemble`; see `runner.run_configurations`).
         data_dir: Folder of the data files.
         quick: Whether to make it a smoke run (`configs.quick`).
-        train: Optional replacement of `training.train`.
+        train: Optional replacement of `training.train` (not called with `ensemble`).
         **overrides: Configuration fields by their
             `sparserect.config.flat_names()` (`epochs`, `hidden_units`, ...).
 

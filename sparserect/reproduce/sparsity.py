@@ -51,7 +51,7 @@ def run_sparsity(
             `ValueError` if one was trained with other settings.
         data_dir: Folder of the data files.
         quick: Whether to make it a smoke run (`configs.quick`).
-        train: Optional replacement of `training.train`.
+        train: Optional replacement of `training.train` (not called with `ensemble`).
         ensemble: Whether to train the networks, pre-trained or not, as
             one vectorised ensemble per activation (`--ensemble`; see
             `runner.run_configurations`), one fit for all seeds and L1

@@ -70,7 +70,7 @@ def run_table1(
         activation_l1: The activation L1 coefficient of every network, or
             `None` for `paper.image_activation_l1`: 0.001 for the unbounded
             activations (rectifier, softplus), 0 for tanh.
-        train: Optional replacement of `training.train`.
+        train: Optional replacement of `training.train` (not called with `ensemble`).
         ensemble: Whether to train the networks of each cell (activation,
             pre-trained or not) as one vectorised ensemble (`--ensemble`;
             see `runner.run_configurations`), one fit for all seeds and L1

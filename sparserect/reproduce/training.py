@@ -6,8 +6,9 @@ form, is the one seam of every experiment: it builds a
 network, optionally pre-trains it, fine-tunes it for each candidate learning
 rate with early stopping on the validation error (restoring the best
 weights), keeps the learning rate with the lowest validation error, and
-measures test error and exact sparsity. It returns a plain dict, which the
-experiments store as JSON.
+measures test error and exact sparsity. It returns a plain dict (one per
+seed, with several seeds trained as members), which the experiments store
+as JSON.
 """
 
 import dataclasses
@@ -27,8 +28,9 @@ from sparserect import pretraining as pretraining_lib
 from sparserect.measurement import members as member_measures
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
+from sparserect._checks import check_positive_int
+from sparserect._checks import is_seed
 from sparserect._checks import is_sequence
-from sparserect._checks import per_member_seeds
 from sparserect._selection import check_learning_rates
 from sparserect._selection import choose_learning_rates
 from sparserect.compiled_fit import compiled_fit
@@ -707,8 +709,9 @@ def train_configuration(
             `sparserect.pretraining.RECONSTRUCTIONS`.
         hidden_units: Widths of the hidden layers.
         activation_l1: The activation L1 coefficient (paper: 0.001), or one
-            per hidden layer; with several seeds, one for all or one such
-            entry per seed.
+            per hidden layer. With several seeds, a sequence holds one such
+            entry per seed (or a single one for all): `(0.001, 0.0)` is then
+            one coefficient per network, not per layer.
         sign_trick: Whether to flip the sign of half of the units.
         weight_decay: Float >= 0, weight decay of the weight matrices in
             fine-tuning (see `plain_sgd`; the paper: none).
@@ -771,14 +774,25 @@ def train_configuration(
     """
     check_learning_rates(learning_rates)
     check_non_negative_int("min_epochs", min_epochs)
+    check_positive_int("selection_epochs", selection_epochs, allow_none=True)
     check_non_negative_number("weight_decay", weight_decay)
     metrics = tuple(metrics)
     members = len(seed) if is_sequence(seed) else None
-    seeds = [seed] if members is None else per_member_seeds("seed", seed, members)
+    if members is not None and (members == 0 or not all(is_seed(s) for s in seed)):
+        raise ValueError(
+            "`seed` must be an int >= 0, or a non-empty sequence of them (one network each). "
+            f"Received: seed={seed!r}"
+        )
+    seeds = [seed] if members is None else [int(s) for s in seed]
     if members is not None and (metrics or monitor is not None or measure is not None):
         raise ValueError(
             "`metrics`, `monitor` and `measure` apply to one network, not to several seeds "
             f"trained as members. Received: seed={seed!r}"
+        )
+    if members is not None and not hidden_units:
+        raise ValueError(
+            "Several seeds train members of hidden layers; without hidden layers, train one "
+            f"seed at a time. Received: seed={seed!r}, hidden_units={hidden_units!r}"
         )
     coefficients, block_coefficients = _member_coefficients(activation_l1, members, hidden_units)
     reconstruction = None if pretraining is True else pretraining
@@ -786,7 +800,7 @@ def train_configuration(
         pretraining_lib.autoencoder.check_reconstruction(reconstruction)
     start = time.perf_counter()
     name = activation_label(activation)
-    if label is None:
+    if not label:
         label = (f"{name}, {'pre-trained' if pretraining else 'no pre-training'}, seed {seed}"
                  if members is None else f"{members} networks ({name})")
     keras.utils.set_random_seed(seeds[0])
@@ -836,12 +850,13 @@ def _member_coefficients(activation_l1, members, hidden_units):
     """Each network's activation L1 coefficient(s), and `build_network`'s `activation_l1` for them.
 
     A network alone keeps `activation_l1` as given (a number, or one per
-    hidden layer); members take a number for all, or one entry (a number or
-    one per hidden layer) each.
+    hidden layer); members take one entry (a number or one per hidden layer)
+    each, or one for all.
     """
     if members is None:
         return [activation_l1], activation_l1
-    values = list(activation_l1) if is_sequence(activation_l1) else [activation_l1] * members
+    values = list(activation_l1) if is_sequence(activation_l1) else [activation_l1]
+    values = values * members if len(values) == 1 else values
     if len(values) != members or any(
         is_sequence(value) and len(value) != len(hidden_units) for value in values
     ):

@@ -68,17 +68,24 @@ class TrialLogging:
         )  # fmt: skip
 
 
-def _with_trial_logging(base):
-    """Returns a subclass of the tuner class `base`, of the same name, that logs every trial."""
-    doc = f"`{base.__module__}.{base.__name__}` that logs a line per trial."
-    return type(base.__name__, (TrialLogging, base), {"__doc__": doc, "__module__": __name__})
+class RandomSearch(TrialLogging, keras_tuner.RandomSearch):
+    """`keras_tuner.RandomSearch` that logs a line per trial."""
 
 
-RandomSearch = _with_trial_logging(keras_tuner.RandomSearch)
-Hyperband = _with_trial_logging(keras_tuner.Hyperband)
-BayesianOptimization = _with_trial_logging(keras_tuner.BayesianOptimization)
-GridSearch = _with_trial_logging(keras_tuner.GridSearch)
-ParetoSearch = _with_trial_logging(pareto_search.ParetoSearch)
+class Hyperband(TrialLogging, keras_tuner.Hyperband):
+    """`keras_tuner.Hyperband` that logs a line per trial."""
+
+
+class BayesianOptimization(TrialLogging, keras_tuner.BayesianOptimization):
+    """`keras_tuner.BayesianOptimization` that logs a line per trial."""
+
+
+class GridSearch(TrialLogging, keras_tuner.GridSearch):
+    """`keras_tuner.GridSearch` that logs a line per trial."""
+
+
+class ParetoSearch(TrialLogging, pareto_search.ParetoSearch):
+    """`sparserect.tuning.ParetoSearch` that logs a line per trial."""
 
 TUNERS = {
     "random": RandomSearch,

@@ -152,3 +152,24 @@ def test_a_salt_and_pepper_configuration_trains_its_seeds_as_members_as_alone(ti
         assert first["pretraining_loss"][layer] == pytest.approx(losses, rel=1e-5), layer
     for name in ("validation_error", "test_error", "best_epoch", "learning_rate"):
         assert first[name] == pytest.approx(alone[name], abs=1e-6), name
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (dict(seeds=[]), r"non-empty sequence.*Received: seed=\[\]"),
+        (dict(seeds=[0, 1.5]), r"Received: seed=\[0, 1.5\]"),
+        (dict(seeds=[0, 1], selection_epochs=0), "Received: selection_epochs=0"),
+        (dict(seeds=[0, 1], hidden_units=()), "without hidden layers.*Received: seed="),
+    ],
+)
+def test_bad_seeds_and_settings_of_an_ensemble_are_clear_errors(tiny_dataset, options, message):
+    with pytest.raises(ValueError, match=message):
+        ensemble_training.train_ensemble(tiny_dataset, activation_l1=0.0, **options)
+
+
+def test_one_coefficient_in_a_list_serves_every_member(tiny_dataset):
+    first, second = ensemble_training.train_ensemble(
+        tiny_dataset, seeds=[0, 1], activation_l1=[0.01], hidden_units=(8,), epochs=1
+    )
+    assert first["activation_l1"] == second["activation_l1"] == 0.01
