@@ -231,6 +231,7 @@ def run_configurations(
             results = training.train_configuration(dataset, checkpoint=checkpoint, **arguments)
             for key, result in zip(keys, results):
                 store.save(key, _stored(key, result, records[key]))
+                store.checkpoint_path(key).unlink(missing_ok=True)  # from a run alone, if any
                 finished.add(key)
             checkpoint.clear()
     jobs = []

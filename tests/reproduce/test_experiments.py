@@ -144,6 +144,22 @@ def test_ensemble_groups_are_the_networks_that_differ_only_in_seed_and_l1():
 
 
 @pytest.mark.backend
+def test_an_ensemble_removes_the_progress_its_networks_kept_when_trained_alone(
+    tmp_path, tiny_digits
+):
+    runs = tmp_path / "table1" / "runs"
+    runs.mkdir(parents=True)
+    stale = runs / "rectifier-prenone-seed1.checkpoint.npz"
+    stale.write_bytes(b"progress of an interrupted run alone")
+    reproduce.run_table1(
+        "digits", activations=("rectifier",), pretraining=(False,), seeds=(0, 1),
+        out=tmp_path, ensemble=True, resume=True, **FAST,
+    )
+    assert (runs / "rectifier-prenone-seed1.json").exists()
+    assert not list(runs.glob("*.npz"))
+
+
+@pytest.mark.backend
 def test_an_ensemble_compares_learning_rates_after_selection_epochs(tmp_path, tiny_digits):
     options = {**FAST, "learning_rates": (0.1, 0.01), "epochs": 3, "patience": 3}
     reproduce.run_table1(
