@@ -784,6 +784,7 @@ def train_configuration(
             f"Received: seed={seed!r}"
         )
     seeds = [seed] if members is None else [int(s) for s in seed]
+    network_seed = seed if members is None else seeds  # `build_network`'s and `pretrain`'s
     if members is not None and (metrics or monitor is not None or measure is not None):
         raise ValueError(
             "`metrics`, `monitor` and `measure` apply to one network, not to several seeds "
@@ -807,7 +808,7 @@ def train_configuration(
     model = layers.build_network(
         dataset.input_shape, dataset.num_classes, hidden_units=tuple(hidden_units),
         activation=activation, activation_l1=block_coefficients, sign_trick=sign_trick,
-        seed=seed if members is None else seeds, members=members,
+        seed=network_seed, members=members,
     )
     if members is not None:
         logger.info("%s: %d networks in one fit", label, members)
@@ -815,7 +816,7 @@ def train_configuration(
         stack = pretrain(
             model, dataset, reconstruction=reconstruction, noise=noise,
             epochs=pretraining_epochs, learning_rate=pretraining_learning_rate,
-            batch_size=batch_size, seed=seed if members is None else seeds,
+            batch_size=batch_size, seed=network_seed,
             steps_per_execution=steps_per_execution, selection_epochs=selection_epochs,
             activation_l1=pretraining_activation_l1, label=label, checkpoint=checkpoint,
         )

@@ -87,6 +87,7 @@ class GridSearch(TrialLogging, keras_tuner.GridSearch):
 class ParetoSearch(TrialLogging, pareto_search.ParetoSearch):
     """`sparserect.tuning.ParetoSearch` that logs a line per trial."""
 
+
 TUNERS = {
     "random": RandomSearch,
     "hyperband": Hyperband,
