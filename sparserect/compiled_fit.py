@@ -19,6 +19,8 @@ import numpy as np
 
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_positive_int
+from sparserect.layers.network import count_members
+from sparserect.layers.network import has_member_inputs
 
 
 def needs_batch_hooks(callback):
@@ -88,7 +90,11 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
         callbacks: Optional list of `keras.callbacks.Callback`.
         order: `None` (the examples as given), a 1-D array of example
             indices used in every epoch, or a function `order(epoch)` that
-            returns the indices of one epoch (e.g. a permutation).
+            returns the indices of one epoch (e.g. a permutation). For a
+            model with per-member inputs (`build_network(...,
+            per_member_inputs=True)`), indices of shape `(examples, E)`:
+            member `k` takes the examples `order[:, k]`, so each member can
+            follow its own permutation.
         steps_per_chunk: Int > 0 or `None` (the whole epoch), the steps of
             one compiled call; fewer bound the memory of one call's batches.
         jit_compile: `"auto"` (the model's `jit_compile`) or a bool: whether
@@ -108,6 +114,8 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
             f"`jit_compile` must be 'auto', True or False. Received: jit_compile={jit_compile!r}"
         )
     x, y = _arrays(x, y)
+    # A 2-D order needs one column per member of a model with per-member inputs.
+    columns = count_members(model) if has_member_inputs(model) else None
     pair = isinstance(validation_data, (tuple, list))
     if validation_data is not None and not (pair and len(validation_data) == 2):
         length = f" of length {len(validation_data)}" if pair else ""
@@ -116,7 +124,7 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
             f"Received: validation_data={type(validation_data).__name__}{length}"
         )
     if order is not None and not callable(order):
-        order = _check_order(order, len(x))
+        order = _check_order(order, len(x), columns)
     callbacks = list(callbacks or [])
     for callback in callbacks:
         if needs_batch_hooks(callback):
@@ -131,7 +139,9 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
         steps=math.ceil(count / batch_size),
     )
     # As `fit`: builds the model, loss, metrics and optimizer from one batch.
-    model._symbolic_build(data_batch=(x[:batch_size], y[:batch_size]))
+    first = _check_order(order(initial_epoch), len(x), columns) if callable(order) else order
+    rows = slice(batch_size) if first is None else first[:batch_size]
+    model._symbolic_build(data_batch=(x[rows], y[rows]))
     run = _compiled_steps(model, jit_compile)
     model.stop_training = False
     hooks.on_train_begin()
@@ -139,7 +149,7 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
     for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
         hooks.on_epoch_begin(epoch)
-        indices = _check_order(order(epoch), len(x)) if callable(order) else order
+        indices = _check_order(order(epoch), len(x), columns) if callable(order) else order
         for batches_x, batches_y in _chunks(x, y, indices, batch_size, steps_per_chunk):
             run(batches_x, batches_y)
         logs = _floats(model.get_metrics_result())
@@ -196,13 +206,18 @@ def _arrays(x, y):
     )
 
 
-def _check_order(order, count):
-    """`order` as an array of indices into `count` examples, or a `ValueError`."""
+def _check_order(order, count, columns=None):
+    """`order` as an array of indices into `count` examples, or a `ValueError`.
+
+    `columns`: `None`, or the members of a model with per-member inputs, which
+    may also take one column of indices per member.
+    """
     indices = np.asarray(order)
-    if (indices.ndim != 1 or len(indices) == 0 or indices.dtype.kind not in "iu"
-            or indices.min() < 0 or indices.max() >= count):
+    shapes = "1-D" if columns is None else f"1-D or (examples, {columns})"
+    if ((indices.ndim != 1 and indices.shape[1:] != (columns,)) or indices.size == 0
+            or indices.dtype.kind not in "iu" or indices.min() < 0 or indices.max() >= count):
         raise ValueError(
-            f"`order` must give a non-empty 1-D array of example indices in [0, {count}). "
+            f"`order` must give a non-empty {shapes} array of example indices in [0, {count}). "
             f"Received: order={order!r}"
         )
     return indices
@@ -216,8 +231,8 @@ def _chunks(x, y, indices, batch_size, steps_per_chunk):
     chunk = steps_per_chunk or max(full, 1)
     for start in range(0, full, chunk):
         taken = indices[start * batch_size:min(start + chunk, full) * batch_size]
-        yield (x[taken].reshape(-1, batch_size, *x.shape[1:]),
-               y[taken].reshape(-1, batch_size, *y.shape[1:]))
+        batches = (x[taken], y[taken])
+        yield tuple(batch.reshape(-1, batch_size, *batch.shape[1:]) for batch in batches)
     rest = indices[full * batch_size:]
     if len(rest):
         yield x[rest][None], y[rest][None]

@@ -6,6 +6,7 @@ from sparserect.compiled_fit import compiled_fit
 from sparserect.compiled_fit import needs_batch_hooks
 from sparserect.ensembles import compile_ensemble
 from sparserect.layers import build_network
+from sparserect.layers import extract_member
 from sparserect.optimizers import MemberSGD
 
 pytestmark = pytest.mark.backend
@@ -70,6 +71,34 @@ def test_order_and_chunks_give_the_batches_of_fit_on_the_reordered_examples(data
         np.testing.assert_allclose(weight, expected_weight, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(history.history["loss"][-1], expected.history["loss"][0],
                                rtol=1e-5)
+
+
+def test_a_per_member_order_trains_each_member_as_its_network_on_its_own_order(data, rng):
+    x, y = data
+    seeds = [1, 2, 3]
+    orders = [np.stack([rng.permutation(len(x)) for _ in seeds], axis=1) for _ in range(2)]
+    model = build_network((8,), 3, HIDDEN, activation_l1=0.001, sign_trick=True, members=3,
+                          seed=seeds, per_member_inputs=True)
+    compile_ensemble(model, keras.optimizers.SGD(0.1))
+    compiled_fit(model, x, y, batch_size=10, epochs=2, order=orders.__getitem__,
+                 steps_per_chunk=2)
+    for k, seed in enumerate(seeds):
+        alone = build_network((8,), 3, HIDDEN, activation_l1=0.001, sign_trick=True, seed=seed)
+        alone.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+        for epoch, order in enumerate(orders):
+            rows = order[:, k]
+            alone.fit(x[rows], y[rows], batch_size=10, epochs=epoch + 1, initial_epoch=epoch,
+                      shuffle=False, verbose=0)
+        for expected, weight in zip(alone.get_weights(), extract_member(model, k).get_weights()):
+            np.testing.assert_allclose(weight, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_per_member_order_needs_one_column_per_member(data):
+    x, y = data
+    model = build_network((8,), 3, HIDDEN, members=3, seed=[1, 2, 3], per_member_inputs=True)
+    compile_ensemble(model, keras.optimizers.SGD(0.1))
+    with pytest.raises(ValueError, match=r"1-D or \(examples, 3\) array"):
+        compiled_fit(model, x, y, batch_size=10, order=np.zeros((37, 2), int))
 
 
 def test_a_fixed_order_is_used_every_epoch(data):

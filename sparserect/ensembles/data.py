@@ -15,8 +15,8 @@ class MemberBatches(keras.utils.PyDataset):
 
     Batch `i` holds, for every member `k`, the examples
     `orders[k, i * batch_size : (i + 1) * batch_size]`: inputs of shape
-    `(batch, E, *example_shape)` and labels `(batch, E)`, for an ensemble
-    built with `build_ensemble(..., per_member_inputs=True)`. With
+    `(batch, E, *example_shape)` and labels `(batch, E)`, for a model built
+    with `build_network(..., members=E, per_member_inputs=True)`. With
     `shuffle=True` each member gets a new permutation at every epoch, drawn
     from `(seed, epoch, k)`, so member `k` trains exactly as a single network
     fed `x[member_order(k, epoch)]` in that order. (Without this, all the
@@ -26,8 +26,7 @@ class MemberBatches(keras.utils.PyDataset):
     Example:
 
     ``` python
-    model = build_ensemble((28, 28, 1), 10, ensemble_size=8, seed=0,
-                           per_member_inputs=True)
+    model = build_network((28, 28, 1), 10, members=8, seed=0, per_member_inputs=True)
     compile_ensemble(model, keras.optimizers.SGD(0.01))
     model.fit(MemberBatches(x, y, batch_size=10, ensemble_size=8), epochs=5,
               shuffle=False)

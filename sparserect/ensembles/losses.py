@@ -67,8 +67,8 @@ class EnsembleSparseCategoricalCrossentropy(keras.losses.Loss):
     ```
 
     Args:
-        from_logits: Whether the predictions are logits (the ensemble built
-            by `build_ensemble` outputs probabilities: `False`).
+        from_logits: Whether the predictions are logits (a model built by
+            `build_network(..., members=E)` outputs probabilities: `False`).
         name: Name of the loss.
         reduction: Keras loss reduction. Defaults to
             `"sum_over_batch_size"` (the formula above).

@@ -18,7 +18,12 @@ from sparserect.layers.activations import (
 from sparserect.layers.bag_of_words_dense import BagOfWordsDense
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.layers.members import MemberInitializer, member_seeds
-from sparserect.layers.network import build_network, count_members, extract_member
+from sparserect.layers.network import (
+    build_network,
+    count_members,
+    extract_member,
+    has_member_inputs,
+)
 from sparserect.layers.scaled_softplus import ScaledSoftplus, scaled_softplus
 from sparserect.layers.sign_flip import SignFlip
 from sparserect.layers.thresholded_rectifier import ThresholdedRectifier
@@ -39,6 +44,7 @@ __all__ = [
     "elu",
     "expected_rating",
     "extract_member",
+    "has_member_inputs",
     "hidden_layers",
     "leaky_rectifier",
     "member_seeds",

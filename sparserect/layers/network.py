@@ -220,6 +220,19 @@ def member_layers(model):
     return blocks, heads[0]
 
 
+def has_member_inputs(model):
+    """Whether `model` is a model of members that takes one example per member, `(batch, E, ...)`.
+
+    `build_network(..., members=E, per_member_inputs=True)` makes one; any
+    other model (one network, shared inputs, not from `build_network`) does not.
+    """
+    try:
+        blocks, head = member_layers(model)
+    except ValueError:
+        return False
+    return (blocks[0].dense if blocks else head).equation.startswith("bei")
+
+
 def count_members(model):
     """Returns the number of networks of a model made by `build_network(..., members=E)`."""
     return len(member_layers(model)[1].kernel_initializer.seeds)
@@ -253,9 +266,7 @@ def extract_member(model, k, name=None):
     """
     blocks, head = member_layers(model)
     k = check_member_index(k, len(head.kernel_initializer.seeds))
-    first = blocks[0].dense if blocks else head
-    per_member_inputs = first.equation.startswith("bei")
-    input_shape = tuple(model.inputs[0].shape[2 if per_member_inputs else 1 :])
+    input_shape = tuple(model.inputs[0].shape[2 if has_member_inputs(model) else 1 :])
     inputs = keras.Input(shape=input_shape, name="inputs")
     x = keras.layers.Flatten(name="flatten")(inputs) if len(input_shape) > 1 else inputs
     for block in blocks:

@@ -13,6 +13,7 @@ import numpy as np
 from keras import ops
 
 from sparserect._checks import check_members
+from sparserect.layers.network import has_member_inputs
 from sparserect.measurement import hidden
 from sparserect.measurement.statistics import UNION_BATCH_SIZES
 from sparserect.measurement.statistics import ActivationStatistics
@@ -147,7 +148,9 @@ class Measurer:
     ```
 
     Args:
-        model: A functional or built Sequential Keras model.
+        model: A functional or built Sequential Keras model. A model of
+            members with per-member inputs measures every member on the
+            same examples.
         layers: The layers to measure (each outputs `(batch, ..., units)`,
             or `(batch, E, units)` for a layer with `members`).
         members: Networks side by side in the model (1 for one network).
@@ -160,9 +163,19 @@ class Measurer:
         self.members = check_members("members", members)
         self.labels = labels
         inputs = list(model.inputs)
+        hidden_outputs = hidden.layer_outputs(model, layers)
+        probabilities = model.outputs[0]
+        if has_member_inputs(model):
+            # Every member is measured on the same examples: each is repeated once per member.
+            example = keras.Input(shape=tuple(model.inputs[0].shape[2:]), name="inputs")
+            repeated = ops.repeat(ops.expand_dims(example, 1), self.members, axis=1)
+            *hidden_outputs, probabilities = keras.Model(
+                model.inputs, [*hidden_outputs, probabilities]
+            )(repeated)
+            inputs = [example]
         valid = keras.Input(shape=(), dtype="float32", name="valid")
         outputs, self._shapes = [], []
-        for layer, h in zip(layers, hidden.layer_outputs(model, layers)):
+        for layer, h in zip(layers, hidden_outputs):
             stacked = getattr(layer, "members", None) is not None
             # (units, values per unit and example) of each layer
             self._shapes.append((h.shape[-1], int(np.prod(h.shape[2 if stacked else 1 : -1]))))
@@ -173,7 +186,7 @@ class Measurer:
         if labels:
             labels_input = keras.Input(shape=(members,), dtype="int32", name="labels")
             inputs.append(labels_input)
-            probabilities = ops.reshape(model.outputs[0], (-1, members, model.outputs[0].shape[-1]))
+            probabilities = ops.reshape(probabilities, (-1, members, probabilities.shape[-1]))
             outputs.append(_error_sums(probabilities, labels_input, valid))
         self._model = keras.Model([*inputs, valid], outputs, name=f"{model.name}_measures")
 

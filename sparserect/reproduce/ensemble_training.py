@@ -8,9 +8,9 @@ early stopping (`EarlyStoppingOnError`), its own learning rate choice and
 its own result dict, with the keys of a network trained alone, so that the
 experiments store and tabulate them alike. With SGD, member `k` follows
 exactly the trajectory of the network `build_network(..., seed=seeds[k])`
-trained alone on the same mini-batches, pre-training included (each
-member's denoising auto-encoders corrupt their inputs with the member's own
-seed).
+trained alone: in fine-tuning on the mini-batches of its own seed, in
+pre-training on the first member's order of the examples (each member's
+denoising auto-encoders corrupt their inputs with the member's own seed).
 """
 
 from sparserect.reproduce.training import train_configuration

@@ -31,6 +31,7 @@ from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
 from sparserect._checks import is_seed
 from sparserect._checks import is_sequence
+from sparserect._checks import per_member_seeds
 from sparserect._selection import check_learning_rates
 from sparserect._selection import choose_learning_rates
 from sparserect.compiled_fit import compiled_fit
@@ -45,6 +46,8 @@ logger = logging.getLogger(__name__)
 
 # The per-member numbers of an early-stopping state (`EarlyStoppingOnError.state()`).
 _NUMBERS = ("best_error", "best_epoch", "stopped_epoch", "diverged")
+# The most bytes of training batches that one compiled call of `compiled_fit` takes.
+_CHUNK_BYTES = 2**30
 
 
 class EarlyStoppingOnError(keras.callbacks.Callback):
@@ -252,7 +255,7 @@ def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_e
 
     `on_epoch(stopping, epochs_done)` is called after every epoch (to save a checkpoint).
     With `compiled`, each epoch runs in one compiled loop (`compiled_fit`, the
-    maths of `fit`) unless a callback acts on batches.
+    maths of `fit`) unless a callback acts on batches. `seed` is `_example_seeds`'s.
     """
     members = _members_of(model)
     # A fresh copy of each metric per compile: a metric's state belongs to one model.
@@ -296,7 +299,9 @@ def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_e
             validation_batch_size=1000, callbacks=[epoch_hooks],
         )
         if compiled:
-            compiled_fit(model, x, y, order=order, **arguments)
+            step_bytes = batch_size * x[0].nbytes * (order.shape[1] if order.ndim == 2 else 1)
+            chunk = max(1, _CHUNK_BYTES // step_bytes)
+            compiled_fit(model, x, y, order=order, steps_per_chunk=chunk, **arguments)
         else:
             model.fit(x[order], y[order], shuffle=False, verbose=0, **arguments)
         if on_epoch is not None:
@@ -335,7 +340,10 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
         steps_per_execution: As `train_configuration`.
         weight_decay: As `train_configuration`.
         seed: Int, seeds the order of the examples in every epoch
-            (`epoch_order`), the same for every candidate.
+            (`epoch_order`), the same for every candidate. A model with
+            per-member inputs (`build_network(..., per_member_inputs=True)`)
+            takes one per member (or one for all): member `k` then sees the
+            mini-batches of its network trained alone with `seed[k]`.
         label: Name of the model in the progress log.
         callbacks: Extra Keras callbacks for every `fit`.
         metrics: Extra Keras metrics of a network alone (e.g.
@@ -358,6 +366,7 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
     check_learning_rates(learning_rates)
     members = _members_of(model)
     size = members or 1
+    seed = _example_seeds(model, members, seed)
     options = dict(patience=patience, batch_size=batch_size, callbacks=callbacks,
                    steps_per_execution=steps_per_execution, metrics=metrics, monitor=monitor,
                    min_epochs=min_epochs, seed=seed, compiled=compiled)
@@ -369,7 +378,7 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
         start, initial_epoch = progress.resume(candidate=index)
         if start is None:
             model.set_weights(progress.initial_weights)
-        keras.utils.set_random_seed(seed)
+        keras.utils.set_random_seed(seed[0] if isinstance(seed, list) else seed)
         fits.append(_fit(
             model, dataset, plain_sgd(model, learning_rate, weight_decay), epochs=first_epochs,
             label=f"{label}, lr {learning_rate:g}", start=start, initial_epoch=initial_epoch,
@@ -417,6 +426,18 @@ def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
         }
         for k in range(size)
     ]
+
+
+def _example_seeds(model, members, seed):
+    """The seed(s) of `epoch_order`: `seed`, or for per-member inputs one per member."""
+    if not layers.has_member_inputs(model):
+        if not is_seed(seed):
+            raise ValueError(
+                "`seed` must be an int >= 0; one per member needs a model with per-member "
+                f"inputs (`build_network(..., per_member_inputs=True)`). Received: seed={seed!r}"
+            )
+        return seed
+    return [seed] * members if is_seed(seed) else per_member_seeds("seed", seed, members)
 
 
 @dataclasses.dataclass
@@ -604,10 +625,9 @@ def pretrain(model, dataset, *, reconstruction, noise, epochs, learning_rate, ba
     """Pre-trains `model` on the training inputs (`pretrain_stack`), or restores a checkpoint's.
 
     `seed` is the network's, or with members, one per member (the order of
-    the examples is the first member's, as in `fine_tune`). A checkpoint
-    keeps the pre-training's record and the weights it left, so that a
-    restarted run goes straight to fine-tuning. Returns `pretrain_stack`'s
-    record.
+    the examples is the first member's). A checkpoint keeps the
+    pre-training's record and the weights it left, so that a restarted run
+    goes straight to fine-tuning. Returns `pretrain_stack`'s record.
     """
     saved = None if checkpoint is None else checkpoint.load()
     if saved is not None and saved["state"].get("pretraining") is not None:
@@ -696,9 +716,12 @@ def train_configuration(
     reconstruction cost (see `pretrain_stack`).
 
     With a sequence of seeds, the networks are the members of one
-    `build_network(..., members=E)` model trained by the same steps, each
-    with its own early stopping and learning rate; member `k` trains as the
-    network of `seeds[k]` alone would (`train_ensemble`).
+    `build_network(..., members=E, per_member_inputs=True)` model trained by
+    the same steps, each with its own early stopping and learning rate, and
+    in fine-tuning on its own seed's mini-batches: member `k` trains as the
+    network of `seeds[k]` alone would (`train_ensemble`). Pre-training
+    shares the first seed's order of the examples among the members, so a
+    pre-trained member `k > 0` is that network trained on another order.
 
     Args:
         dataset: A `sparserect.datasets.Dataset` (train, validation, test).
@@ -734,8 +757,8 @@ def train_configuration(
         noise: Corruption of pre-training: a masking noise rate (paper:
             0.25), or per block (see `sparserect.pretraining.pretrain_stack`).
         seed: Int, seeds the weights, sign masks, noise and shuffling; or a
-            sequence of ints, one network each (the examples are shuffled
-            by the first).
+            sequence of ints, one network each (pre-training shuffles the
+            examples by the first).
         steps_per_execution: SGD steps per compiled call.
         label: Name of the configuration in the progress log.
         callbacks: Extra Keras callbacks for every fine-tuning `fit`.
@@ -805,25 +828,33 @@ def train_configuration(
         label = (f"{name}, {'pre-trained' if pretraining else 'no pre-training'}, seed {seed}"
                  if members is None else f"{members} networks ({name})")
     keras.utils.set_random_seed(seeds[0])
-    model = layers.build_network(
-        dataset.input_shape, dataset.num_classes, hidden_units=tuple(hidden_units),
-        activation=activation, activation_l1=block_coefficients, sign_trick=sign_trick,
-        seed=network_seed, members=members,
-    )
+
+    def network(per_member_inputs=False):
+        return layers.build_network(
+            dataset.input_shape, dataset.num_classes, hidden_units=tuple(hidden_units),
+            activation=activation, activation_l1=block_coefficients, sign_trick=sign_trick,
+            seed=network_seed, members=members, per_member_inputs=per_member_inputs,
+        )
+
+    # Members are fine-tuned on per-member inputs, each on its own seed's mini-batches.
+    model = network(per_member_inputs=members is not None)
     if members is not None:
         logger.info("%s: %d networks in one fit", label, members)
     if pretraining:
+        # Pre-training shares the examples (and their order) among the members.
+        shared = network() if members is not None else model
         stack = pretrain(
-            model, dataset, reconstruction=reconstruction, noise=noise,
+            shared, dataset, reconstruction=reconstruction, noise=noise,
             epochs=pretraining_epochs, learning_rate=pretraining_learning_rate,
             batch_size=batch_size, seed=network_seed,
             steps_per_execution=steps_per_execution, selection_epochs=selection_epochs,
             activation_l1=pretraining_activation_l1, label=label, checkpoint=checkpoint,
         )
+        model.set_weights(shared.get_weights())
     tuned = fine_tune(
         model, dataset, learning_rates=learning_rates, epochs=epochs, patience=patience,
         min_epochs=min_epochs, selection_epochs=selection_epochs, batch_size=batch_size,
-        steps_per_execution=steps_per_execution, weight_decay=weight_decay, seed=seeds[0],
+        steps_per_execution=steps_per_execution, weight_decay=weight_decay, seed=network_seed,
         label=label, callbacks=callbacks, metrics=metrics, monitor=monitor,
         checkpoint=checkpoint,
     )

@@ -1,5 +1,6 @@
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 
 from sparserect.ensembles import compile_ensemble, extract_member
@@ -32,6 +33,16 @@ def test_member_report_matches_each_extracted_network(data):
         np.testing.assert_allclose(
             report.loc[k, "sparsity_hidden_2"], single.set_index("layer").loc["hidden_2", "sparsity"]
         )
+
+
+def test_a_model_with_per_member_inputs_measures_every_member_on_the_same_examples(data):
+    x, y = data
+    per_member = members_network(3, sign_trick=True, seed=[4, 5, 6], per_member_inputs=True)
+    shared = members_network(3, sign_trick=True, seed=[4, 5, 6])
+    shared.set_weights(per_member.get_weights())
+    pd.testing.assert_frame_equal(
+        member_report(per_member, x, y, batch_size=16), member_report(shared, x, y, batch_size=16)
+    )
 
 
 def test_member_metrics_callback_writes_logs_and_history(data):

@@ -14,45 +14,53 @@ pytestmark = pytest.mark.backend
 def test_ensemble_member_matches_its_network_trained_alone(tiny_dataset, weight_decay):
     options = dict(hidden_units=(16, 16), epochs=3, patience=2, learning_rates=(0.1,),
                    steps_per_execution=10, weight_decay=weight_decay)
-    alone = training.train_configuration(tiny_dataset, seed=0, activation_l1=0.001, **options)
     members = ensemble_training.train_ensemble(
         tiny_dataset, seeds=[0, 1], activation_l1=[0.001, 0.0], **options
     )
     assert [m["seed"] for m in members] == [0, 1]
     assert [m["activation_l1"] for m in members] == [0.001, 0.0]
-    first = members[0]  # member 0 sees the batches of seed 0, as the network alone does
-    for name in ("validation_error", "test_error", "best_epoch", "learning_rate"):
-        assert first[name] == pytest.approx(alone[name], abs=1e-6), name
-    assert first["average_sparsity"] == pytest.approx(alone["average_sparsity"], abs=1e-3)
-    assert first["layer_sparsity"] == pytest.approx(alone["layer_sparsity"], abs=1e-3)
-    assert first["dead_units"] == alone["dead_units"]
-    assert first["candidates"]["0.1"]["validation_errors"] == pytest.approx(
-        alone["candidates"]["0.1"]["validation_errors"], abs=1e-6
-    )
+    # Each member sees the batches of its own seed, as its network alone does.
+    for member, (seed, activation_l1) in zip(members, [(0, 0.001), (1, 0.0)]):
+        alone = training.train_configuration(
+            tiny_dataset, seed=seed, activation_l1=activation_l1, **options
+        )
+        for name in ("validation_error", "test_error", "best_epoch", "learning_rate"):
+            assert member[name] == pytest.approx(alone[name], abs=1e-6), (seed, name)
+        assert member["average_sparsity"] == pytest.approx(alone["average_sparsity"], abs=1e-3)
+        assert member["layer_sparsity"] == pytest.approx(alone["layer_sparsity"], abs=1e-3)
+        assert member["dead_units"] == alone["dead_units"]
+        assert member["candidates"]["0.1"]["validation_errors"] == pytest.approx(
+            alone["candidates"]["0.1"]["validation_errors"], abs=1e-6
+        )
+        assert member["weight_decay"] == alone["weight_decay"] == weight_decay
     assert all(m["ensemble_size"] == 2 for m in members)
-    assert first["weight_decay"] == alone["weight_decay"] == weight_decay
 
 
 @pytest.mark.parametrize("weight_decay", [0.0, 0.05])
 def test_ensemble_selection_epochs_continue_each_member_as_alone(tiny_dataset, weight_decay):
-    # Member 0 is seed 0 with the paper's penalty, as the network alone; two
+    # Member k is seed k with its own penalty, as the network alone; two
     # rates compared after one epoch, the winner continued up to four.
     options = dict(hidden_units=(16, 16), epochs=4, patience=3, learning_rates=(0.3, 0.003),
                    selection_epochs=1, steps_per_execution=10, weight_decay=weight_decay)
-    alone = training.train_configuration(tiny_dataset, seed=0, activation_l1=0.001, **options)
     members = ensemble_training.train_ensemble(
         tiny_dataset, seeds=[0, 1], activation_l1=[0.001, 0.0], **options
     )
-    first = members[0]
-    assert alone["epochs_run"] == 4 and alone["learning_rate"] == 0.3
-    for name in ("validation_error", "test_error", "best_epoch", "epochs_run", "learning_rate"):
-        assert first[name] == pytest.approx(alone[name], abs=1e-6), name
-    assert first["dead_units"] == alone["dead_units"]
-    for rate in ("0.3", "0.003"):
-        assert first["candidates"][rate]["epochs_run"] == alone["candidates"][rate]["epochs_run"]
-        assert first["candidates"][rate]["validation_errors"] == pytest.approx(
-            alone["candidates"][rate]["validation_errors"], abs=1e-6
+    for member, (seed, activation_l1) in zip(members, [(0, 0.001), (1, 0.0)]):
+        alone = training.train_configuration(
+            tiny_dataset, seed=seed, activation_l1=activation_l1, **options
         )
+        if seed == 0:
+            assert alone["epochs_run"] == 4 and alone["learning_rate"] == 0.3
+        for name in ("validation_error", "test_error", "best_epoch", "epochs_run",
+                     "learning_rate"):
+            assert member[name] == pytest.approx(alone[name], abs=1e-6), (seed, name)
+        assert member["dead_units"] == alone["dead_units"]
+        for rate in ("0.3", "0.003"):
+            candidate, alone_candidate = member["candidates"][rate], alone["candidates"][rate]
+            assert candidate["epochs_run"] == alone_candidate["epochs_run"]
+            assert candidate["validation_errors"] == pytest.approx(
+                alone_candidate["validation_errors"], abs=1e-6
+            )
     assert all(m["selection_epochs"] == 1 for m in members)
     for member in members:
         candidates = member["candidates"]

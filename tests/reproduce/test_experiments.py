@@ -100,6 +100,20 @@ def test_softplus_sharpness_seeds_as_one_ensemble_as_one_by_one(tmp_path, tiny_d
 
 
 @pytest.mark.backend
+def test_figure3_networks_as_one_ensemble_equal_those_trained_one_by_one(tmp_path, tiny_digits):
+    # Each member fine-tunes on the mini-batches of its own seed, as its network alone.
+    options = dict(networks=3, **{**FAST, "epochs": 2})
+    alone = reproduce.run_sparsity("mnist", out=tmp_path / "alone", **options)
+    together = reproduce.run_sparsity("mnist", out=tmp_path / "together", ensemble=True, **options)
+    alone, together = (frame.sort_values("seed") for frame in (alone, together))
+    assert together["seed"].tolist() == alone["seed"].tolist() == [0, 1, 2]
+    assert together["test_error"].tolist() == pytest.approx(alone["test_error"].tolist(), abs=1e-6)
+    assert together["average_sparsity"].tolist() == pytest.approx(
+        alone["average_sparsity"].tolist(), abs=1e-3
+    )
+
+
+@pytest.mark.backend
 def test_sparsity_and_table1_seeds_as_one_ensemble(tmp_path, tiny_digits, caplog):
     frame = reproduce.run_sparsity("mnist", networks=3, out=tmp_path, ensemble=True, **FAST)
     assert sorted(frame["activation_l1"]) == [0.0, 0.005, 0.01]

@@ -303,3 +303,10 @@ def test_train_of_a_config_matches_train_configuration(tiny_dataset):
     assert result["pretraining_noise"] == expected["pretraining_noise"]
     for name in ("test_error", "validation_error", "average_sparsity", "epochs_run"):
         assert result[name] == pytest.approx(expected[name])
+
+
+def test_fine_tune_takes_one_seed_per_member_only_with_per_member_inputs(tiny_dataset):
+    model = layers.build_network((12,), 3, (8,), members=2, seed=[0, 1])
+    with pytest.raises(ValueError, match=r"per-member inputs.*Received: seed=\[0, 1\]"):
+        training.fine_tune(model, tiny_dataset, learning_rates=(0.1,), epochs=1, patience=1,
+                           seed=[0, 1])
