@@ -138,9 +138,10 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
         [*callbacks, history], model=model, verbose=0, epochs=epochs,
         steps=math.ceil(count / batch_size),
     )
-    # As `fit`: builds the model, loss, metrics and optimizer from one batch.
-    first = _check_order(order(initial_epoch), len(x), columns) if callable(order) else order
-    rows = slice(batch_size) if first is None else first[:batch_size]
+    # As `fit`: builds the model, loss, metrics and optimizer from one batch (of the
+    # batch's shape: shared examples take one row per member for per-member inputs).
+    shared_examples = columns is not None and x.ndim < len(model.inputs[0].shape)
+    rows = np.zeros((1, columns), int) if shared_examples else slice(batch_size)
     model._symbolic_build(data_batch=(x[rows], y[rows]))
     run = _compiled_steps(model, jit_compile)
     model.stop_training = False

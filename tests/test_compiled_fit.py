@@ -93,6 +93,26 @@ def test_a_per_member_order_trains_each_member_as_its_network_on_its_own_order(d
             np.testing.assert_allclose(weight, expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("members", [None, 3])
+def test_an_order_function_is_called_once_per_epoch(data, members):
+    x, y = data
+    calls = []
+
+    def order(epoch):
+        calls.append(epoch)
+        rows = np.arange(len(x))
+        return rows if members is None else np.stack([rows] * members, axis=1)
+
+    model = build_network((8,), 3, HIDDEN, members=members, seed=[1, 2, 3] if members else 1,
+                          per_member_inputs=bool(members))
+    if members:
+        compile_ensemble(model, "sgd")
+    else:
+        model.compile("sgd", "sparse_categorical_crossentropy")
+    compiled_fit(model, x, y, batch_size=10, epochs=3, initial_epoch=1, order=order)
+    assert calls == [1, 2]
+
+
 def test_a_per_member_order_needs_one_column_per_member(data):
     x, y = data
     model = build_network((8,), 3, HIDDEN, members=3, seed=[1, 2, 3], per_member_inputs=True)
@@ -218,19 +238,22 @@ def test_tensorflow_xla_loop_trains_as_fit(data):
     assert_same_training(reference, model, expected, history)
 
 
-def test_fine_tune_gives_the_same_result_compiled_or_not(tiny_dataset):
+@pytest.mark.parametrize("members", [None, 2])
+def test_fine_tune_gives_the_same_result_compiled_or_not(tiny_dataset, members):
     from sparserect.reproduce.training import fine_tune
 
     results, weights = [], []
     for compiled in (True, False):
-        model = build_network((12,), 3, HIDDEN, activation_l1=0.001, seed=0)
+        model = build_network((12,), 3, HIDDEN, activation_l1=0.001, members=members,
+                              seed=[0, 1] if members else 0, per_member_inputs=bool(members))
         results.append(fine_tune(model, tiny_dataset, learning_rates=(0.1, 0.01), epochs=3,
-                                 patience=2, batch_size=10, compiled=compiled))
+                                 patience=2, batch_size=10, compiled=compiled,
+                                 seed=[0, 1] if members else 0))
         weights.append(model.get_weights())
-    (compiled_result,), (fit_result,) = results
-    assert compiled_result["learning_rate"] == fit_result["learning_rate"]
-    for rate, candidate in fit_result["candidates"].items():
-        np.testing.assert_allclose(compiled_result["candidates"][rate]["validation_errors"],
-                                   candidate["validation_errors"], atol=1e-6)
+    for compiled_result, fit_result in zip(*results):
+        assert compiled_result["learning_rate"] == fit_result["learning_rate"]
+        for rate, candidate in fit_result["candidates"].items():
+            np.testing.assert_allclose(compiled_result["candidates"][rate]["validation_errors"],
+                                       candidate["validation_errors"], atol=1e-6)
     for compiled_weight, fit_weight in zip(*weights):
         np.testing.assert_allclose(compiled_weight, fit_weight, rtol=1e-5, atol=1e-6)

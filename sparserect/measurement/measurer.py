@@ -13,6 +13,7 @@ import numpy as np
 from keras import ops
 
 from sparserect._checks import check_members
+from sparserect.layers.network import count_members
 from sparserect.layers.network import has_member_inputs
 from sparserect.measurement import hidden
 from sparserect.measurement.statistics import UNION_BATCH_SIZES
@@ -168,7 +169,7 @@ class Measurer:
         if has_member_inputs(model):
             # Every member is measured on the same examples: each is repeated once per member.
             example = keras.Input(shape=tuple(model.inputs[0].shape[2:]), name="inputs")
-            repeated = ops.repeat(ops.expand_dims(example, 1), self.members, axis=1)
+            repeated = ops.repeat(ops.expand_dims(example, 1), count_members(model), axis=1)
             *hidden_outputs, probabilities = keras.Model(
                 model.inputs, [*hidden_outputs, probabilities]
             )(repeated)

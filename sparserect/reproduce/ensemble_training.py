@@ -8,9 +8,11 @@ early stopping (`EarlyStoppingOnError`), its own learning rate choice and
 its own result dict, with the keys of a network trained alone, so that the
 experiments store and tabulate them alike. With SGD, member `k` follows
 exactly the trajectory of the network `build_network(..., seed=seeds[k])`
-trained alone: in fine-tuning on the mini-batches of its own seed, in
-pre-training on the first member's order of the examples (each member's
-denoising auto-encoders corrupt their inputs with the member's own seed).
+trained alone on the mini-batches of its own seed. Pre-training is the
+exception: the members share the first member's order of the examples
+there (each member's denoising auto-encoders corrupt their inputs with the
+member's own seed), so a pre-trained member `k > 0` is its network trained
+alone on another order.
 """
 
 from sparserect.reproduce.training import train_configuration
@@ -28,7 +30,7 @@ def train_ensemble(dataset, seeds, activation_l1, *, learning_rates=(0.01,), lab
     from its best weights at the rate it chose (`MemberSGD`) up to `epochs`.
     Each member's test error and exact sparsity are those of its best
     epoch. With `pretraining`, the members are first pre-trained together
-    (`pretrain_stack`), each as its network alone would be.
+    (`pretrain_stack`), on the first member's order of the examples.
 
     Example:
 

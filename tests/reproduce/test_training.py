@@ -310,3 +310,8 @@ def test_fine_tune_takes_one_seed_per_member_only_with_per_member_inputs(tiny_da
     with pytest.raises(ValueError, match=r"per-member inputs.*Received: seed=\[0, 1\]"):
         training.fine_tune(model, tiny_dataset, learning_rates=(0.1,), epochs=1, patience=1,
                            seed=[0, 1])
+    model = layers.build_network((12,), 3, (8,), members=2, seed=[0, 1], per_member_inputs=True)
+    for seed in (None, [0], [0, -1]):
+        with pytest.raises(ValueError, match=r"one per member \(2\)\. Received: seed="):
+            training.fine_tune(model, tiny_dataset, learning_rates=(0.1,), epochs=1,
+                               patience=1, seed=seed)
