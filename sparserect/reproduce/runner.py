@@ -219,7 +219,8 @@ def run_configurations(
         pending = [entry for entry in configurations if not (resume and store.load(entry[0]))]
         for shared, members in _ensemble_groups(pending):
             keys = [key for key, _, _ in members]
-            # Progress saved while members fine-tuned on one shared order is not resumed.
+            # The settings name the rule of the members' orders: progress saved under
+            # another rule (one order shared by all) is not resumed.
             checkpoint = Checkpoint(
                 store.checkpoint_path(_group_key(keys)),
                 {"networks": [records[key] for key in keys], "orders": "one per member"},

@@ -298,7 +298,7 @@ def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_e
             validation_batch_size=1000, callbacks=[epoch_hooks],
         )
         if compiled:
-            step_bytes = batch_size * x[0].nbytes * (order.shape[1] if order.ndim == 2 else 1)
+            step_bytes = batch_size * x[order[:1]].nbytes  # one row, or one per member
             chunk = max(1, _CHUNK_BYTES // step_bytes)
             compiled_fit(model, x, y, order=order, steps_per_chunk=chunk, **arguments)
         else:
@@ -873,7 +873,8 @@ def train_configuration(
             steps_per_execution=steps_per_execution, selection_epochs=selection_epochs,
             activation_l1=pretraining_activation_l1, label=label, checkpoint=checkpoint,
         )
-        model.set_weights(shared.get_weights())
+        if shared is not model:
+            model.set_weights(shared.get_weights())
         del shared  # one copy of the weights while fine-tuning
     tuned = fine_tune(
         model, dataset, learning_rates=learning_rates, epochs=epochs, patience=patience,
