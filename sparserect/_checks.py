@@ -113,16 +113,18 @@ def number_or_per_member(name, value, strict=False):
     return per_member_floats(name, value, len(value), minimum=0.0, strict=strict)
 
 
-def per_member_seeds(name, seeds, members):
-    """Returns `seeds` (`None` or one int >= 0 per member) as a list of ints, or `None`."""
-    if seeds is None:
+def per_member_seeds(name, seeds, members, *, allow_none=True, one_for_all=False):
+    """Returns `seeds` (one int >= 0 per member) as a list of ints, or `None` if allowed.
+
+    With `one_for_all`, one int >= 0 stands for every member.
+    """
+    if seeds is None and allow_none:
         return None
-    values = _member_list(seeds, members)
+    values = _member_list([seeds] * members if one_for_all and is_seed(seeds) else seeds, members)
     if values is None or not all(is_seed(s) for s in values):
-        raise ValueError(
-            f"`{name}` must be None or a sequence of {members} ints >= 0 "
-            f"(one per member). Received: {name}={seeds!r}"
-        )
+        forms = (["None"] if allow_none else []) + (["an int >= 0"] if one_for_all else [])
+        forms.append(f"a sequence of {members} ints >= 0 (one per member)")
+        raise ValueError(f"`{name}` must be {' or '.join(forms)}. Received: {name}={seeds!r}")
     return [int(s) for s in values]
 
 

@@ -7,6 +7,7 @@ and reports. See `docs/ensembles.md`.
 """
 
 from sparserect.ensembles.data import MemberBatches
+from sparserect.ensembles.data import OrderedBatches
 from sparserect.ensembles.deprecated import (
     EnsembleActivationL1,
     EnsembleDense,
@@ -37,6 +38,7 @@ __all__ = [
     "MemberError",
     "MemberMetrics",
     "MemberSGD",
+    "OrderedBatches",
     "build_ensemble",
     "compile_ensemble",
     "ensemble_size",

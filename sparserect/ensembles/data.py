@@ -1,4 +1,4 @@
-"""Per-member mini-batches: every member of an ensemble sees its own shuffling."""
+"""Mini-batches in a given order, and per-member mini-batches: each member sees its own shuffling."""
 
 import math
 
@@ -10,7 +10,53 @@ from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_positive_int
 
 
-class MemberBatches(keras.utils.PyDataset):
+class OrderedBatches(keras.utils.PyDataset):
+    """The mini-batches `x[order[i * batch_size:(i + 1) * batch_size]]`, gathered one at a time.
+
+    With `order` of shape `(steps,)` a batch is `(batch, *example_shape)`, for
+    one network. With one column of `order` per member, `(steps, E)`, a batch
+    holds one example per member, `(batch, E, *example_shape)`, for a model
+    built with `build_network(..., members=E, per_member_inputs=True)`: member
+    `k` sees `x[order[:, k]]` in that order. Only one batch is gathered at a
+    time, so E orders of a large training set are never copied whole.
+
+    Example:
+
+    ``` python
+    order = np.stack([np.random.default_rng(k).permutation(len(x)) for k in range(8)], 1)
+    model.fit(OrderedBatches(x, y, order, batch_size=10), shuffle=False)
+    ```
+
+    Args:
+        x: Array of examples, `(n, *example_shape)`.
+        y: Array of labels, `(n, ...)`.
+        order: Integer array of rows of `x`, `(steps,)` or `(steps, E)`.
+        batch_size: Int > 0, examples (per member) per batch.
+        **kwargs: `keras.utils.PyDataset` arguments (`workers`, ...).
+    """
+
+    def __init__(self, x, y, order, batch_size, **kwargs):
+        super().__init__(**kwargs)
+        check_positive_int("batch_size", batch_size)
+        if len(x) != len(y) or len(x) == 0:
+            raise ValueError(
+                "`x` and `y` must have the same, non-zero number of examples. "
+                f"Received: len(x)={len(x)}, len(y)={len(y)}"
+            )
+        self.x = np.asarray(x)
+        self.y = np.asarray(y)
+        self.order = np.asarray(order)
+        self.batch_size = batch_size
+
+    def __len__(self):
+        return math.ceil(len(self.order) / self.batch_size)
+
+    def __getitem__(self, index):
+        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        return self.x[rows], self.y[rows]
+
+
+class MemberBatches(OrderedBatches):
     """Mini-batches in which member `k` follows its own order of the examples.
 
     Batch `i` holds, for every member `k`, the examples
@@ -50,23 +96,14 @@ class MemberBatches(keras.utils.PyDataset):
     """
 
     def __init__(self, x, y, batch_size, ensemble_size, shuffle=True, seed=0, **kwargs):
-        super().__init__(**kwargs)
-        check_positive_int("batch_size", batch_size)
         check_non_negative_int("seed", seed)
-        if len(x) != len(y) or len(x) == 0:
-            raise ValueError(
-                "`x` and `y` must have the same, non-zero number of examples. "
-                f"Received: len(x)={len(x)}, len(y)={len(y)}"
-            )
-        self.x = np.asarray(x)
-        self.y = np.asarray(y)
-        self.batch_size = batch_size
         self.ensemble_size = check_members("ensemble_size", ensemble_size)
         self.shuffle = bool(shuffle)
         self.seed = seed
         self.epoch = 0
-        self._orders = self.orders(0)
         self._served = set()
+        super().__init__(x, y, np.arange(len(x)), batch_size, **kwargs)
+        self.order = self.orders(0).T  # (n, E): one column per member
 
     def member_order(self, k, epoch):
         """Returns the order of the examples that member `k` sees at `epoch`."""
@@ -79,18 +116,14 @@ class MemberBatches(keras.utils.PyDataset):
         """Returns the `(E, n)` orders of all the members at `epoch`."""
         return np.stack([self.member_order(k, epoch) for k in range(self.ensemble_size)])
 
-    def __len__(self):
-        return math.ceil(len(self.x) / self.batch_size)
-
     def __getitem__(self, index):
         self._served.add(index)
-        rows = self._orders[:, index * self.batch_size : (index + 1) * self.batch_size].T
-        return self.x[rows], self.y[rows]  # (batch, E, ...), (batch, E)
+        return super().__getitem__(index)  # (batch, E, ...), (batch, E)
 
     def on_epoch_end(self):
         # Keras peeks at a batch or two (and may begin and end an "epoch" to
         # do so) before training: only an epoch that served every batch counts.
         if len(self._served) == len(self):
             self.epoch += 1
-            self._orders = self.orders(self.epoch)
+            self.order = self.orders(self.epoch).T
             self._served.clear()

@@ -31,6 +31,7 @@ from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
 from sparserect._checks import is_seed
 from sparserect._checks import is_sequence
+from sparserect._checks import per_member_seeds
 from sparserect._selection import check_learning_rates
 from sparserect._selection import choose_learning_rates
 from sparserect.compiled_fit import compiled_fit
@@ -303,31 +304,13 @@ def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_e
             compiled_fit(model, x, y, order=order, steps_per_chunk=chunk, **arguments)
         else:
             del arguments["batch_size"]
-            model.fit(_Batches(x, y, order, batch_size), shuffle=False, verbose=0, **arguments)
+            model.fit(ensembles.OrderedBatches(x, y, order, batch_size), shuffle=False, verbose=0, **arguments)
         if on_epoch is not None:
             on_epoch(stopping, epoch + 1)
         if model.stop_training:
             break
     hooks.on_train_end()
     return stopping
-
-
-class _Batches(keras.utils.PyDataset):
-    """The mini-batches `x[order[i * size:(i + 1) * size]]` of one epoch, gathered one at a time.
-
-    With one column of `order` per member, a batch holds one example per member.
-    """
-
-    def __init__(self, x, y, order, batch_size):
-        super().__init__()
-        self.x, self.y, self.order, self.batch_size = x, y, order, batch_size
-
-    def __len__(self):
-        return math.ceil(len(self.order) / self.batch_size)
-
-    def __getitem__(self, index):
-        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
-        return self.x[rows], self.y[rows]
 
 
 def fine_tune(model, dataset, *, learning_rates, epochs, patience, min_epochs=0,
@@ -455,12 +438,7 @@ def _example_seeds(model, members, seed):
                 f"inputs (`build_network(..., per_member_inputs=True)`). Received: seed={seed!r}"
             )
         return seed
-    seeds = [seed] * members if is_seed(seed) else seed
-    if not is_sequence(seeds) or len(seeds) != members or not all(is_seed(s) for s in seeds):
-        raise ValueError(
-            f"`seed` must be an int >= 0, or one per member ({members}). Received: seed={seed!r}"
-        )
-    return [int(s) for s in seeds]
+    return per_member_seeds("seed", seed, members, allow_none=False, one_for_all=True)
 
 
 @dataclasses.dataclass

@@ -40,3 +40,35 @@ def test_member_batches_train_each_member_on_its_own_order(data):
         np.testing.assert_allclose(
             numpy_of(extract_member(model, k)(x)), numpy_of(single(x)), rtol=1e-5, atol=1e-6
         )
+
+
+def test_ordered_batches_serve_the_rows_of_the_order(data):
+    from sparserect.ensembles import OrderedBatches
+
+    x, y = data
+    order = np.stack([np.arange(40)[::-1], np.random.default_rng(0).permutation(40)], 1)
+    batches = OrderedBatches(x, y, order, batch_size=16)
+    assert len(batches) == 3
+    served = [batches[i] for i in range(3)]
+    assert [len(yb) for _, yb in served] == [16, 16, 8]
+    np.testing.assert_array_equal(np.concatenate([xb for xb, _ in served]), x[order])
+    np.testing.assert_array_equal(np.concatenate([yb for _, yb in served]), y[order])
+    xb, yb = OrderedBatches(x, y, order[:, 1], batch_size=16)[2]
+    np.testing.assert_array_equal(xb, x[order[32:, 1]])
+    assert xb.shape == (8, 8) and yb.shape == (8,)
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (dict(batch_size=0), r"`batch_size` must be an int > 0\. Received: batch_size=0"),
+        (dict(batch_size=10, y=np.zeros(39)), r"Received: len\(x\)=40, len\(y\)=39"),
+    ],
+)
+def test_ordered_batches_reject_bad_arguments(data, arguments, message):
+    from sparserect.ensembles import OrderedBatches
+
+    x, y = data
+    arguments = {"y": y, **arguments}
+    with pytest.raises(ValueError, match=message):
+        OrderedBatches(x, order=np.arange(40), **arguments)

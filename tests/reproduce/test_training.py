@@ -311,7 +311,8 @@ def test_fine_tune_takes_one_seed_per_member_only_with_per_member_inputs(tiny_da
         training.fine_tune(model, tiny_dataset, learning_rates=(0.1,), epochs=1, patience=1,
                            seed=[0, 1])
     model = layers.build_network((12,), 3, (8,), members=2, seed=[0, 1], per_member_inputs=True)
+    message = r"`seed` must be an int >= 0 or a sequence of 2 ints >= 0 \(one per member\)\. "
     for seed in (None, [0], [0, -1]):
-        with pytest.raises(ValueError, match=r"one per member \(2\)\. Received: seed="):
+        with pytest.raises(ValueError, match=message + r"Received: seed="):
             training.fine_tune(model, tiny_dataset, learning_rates=(0.1,), epochs=1,
                                patience=1, seed=seed)
