@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 
 def is_int(value):
     """Whether `value` is an integer (Python or numpy), and not a bool."""
@@ -120,16 +122,36 @@ def per_member_seeds(name, seeds, members, *, allow_none=True, one_for_all=False
     """
     if seeds is None and allow_none:
         return None
-    values = _member_list([seeds] * members if one_for_all and is_seed(seeds) else seeds, members)
+    values = [seeds] * members if one_for_all and is_seed(seeds) else seeds
+    values = _member_list(values, members) if is_sequence(values) else None
     if values is None or not all(is_seed(s) for s in values):
         forms = (["None"] if allow_none else []) + (["an int >= 0"] if one_for_all else [])
-        forms.append(f"a sequence of {members} ints >= 0 (one per member)")
-        raise ValueError(f"`{name}` must be {' or '.join(forms)}. Received: {name}={seeds!r}")
+        last = f"a sequence of {members} ints >= 0 (one per member)"
+        forms = " or ".join([", ".join(forms), last] if forms else [last])
+        raise ValueError(f"`{name}` must be {forms}. Received: {name}={seeds!r}")
     return [int(s) for s in values]
 
 
 def is_sequence(value):
-    """Whether `value` is a sequence of values (a list, tuple or 1-D+ array), not a string."""
-    return not isinstance(value, (str, bytes, dict)) and hasattr(value, "__len__") and getattr(
+    """Whether `value` is a sequence (a list, tuple or 1-D+ array), not a string, dict or set."""
+    unordered = (str, bytes, dict, set, frozenset)
+    return not isinstance(value, unordered) and hasattr(value, "__len__") and getattr(
         value, "ndim", 1
     ) != 0
+
+
+def check_order(order, count, columns=None):
+    """`order` as an array of indices into `count` examples, or a `ValueError`.
+
+    `columns`: `None`, or the members of a model with per-member inputs, which
+    may also take one column of indices per member.
+    """
+    indices = np.asarray(order)
+    shapes = "1-D" if columns is None else f"1-D or (examples, {columns})"
+    if ((indices.ndim != 1 and indices.shape[1:] != (columns,)) or indices.size == 0
+            or indices.dtype.kind not in "iu" or indices.min() < 0 or indices.max() >= count):
+        raise ValueError(
+            f"`order` must give a non-empty {shapes} array of example indices in [0, {count}). "
+            f"Received: order={order!r}"
+        )
+    return indices

@@ -18,6 +18,7 @@ import keras
 import numpy as np
 
 from sparserect._checks import check_non_negative_int
+from sparserect._checks import check_order
 from sparserect._checks import check_positive_int
 from sparserect.layers.network import count_members
 from sparserect.layers.network import has_member_inputs
@@ -124,7 +125,7 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
             f"Received: validation_data={type(validation_data).__name__}{length}"
         )
     if order is not None and not callable(order):
-        order = _check_order(order, len(x), columns)
+        order = check_order(order, len(x), columns)
     callbacks = list(callbacks or [])
     for callback in callbacks:
         if needs_batch_hooks(callback):
@@ -150,7 +151,7 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
     for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
         hooks.on_epoch_begin(epoch)
-        indices = _check_order(order(epoch), len(x), columns) if callable(order) else order
+        indices = check_order(order(epoch), len(x), columns) if callable(order) else order
         for batches_x, batches_y in _chunks(x, y, indices, batch_size, steps_per_chunk):
             run(batches_x, batches_y)
         logs = _floats(model.get_metrics_result())
@@ -205,23 +206,6 @@ def _arrays(x, y):
         array.astype(keras.backend.floatx()) if array.dtype.kind == "f" else array
         for array in (x, y)
     )
-
-
-def _check_order(order, count, columns=None):
-    """`order` as an array of indices into `count` examples, or a `ValueError`.
-
-    `columns`: `None`, or the members of a model with per-member inputs, which
-    may also take one column of indices per member.
-    """
-    indices = np.asarray(order)
-    shapes = "1-D" if columns is None else f"1-D or (examples, {columns})"
-    if ((indices.ndim != 1 and indices.shape[1:] != (columns,)) or indices.size == 0
-            or indices.dtype.kind not in "iu" or indices.min() < 0 or indices.max() >= count):
-        raise ValueError(
-            f"`order` must give a non-empty {shapes} array of example indices in [0, {count}). "
-            f"Received: order={order!r}"
-        )
-    return indices
 
 
 def _chunks(x, y, indices, batch_size, steps_per_chunk):

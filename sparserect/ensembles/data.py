@@ -1,4 +1,4 @@
-"""Mini-batches in a given order, and per-member mini-batches: each member sees its own shuffling."""
+"""Mini-batches in a given order, and per-member ones: each member sees its own shuffling."""
 
 import math
 
@@ -7,22 +7,30 @@ import numpy as np
 
 from sparserect._checks import check_members
 from sparserect._checks import check_non_negative_int
+from sparserect._checks import check_order
 from sparserect._checks import check_positive_int
 
 
 class OrderedBatches(keras.utils.PyDataset):
     """The mini-batches `x[order[i * batch_size:(i + 1) * batch_size]]`, gathered one at a time.
 
-    With `order` of shape `(steps,)` a batch is `(batch, *example_shape)`, for
-    one network. With one column of `order` per member, `(steps, E)`, a batch
+    With `order` of shape `(examples,)` a batch is `(batch, *example_shape)`,
+    for one network. With one column per member, `(examples, E)`, a batch
     holds one example per member, `(batch, E, *example_shape)`, for a model
-    built with `build_network(..., members=E, per_member_inputs=True)`: member
-    `k` sees `x[order[:, k]]` in that order. Only one batch is gathered at a
-    time, so E orders of a large training set are never copied whole.
+    built with `build_network(..., members=E, per_member_inputs=True)`:
+    member `k` sees `x[order[:, k]]` in that order. Only one batch is
+    gathered at a time, so E orders of a large training set are never copied
+    whole. Every epoch serves the same order: for a new one per epoch, call
+    `fit` once per epoch, or use `MemberBatches`.
+
+    Pass `shuffle=False` to `fit`, which would otherwise permute the order
+    of the batches.
 
     Example:
 
     ``` python
+    model = build_network((28, 28, 1), 10, members=8, seed=0, per_member_inputs=True)
+    compile_ensemble(model, keras.optimizers.SGD(0.01))
     order = np.stack([np.random.default_rng(k).permutation(len(x)) for k in range(8)], 1)
     model.fit(OrderedBatches(x, y, order, batch_size=10), shuffle=False)
     ```
@@ -30,7 +38,8 @@ class OrderedBatches(keras.utils.PyDataset):
     Args:
         x: Array of examples, `(n, *example_shape)`.
         y: Array of labels, `(n, ...)`.
-        order: Integer array of rows of `x`, `(steps,)` or `(steps, E)`.
+        order: Integer array of rows of `x` in `[0, n)`, `(examples,)` or
+            `(examples, E)`.
         batch_size: Int > 0, examples (per member) per batch.
         **kwargs: `keras.utils.PyDataset` arguments (`workers`, ...).
     """
@@ -45,7 +54,8 @@ class OrderedBatches(keras.utils.PyDataset):
             )
         self.x = np.asarray(x)
         self.y = np.asarray(y)
-        self.order = np.asarray(order)
+        width = np.shape(order)[1] if np.ndim(order) == 2 else None
+        self.order = check_order(order, len(self.x), width)
         self.batch_size = batch_size
 
     def __len__(self):
@@ -60,7 +70,8 @@ class MemberBatches(OrderedBatches):
     """Mini-batches in which member `k` follows its own order of the examples.
 
     Batch `i` holds, for every member `k`, the examples
-    `orders[k, i * batch_size : (i + 1) * batch_size]`: inputs of shape
+    `order[i * batch_size : (i + 1) * batch_size, k]` (`order`, the
+    `(n, E)` orders of the current epoch, one column per member): inputs of shape
     `(batch, E, *example_shape)` and labels `(batch, E)`, for a model built
     with `build_network(..., members=E, per_member_inputs=True)`. With
     `shuffle=True` each member gets a new permutation at every epoch, drawn
@@ -96,14 +107,20 @@ class MemberBatches(OrderedBatches):
     """
 
     def __init__(self, x, y, batch_size, ensemble_size, shuffle=True, seed=0, **kwargs):
+        super().__init__(x, y, np.arange(len(x)), batch_size, **kwargs)
         check_non_negative_int("seed", seed)
+        if self.use_multiprocessing:
+            raise ValueError(
+                "MemberBatches counts the epochs it serves, which worker processes cannot "
+                "report back: use threads (`workers` without `use_multiprocessing`). "
+                "Received: use_multiprocessing=True"
+            )
         self.ensemble_size = check_members("ensemble_size", ensemble_size)
         self.shuffle = bool(shuffle)
         self.seed = seed
         self.epoch = 0
         self._served = set()
-        super().__init__(x, y, np.arange(len(x)), batch_size, **kwargs)
-        self.order = self.orders(0).T  # (n, E): one column per member
+        self.order = self.orders(0).T
 
     def member_order(self, k, epoch):
         """Returns the order of the examples that member `k` sees at `epoch`."""

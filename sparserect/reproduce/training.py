@@ -303,8 +303,8 @@ def _fit(model, dataset, optimizer, *, epochs, patience, batch_size, steps_per_e
             chunk = max(1, _CHUNK_BYTES // step_bytes)
             compiled_fit(model, x, y, order=order, steps_per_chunk=chunk, **arguments)
         else:
-            del arguments["batch_size"]
-            model.fit(ensembles.OrderedBatches(x, y, order, batch_size), shuffle=False, verbose=0, **arguments)
+            batches = ensembles.OrderedBatches(x, y, order, arguments.pop("batch_size"))
+            model.fit(batches, shuffle=False, verbose=0, **arguments)
         if on_epoch is not None:
             on_epoch(stopping, epoch + 1)
         if model.stop_training:

@@ -72,3 +72,23 @@ def test_ordered_batches_reject_bad_arguments(data, arguments, message):
     arguments = {"y": y, **arguments}
     with pytest.raises(ValueError, match=message):
         OrderedBatches(x, order=np.arange(40), **arguments)
+
+
+def test_ordered_batches_reject_an_order_outside_the_examples(data):
+    from sparserect.ensembles import OrderedBatches
+
+    x, y = data
+    for order in ([-1, 0], [0, 40], [], np.zeros((4, 2, 2), int)):
+        with pytest.raises(ValueError, match=r"`order` must give .* in \[0, 40\)\. Received"):
+            OrderedBatches(x, y, order, batch_size=10)
+
+
+def test_member_batches_keep_one_column_per_member_and_refuse_worker_processes(data):
+    from sparserect.ensembles import MemberBatches
+
+    x, y = data
+    batches = MemberBatches(x, y, batch_size=10, ensemble_size=3, seed=1)
+    assert batches.order.shape == (40, 3)
+    np.testing.assert_array_equal(batches.order[:, 2], batches.member_order(2, 0))
+    with pytest.raises(ValueError, match="Received: use_multiprocessing=True"):
+        MemberBatches(x, y, batch_size=10, ensemble_size=3, workers=2, use_multiprocessing=True)
