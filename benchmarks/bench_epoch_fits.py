@@ -1,7 +1,7 @@
 """What one `fit` per epoch costs against one `fit` over all epochs.
 
 `sparserect.reproduce` trains each epoch as its own `fit` on the order
-`checkpoints.epoch_order(seed, epoch)`, so that a run resumed from a
+`sparserect._sampling.epoch_order(seed, epoch)`, so that a run resumed from a
 checkpoint draws the mini-batches an uninterrupted one draws. This measures
 the price of that against Keras's own shuffling in one `fit`: the paper's
 784-1000-1000-1000-10 network, batch 10, 10,000 random examples, 3 epochs
@@ -18,7 +18,7 @@ import keras
 import numpy as np
 
 from sparserect import layers
-from sparserect.reproduce.checkpoints import epoch_order
+from sparserect._sampling import epoch_order
 
 EPOCHS = 3
 

@@ -1,4 +1,4 @@
-"""The one way the package takes a fixed random subset of examples."""
+"""The one way the package takes a fixed random subset of examples, and orders them by epoch."""
 
 import keras
 import numpy as np
@@ -35,3 +35,17 @@ def fixed_sample(data, size, seed):
         return data
     rows = fixed_subset(total, size, seed)
     return keras.tree.map_structure(lambda array: np.asarray(array)[rows], data)
+
+
+def epoch_order(seed, epoch, count):
+    """Returns the order of the `count` training examples in `epoch` for `seed`.
+
+    A function of `(seed, epoch)` alone, unlike a generator that advances
+    with every epoch, so that an epoch trained after a restart sees the
+    mini-batches it would have seen without one. With one seed per member
+    (a list), a `(count, members)` array whose column `k` is the order of
+    `seed[k]`: the rows that member `k`'s network would see alone.
+    """
+    if isinstance(seed, list):
+        return np.stack([epoch_order(s, epoch, count) for s in seed], axis=1)
+    return np.random.default_rng([int(seed), int(epoch)]).permutation(count)

@@ -20,8 +20,9 @@ class OrderedBatches(keras.utils.PyDataset):
     built with `build_network(..., members=E, per_member_inputs=True)`:
     member `k` sees `x[order[:, k]]` in that order. Only one batch is
     gathered at a time, so E orders of a large training set are never copied
-    whole. Every epoch serves the same order: for a new one per epoch, call
-    `fit` once per epoch, or use `MemberBatches`.
+    whole. `order` is the same in every epoch, or a function `order(epoch)`
+    that gives each epoch's (as `compiled_fit`'s): the epoch (from
+    `initial_epoch`) advances after an epoch that served every batch.
 
     Pass `shuffle=False` to `fit`, which would otherwise permute the order
     of the batches.
@@ -39,31 +40,55 @@ class OrderedBatches(keras.utils.PyDataset):
         x: Array of examples, `(n, *example_shape)`.
         y: Array of labels, `(n, ...)`.
         order: Integer array of rows of `x` in `[0, n)`, `(examples,)` or
-            `(examples, E)`.
+            `(examples, E)`; or a function `order(epoch)` that returns one.
         batch_size: Int > 0, examples (per member) per batch.
+        initial_epoch: Int >= 0, the first epoch (as `fit`'s) that
+            `order(epoch)` is asked for.
         **kwargs: `keras.utils.PyDataset` arguments (`workers`, ...).
     """
 
-    def __init__(self, x, y, order, batch_size, **kwargs):
+    def __init__(self, x, y, order, batch_size, *, initial_epoch=0, **kwargs):
         super().__init__(**kwargs)
         check_positive_int("batch_size", batch_size)
+        check_non_negative_int("initial_epoch", initial_epoch)
         if len(x) != len(y) or len(x) == 0:
             raise ValueError(
                 "`x` and `y` must have the same, non-zero number of examples. "
                 f"Received: len(x)={len(x)}, len(y)={len(y)}"
             )
+        if callable(order) and self.use_multiprocessing:
+            raise ValueError(
+                "A new order per epoch needs the count of the batches served, which worker "
+                "processes cannot report back: use threads (`workers` without "
+                "`use_multiprocessing`). Received: use_multiprocessing=True"
+            )
         self.x = np.asarray(x)
         self.y = np.asarray(y)
-        width = np.shape(order)[1] if np.ndim(order) == 2 else None
-        self.order = check_order(order, len(self.x), width)
         self.batch_size = batch_size
+        self.order_of_epoch = order if callable(order) else None
+        self.epoch = initial_epoch
+        self._served = set()
+        self.order = self._checked(order(initial_epoch) if callable(order) else order)
+
+    def _checked(self, order):
+        return check_order(order, len(self.x), np.shape(order)[1] if np.ndim(order) == 2 else None)
 
     def __len__(self):
         return math.ceil(len(self.order) / self.batch_size)
 
     def __getitem__(self, index):
+        self._served.add(index)
         rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
         return self.x[rows], self.y[rows]
+
+    def on_epoch_end(self):
+        # Keras peeks at a batch or two (and may begin and end an "epoch" to
+        # do so) before training: only an epoch that served every batch counts.
+        if len(self._served) == len(self):
+            self.epoch += 1
+            self._served.clear()
+            if self.order_of_epoch is not None:
+                self.order = self._checked(self.order_of_epoch(self.epoch))
 
 
 class MemberBatches(OrderedBatches):
@@ -107,20 +132,11 @@ class MemberBatches(OrderedBatches):
     """
 
     def __init__(self, x, y, batch_size, ensemble_size, shuffle=True, seed=0, **kwargs):
-        super().__init__(x, y, np.arange(len(x)), batch_size, **kwargs)
         check_non_negative_int("seed", seed)
-        if self.use_multiprocessing:
-            raise ValueError(
-                "MemberBatches counts the epochs it serves, which worker processes cannot "
-                "report back: use threads (`workers` without `use_multiprocessing`). "
-                "Received: use_multiprocessing=True"
-            )
         self.ensemble_size = check_members("ensemble_size", ensemble_size)
         self.shuffle = bool(shuffle)
         self.seed = seed
-        self.epoch = 0
-        self._served = set()
-        self.order = self.orders(0).T
+        super().__init__(x, y, lambda epoch: self.orders(epoch).T, batch_size, **kwargs)
 
     def member_order(self, k, epoch):
         """Returns the order of the examples that member `k` sees at `epoch`."""
@@ -132,15 +148,3 @@ class MemberBatches(OrderedBatches):
     def orders(self, epoch):
         """Returns the `(E, n)` orders of all the members at `epoch`."""
         return np.stack([self.member_order(k, epoch) for k in range(self.ensemble_size)])
-
-    def __getitem__(self, index):
-        self._served.add(index)
-        return super().__getitem__(index)  # (batch, E, ...), (batch, E)
-
-    def on_epoch_end(self):
-        # Keras peeks at a batch or two (and may begin and end an "epoch" to
-        # do so) before training: only an epoch that served every batch counts.
-        if len(self._served) == len(self):
-            self.epoch += 1
-            self.order = self.orders(self.epoch).T
-            self._served.clear()

@@ -208,7 +208,8 @@ def reconstruction_loss(reconstruction):
 
 
 def build_denoising_autoencoder(
-    block, input_dim, noise=0.25, reconstruction=None, input_sign_flip=None, seed=None
+    block, input_dim, noise=0.25, reconstruction=None, input_sign_flip=None, seed=None, *,
+    per_member_inputs=False,
 ):
     """Builds the denoising auto-encoder that trains `block` in place.
 
@@ -238,6 +239,11 @@ def build_denoising_autoencoder(
         input_sign_flip: The `SignFlip` of the layer below, or `None`.
         seed: Int or `None`, seeds the masking noise (a layer given as
             `noise` keeps its own seed); with members, one per member.
+        per_member_inputs: For a block of members built for shared inputs
+            (a network's first block), whether its clean inputs come one
+            row per member, `(batch, E, features)`, so that each member can
+            see its own order of the examples. Blocks above the first always
+            take one row per member.
 
     Returns:
         A `keras.Model`, not compiled.
@@ -251,7 +257,8 @@ def build_denoising_autoencoder(
     check_reconstruction(reconstruction)
     # A block of members built for inputs shared by its members corrupts them once per member.
     member_rows = block.members is not None and block.dense.equation.startswith("bi,")
-    shape = (input_dim,) if block.members is None or member_rows else (block.members, input_dim)
+    shared = block.members is None or (member_rows and not per_member_inputs)
+    shape = (input_dim,) if shared else (block.members, input_dim)
     inputs = keras.Input(shape, name="clean_inputs")
     corruption = corruption_layer(noise, seed)
     if getattr(corruption, "members", None) != block.members:

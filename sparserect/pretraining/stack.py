@@ -12,14 +12,17 @@ from sparserect.layers.activation_l1 import activation_l1_regularizer
 from sparserect.layers.hidden_block import HiddenBlock
 from sparserect.layers.members import check_member_seeds
 from sparserect.layers.members import offset_seeds
+from sparserect.ensembles.data import OrderedBatches
 from sparserect.measurement.statistics import count_dead_units
 from sparserect.pretraining import autoencoder
 from sparserect.pretraining.salt_and_pepper import SaltAndPepperNoise
+from sparserect._sampling import epoch_order
 from sparserect._selection import choose_learning_rates
 from sparserect._checks import check_non_negative_int
 from sparserect._checks import check_non_negative_number
 from sparserect._checks import check_positive_int
 from sparserect._checks import is_number
+from sparserect._checks import per_member_seeds
 from sparserect.optimizers import MemberSGD
 
 logger = logging.getLogger(__name__)
@@ -167,7 +170,10 @@ def _reconstruction_cost(model, inputs, targets, reconstruction, batch_size=1000
     loss = autoencoder.reconstruction_loss(reconstruction)
     total = 0.0
     for start in range(0, len(inputs), batch_size):
-        z = keras.ops.convert_to_numpy(model(inputs[start : start + batch_size], training=False))
+        batch = inputs[start : start + batch_size]
+        if batch.ndim < len(model.inputs[0].shape):  # one row per member
+            batch = np.repeat(batch[:, None], model.inputs[0].shape[1], axis=1)
+        z = keras.ops.convert_to_numpy(model(batch, training=False))
         target = targets[start : start + batch_size]
         costs = (
             [_member_loss(loss, k, target, z) for k in range(z.shape[1])]
@@ -177,6 +183,45 @@ def _reconstruction_cost(model, inputs, targets, reconstruction, batch_size=1000
         total += np.array([float(keras.ops.sum(cost)) for cost in costs])
     total /= len(inputs)
     return total if z.ndim == 3 else float(total[0])
+
+
+def _order_seeds(shuffle_seed, seeds, members):
+    """The seed (one per member) of each epoch's order of the examples (`epoch_order`).
+
+    `shuffle_seed` if given (one for all members, or one each), else the
+    noise's `seeds`; a seed that is `None` is drawn at random.
+    """
+    if members is None:
+        check_non_negative_int("shuffle_seed", shuffle_seed, allow_none=True)
+        chosen = [seeds if shuffle_seed is None else shuffle_seed]
+    elif shuffle_seed is None:
+        chosen = seeds or [None] * members
+    else:
+        chosen = per_member_seeds(
+            "shuffle_seed", shuffle_seed, members, allow_none=False, one_for_all=True
+        )
+    drawn = [int(np.random.default_rng().integers(2**31)) if s is None else s for s in chosen]
+    return drawn[0] if members is None else drawn
+
+
+def _epoch_batches(inputs, targets, order_seeds, batch_size, first_epoch):
+    """The mini-batches of `epoch_order(order_seeds, epoch)` from `first_epoch` on.
+
+    With members, a batch holds one row per member, `(batch, E, features)`:
+    member `k`'s rows of its own order, of the shared `inputs` of the first
+    block or of its own activations, `(examples, E, features)`, above it.
+    """
+    count = len(inputs)
+    members = inputs.shape[1] if inputs.ndim == 3 else None
+
+    def order(epoch):
+        rows = epoch_order(order_seeds, epoch, count)
+        # Member k's row i is row `i * E + k` of the activations as `(examples * E, features)`.
+        return rows if members is None else rows * members + np.arange(members)
+
+    if members is not None:
+        inputs, targets = (array.reshape(count * members, -1) for array in (inputs, targets))
+    return OrderedBatches(inputs, targets, order, batch_size, initial_epoch=first_epoch)
 
 
 def _finite(value):
@@ -287,9 +332,9 @@ def pretrain_stack(
         batch_size: Int > 0. Defaults to the paper's `10`.
         seed: Int or `None`, seeds the masking noise (block `i` uses
             `seed + i`; a corruption layer keeps its own seed) and the
-            shuffling. With blocks of members, one int per member (or
-            `None`): member `k`'s noise is the one `seed[k]` gives the
-            network alone.
+            order of the examples. With blocks of members, one int per
+            member (or `None`): member `k`'s noise and order are the ones
+            `seed[k]` gives the network alone.
         steps_per_execution: Int > 0, passed to `compile`: several SGD steps
             per compiled call, much faster at batch 10.
         callbacks: Optional list of Keras callbacks for each block's `fit`.
@@ -301,9 +346,10 @@ def pretrain_stack(
             penalty, or a float >= 0 that replaces it during pre-training
             only: e.g. `0` pre-trains without the penalty that fine-tuning
             then applies. The blocks keep their own coefficient afterwards.
-        shuffle_seed: Int or `None` (default: `seed`, with members the
-            first member's): seeds the order of the examples, which the
-            members of a model share.
+        shuffle_seed: Int or `None` (default: `seed`): seeds the order of
+            the examples, `epoch_order(shuffle_seed, epoch)` in each epoch
+            as in fine-tuning. With members, one int shared by all of them,
+            or one per member.
 
     With strategy 2 (`"sigmoid_cross_entropy"`) and a rectifier (or leaky
     or parametric rectifier), each block's Dense weights are divided, after
@@ -312,11 +358,12 @@ def pretrain_stack(
     it, tied weights let the activations grow without bound).
 
     Blocks of members (`build_network(..., members=E, seed=seeds)`) are
-    pre-trained together, in one `fit` per block and learning rate: member
-    `k` ends with the weights that the network `build_network(...,
-    seed=seeds[k])` gets from `pretrain_stack(..., seed=seeds[k],
-    shuffle_seed=shuffle_seed)`, its own learning rate among the candidates,
-    scale and dead units included.
+    pre-trained together, in one `fit` per block and learning rate, each
+    member on its own order of the examples: member `k` ends with the
+    weights that the network `build_network(..., seed=seeds[k])` gets from
+    `pretrain_stack(..., seed=seeds[k], shuffle_seed=s)`, with `s` member
+    `k`'s shuffle seed (`seeds[k]` by default), its own learning rate among
+    the candidates, scale and dead units included.
 
     Returns:
         A list with, for each block, a dict `{"layer", "reconstruction",
@@ -351,11 +398,7 @@ def pretrain_stack(
         seeds = seed
     else:
         seeds = check_member_seeds(seed, members)
-    check_non_negative_int("shuffle_seed", shuffle_seed, allow_none=True)
-    if shuffle_seed is None:
-        shuffle_seed = seeds[0] if isinstance(seeds, list) else seeds
-    if shuffle_seed is not None:
-        keras.utils.set_random_seed(shuffle_seed)
+    order_seeds = _order_seeds(shuffle_seed, seeds, members)
     inputs = np.asarray(x, dtype="float32").reshape(len(x), -1)
     below = None  # the SignFlip of the previous block
     results = []
@@ -389,18 +432,18 @@ def pretrain_stack(
                     reconstruction=choice,
                     input_sign_flip=below,
                     seed=offset_seeds(seeds, index),
+                    per_member_inputs=members is not None,
                 )
                 return compiled(model, keras.optimizers.SGD(rate))
 
             def fit(model, first_epoch, last_epoch):
                 """The training losses per epoch (with members, one list per member)."""
+                batches = _epoch_batches(inputs, targets, order_seeds, batch_size, first_epoch)
                 history = model.fit(
-                    inputs,
-                    targets,
-                    batch_size=batch_size,
+                    batches,
                     initial_epoch=first_epoch,
                     epochs=last_epoch,
-                    shuffle=True,
+                    shuffle=False,
                     callbacks=callbacks,
                     verbose=verbose,
                 ).history

@@ -23,20 +23,6 @@ from sparserect._atomic import plain
 logger = logging.getLogger(__name__)
 
 
-def epoch_order(seed, epoch, count):
-    """Returns the order of the `count` training examples in `epoch` for `seed`.
-
-    A function of `(seed, epoch)` alone, unlike a generator that advances
-    with every epoch, so that an epoch trained after a restart sees the
-    mini-batches it would have seen without one. With one seed per member
-    (a list), a `(count, members)` array whose column `k` is the order of
-    `seed[k]`: the rows that member `k`'s network would see alone.
-    """
-    if isinstance(seed, list):
-        return np.stack([epoch_order(s, epoch, count) for s in seed], axis=1)
-    return np.random.default_rng([int(seed), int(epoch)]).permutation(count)
-
-
 class Checkpoint:
     """One configuration's training progress in `path` (an `.npz` file).
 

@@ -8,11 +8,9 @@ early stopping (`EarlyStoppingOnError`), its own learning rate choice and
 its own result dict, with the keys of a network trained alone, so that the
 experiments store and tabulate them alike. With SGD, member `k` follows
 exactly the trajectory of the network `build_network(..., seed=seeds[k])`
-trained alone on the mini-batches of its own seed. Pre-training is the
-exception: the members share the first member's order of the examples
-there (each member's denoising auto-encoders corrupt their inputs with the
-member's own seed), so a pre-trained member `k > 0` is its network trained
-alone on another order.
+trained alone on the mini-batches of its own seed, in pre-training (each
+member's denoising auto-encoders corrupt their inputs with the member's own
+seed) as in fine-tuning.
 """
 
 from sparserect.reproduce.training import train_configuration
@@ -30,7 +28,7 @@ def train_ensemble(dataset, seeds, activation_l1, *, learning_rates=(0.01,), lab
     from its best weights at the rate it chose (`MemberSGD`) up to `epochs`.
     Each member's test error and exact sparsity are those of its best
     epoch. With `pretraining`, the members are first pre-trained together
-    (`pretrain_stack`), on the first member's order of the examples.
+    (`pretrain_stack`), each on its own order of the examples.
 
     Example:
 

@@ -220,10 +220,11 @@ def run_configurations(
         for shared, members in _ensemble_groups(pending):
             keys = [key for key, _, _ in members]
             # The settings name the rule of the members' orders: progress saved under
-            # another rule (one order shared by all) is not resumed.
+            # another rule (one order shared by all, in pre-training or after) is not resumed.
             checkpoint = Checkpoint(
                 store.checkpoint_path(_group_key(keys)),
-                {"networks": [records[key] for key in keys], "orders": "one per member"},
+                {"networks": [records[key] for key in keys],
+                 "orders": "one per member, pre-training included"},
             )
             if not resume:
                 checkpoint.clear()

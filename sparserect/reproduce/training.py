@@ -32,6 +32,7 @@ from sparserect._checks import check_positive_int
 from sparserect._checks import is_seed
 from sparserect._checks import is_sequence
 from sparserect._checks import per_member_seeds
+from sparserect._sampling import epoch_order
 from sparserect._selection import check_learning_rates
 from sparserect._selection import choose_learning_rates
 from sparserect.compiled_fit import compiled_fit
@@ -40,7 +41,6 @@ from sparserect.config import PAPER_BATCH_SIZE
 from sparserect.config import PAPER_LEARNING_RATES
 from sparserect.optimizers import MemberSGD
 from sparserect.optimizers import plain_sgd
-from sparserect.reproduce.checkpoints import epoch_order
 
 logger = logging.getLogger(__name__)
 
@@ -625,8 +625,8 @@ def pretrain(model, dataset, *, reconstruction, noise, epochs, learning_rate, ba
              steps_per_execution, selection_epochs, activation_l1, label, checkpoint):
     """Pre-trains `model` on the training inputs (`pretrain_stack`), or restores a checkpoint's.
 
-    `seed` is the network's, or with members, one per member (the order of
-    the examples is the first member's). A checkpoint keeps the
+    `seed` is the network's, or with members, one per member (the noise and
+    the order of the examples of each). A checkpoint keeps the
     pre-training's record and the weights it left, so that a restarted run
     goes straight to fine-tuning. Returns `pretrain_stack`'s record.
     """
@@ -719,10 +719,8 @@ def train_configuration(
     With a sequence of seeds, the networks are the members of one
     `build_network(..., members=E, per_member_inputs=True)` model trained by
     the same steps, each with its own early stopping and learning rate, and
-    in fine-tuning on its own seed's mini-batches: member `k` trains as the
-    network of `seeds[k]` alone would (`train_ensemble`). Pre-training
-    shares the first seed's order of the examples among the members, so a
-    pre-trained member `k > 0` is that network trained on another order.
+    on its own seed's mini-batches: member `k` is pre-trained and trains as
+    the network of `seeds[k]` alone would (`train_ensemble`).
 
     Args:
         dataset: A `sparserect.datasets.Dataset` (train, validation, test).
@@ -842,7 +840,7 @@ def train_configuration(
     if members is not None:
         logger.info("%s: %d networks in one fit", label, members)
     if pretraining:
-        # Pre-training shares the examples (and their order) among the members.
+        # Pre-training takes the examples shared; its auto-encoders give each member its own rows.
         shared = network() if members is not None else model
         stack = pretrain(
             shared, dataset, reconstruction=reconstruction, noise=noise,

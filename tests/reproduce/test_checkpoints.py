@@ -16,21 +16,6 @@ from sparserect.reproduce import training
 pytestmark = pytest.mark.backend
 
 
-def test_epoch_order_is_a_permutation_fixed_by_seed_and_epoch():
-    first = checkpoints.epoch_order(3, 5, 100)
-    np.testing.assert_array_equal(np.sort(first), np.arange(100))
-    np.testing.assert_array_equal(first, checkpoints.epoch_order(3, 5, 100))
-    assert not np.array_equal(first, checkpoints.epoch_order(3, 6, 100))
-    assert not np.array_equal(first, checkpoints.epoch_order(4, 5, 100))
-
-
-def test_epoch_order_of_members_is_each_seeds_order_in_a_column():
-    orders = checkpoints.epoch_order([3, 4, 3], 5, 100)
-    assert orders.shape == (100, 3)
-    for k, seed in enumerate([3, 4, 3]):
-        np.testing.assert_array_equal(orders[:, k], checkpoints.epoch_order(seed, 5, 100))
-
-
 def test_checkpoint_round_trip_and_other_settings(tmp_path):
     path = tmp_path / "runs" / "a.checkpoint.npz"
     saved = checkpoints.Checkpoint(path, {"epochs": 3})
