@@ -22,7 +22,10 @@ class OrderedBatches(keras.utils.PyDataset):
     gathered at a time, so E orders of a large training set are never copied
     whole. `order` is the same in every epoch, or a function `order(epoch)`
     that gives each epoch's (as `compiled_fit`'s): the epoch (from
-    `initial_epoch`) advances after an epoch that served every batch.
+    `initial_epoch`) advances after an epoch that served every batch. Keras
+    looks at up to two batches before it trains, which ends an "epoch" of
+    data of two batches or fewer: pass `epoch_callback()` to `fit` to serve
+    each epoch of `fit` its own order whatever Keras looked at.
 
     Pass `shuffle=False` to `fit`, which would otherwise permute the order
     of the batches.
@@ -70,6 +73,19 @@ class OrderedBatches(keras.utils.PyDataset):
         self._served = set()
         self.order = self._checked(order(initial_epoch) if callable(order) else order)
 
+    def set_epoch(self, epoch):
+        """Serves the order of `epoch` from now on."""
+        self.epoch = epoch
+        self._served.clear()
+        if self.order_of_epoch is not None:
+            self.order = self._checked(self.order_of_epoch(epoch))
+
+    def epoch_callback(self):
+        """A Keras callback that makes every epoch of `fit` take its own order (`set_epoch`)."""
+        return keras.callbacks.LambdaCallback(
+            on_epoch_begin=lambda epoch, logs=None: self.set_epoch(epoch)
+        )
+
     def _checked(self, order):
         return check_order(order, len(self.x), np.shape(order)[1] if np.ndim(order) == 2 else None)
 
@@ -85,10 +101,7 @@ class OrderedBatches(keras.utils.PyDataset):
         # Keras peeks at a batch or two (and may begin and end an "epoch" to
         # do so) before training: only an epoch that served every batch counts.
         if len(self._served) == len(self):
-            self.epoch += 1
-            self._served.clear()
-            if self.order_of_epoch is not None:
-                self.order = self._checked(self.order_of_epoch(self.epoch))
+            self.set_epoch(self.epoch + 1)
 
 
 class MemberBatches(OrderedBatches):
@@ -119,6 +132,8 @@ class MemberBatches(OrderedBatches):
     way for all the members), so that member `k` would no longer follow
     `member_order(k, epoch)` exactly. The epoch (from 0) advances after an
     epoch that served every batch; a new `fit` call continues the count.
+    With two batches or fewer, pass `epoch_callback()` to `fit` as well
+    (see `OrderedBatches`).
 
     Args:
         x: Array of examples, `(n, *example_shape)`.

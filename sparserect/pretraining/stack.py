@@ -189,7 +189,7 @@ def _order_seeds(shuffle_seed, seeds, members):
     """The seed (one per member) of each epoch's order of the examples (`epoch_order`).
 
     `shuffle_seed` if given (one for all members, or one each), else the
-    noise's `seeds`; a seed that is `None` is drawn at random.
+    noise's `seeds`; a seed that is `None` is drawn from numpy's global generator.
     """
     if members is None:
         check_non_negative_int("shuffle_seed", shuffle_seed, allow_none=True)
@@ -200,7 +200,7 @@ def _order_seeds(shuffle_seed, seeds, members):
         chosen = per_member_seeds(
             "shuffle_seed", shuffle_seed, members, allow_none=False, one_for_all=True
         )
-    drawn = [int(np.random.default_rng().integers(2**31)) if s is None else s for s in chosen]
+    drawn = [np.random.randint(2**31) if s is None else s for s in chosen]  # global: seedable
     return drawn[0] if members is None else drawn
 
 
@@ -444,7 +444,7 @@ def pretrain_stack(
                     initial_epoch=first_epoch,
                     epochs=last_epoch,
                     shuffle=False,
-                    callbacks=callbacks,
+                    callbacks=[batches.epoch_callback(), *(callbacks or [])],
                     verbose=verbose,
                 ).history
                 if members is None:

@@ -32,6 +32,11 @@ from sparserect.reproduce.training import train as train_network
 
 logger = logging.getLogger(__name__)
 
+# The rule of the examples' orders, in every checkpoint's settings: progress saved under
+# another rule (Keras's shuffling in pre-training, or one order shared by members) is not
+# resumed, so that a resumed run ends with the numbers of an uninterrupted one.
+_ORDERS = "epoch_order of each network's seed, pre-training included"
+
 
 def experiment_config(dataset=None, *, config=None, quick=False, **overrides):
     """The base configuration of an experiment: a named one or a data set's, then changes.
@@ -219,12 +224,9 @@ def run_configurations(
         pending = [entry for entry in configurations if not (resume and store.load(entry[0]))]
         for shared, members in _ensemble_groups(pending):
             keys = [key for key, _, _ in members]
-            # The settings name the rule of the members' orders: progress saved under
-            # another rule (one order shared by all, in pre-training or after) is not resumed.
             checkpoint = Checkpoint(
                 store.checkpoint_path(_group_key(keys)),
-                {"networks": [records[key] for key in keys],
-                 "orders": "one per member, pre-training included"},
+                {"networks": [records[key] for key in keys], "orders": _ORDERS},
             )
             if not resume:
                 checkpoint.clear()
@@ -240,7 +242,9 @@ def run_configurations(
             checkpoint.clear()
     jobs = []
     for key, config, seed in configurations:
-        checkpoint = Checkpoint(store.checkpoint_path(key), records[key])
+        checkpoint = Checkpoint(
+            store.checkpoint_path(key), {"network": records[key], "orders": _ORDERS}
+        )
         if not resume:
             checkpoint.clear()
         jobs.append((key, lambda config=config, seed=seed, checkpoint=checkpoint: train(

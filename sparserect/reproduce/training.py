@@ -755,9 +755,8 @@ def train_configuration(
             coefficient of pre-training alone.
         noise: Corruption of pre-training: a masking noise rate (paper:
             0.25), or per block (see `sparserect.pretraining.pretrain_stack`).
-        seed: Int, seeds the weights, sign masks, noise and shuffling; or a
-            sequence of ints, one network each (pre-training shuffles the
-            examples by the first).
+        seed: Int, seeds the weights, sign masks, noise and the order of
+            the examples; or a sequence of ints, one network each.
         steps_per_execution: SGD steps per compiled call.
         label: Name of the configuration in the progress log.
         callbacks: Extra Keras callbacks for every fine-tuning `fit`.

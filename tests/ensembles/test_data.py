@@ -92,3 +92,28 @@ def test_member_batches_keep_one_column_per_member_and_refuse_worker_processes(d
     np.testing.assert_array_equal(batches.order[:, 2], batches.member_order(2, 0))
     with pytest.raises(ValueError, match="Received: use_multiprocessing=True"):
         MemberBatches(x, y, batch_size=10, ensemble_size=3, workers=2, use_multiprocessing=True)
+
+
+@pytest.mark.parametrize("batch_size", [10, 4])
+def test_ordered_batches_train_each_epoch_on_its_own_order(data, batch_size):
+    from sparserect.ensembles import OrderedBatches
+
+    x, y = data[0][:20], data[1][:20]
+
+    def order(epoch):
+        return np.random.default_rng(epoch).permutation(20)
+
+    def network():
+        model = build_network((8,), 3, hidden_units=(5,), seed=0)
+        model.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+        return model
+
+    model, reference = network(), network()
+    batches = OrderedBatches(x, y, order, batch_size, initial_epoch=1)
+    model.fit(batches, initial_epoch=1, epochs=4, shuffle=False, verbose=0,
+              callbacks=[batches.epoch_callback()])
+    for epoch in range(1, 4):
+        reference.fit(x[order(epoch)], y[order(epoch)], batch_size=batch_size, shuffle=False,
+                      verbose=0)
+    for trained, expected in zip(model.get_weights(), reference.get_weights()):
+        np.testing.assert_allclose(trained, expected, rtol=1e-5, atol=1e-6)
