@@ -68,12 +68,25 @@ def _unsigned(x, sign_flip):
     return x if sign_flip is None else x * np.asarray(sign_flip.sign_mask)
 
 
+def _member_rows(batch, members):
+    """Shared examples `(batch, features)` as one row per member, `(batch, members, features)`."""
+    return np.repeat(batch[:, None], members, axis=1)
+
+
 def _forward(block, x, batch_size=1000):
-    """Returns the block's activations on `x`, sign trick undone, as float32 numpy."""
-    outputs = [
-        _unsigned(keras.ops.convert_to_numpy(block(x[start : start + batch_size])), block.sign_flip)
-        for start in range(0, len(x), batch_size)
-    ]
+    """Returns the block's activations on `x`, sign trick undone, as float32 numpy.
+
+    A first block of members that takes one row per member (`build_network(...,
+    per_member_inputs=True)`) gets every shared example once per member.
+    """
+    per_member_rows = block.members is not None and x.ndim == 2 and (
+        block.dense.equation.startswith("bei")
+    )
+    outputs = []
+    for start in range(0, len(x), batch_size):
+        batch = x[start : start + batch_size]
+        batch = _member_rows(batch, block.members) if per_member_rows else batch
+        outputs.append(_unsigned(keras.ops.convert_to_numpy(block(batch)), block.sign_flip))
     return np.concatenate(outputs).astype("float32")
 
 
@@ -171,8 +184,8 @@ def _reconstruction_cost(model, inputs, targets, reconstruction, batch_size=1000
     total = 0.0
     for start in range(0, len(inputs), batch_size):
         batch = inputs[start : start + batch_size]
-        if batch.ndim < len(model.inputs[0].shape):  # one row per member
-            batch = np.repeat(batch[:, None], model.inputs[0].shape[1], axis=1)
+        if batch.ndim < len(model.inputs[0].shape):
+            batch = _member_rows(batch, model.inputs[0].shape[1])
         z = keras.ops.convert_to_numpy(model(batch, training=False))
         target = targets[start : start + batch_size]
         costs = (
@@ -357,8 +370,8 @@ def pretrain_stack(
     to scale, with activations in [0, 1] as the decoder saw them (without
     it, tied weights let the activations grow without bound).
 
-    Blocks of members (`build_network(..., members=E, seed=seeds)`) are
-    pre-trained together, in one `fit` per block and learning rate, each
+    Blocks of members (`build_network(..., members=E, seed=seeds)`, with
+    shared or per-member inputs) are pre-trained together, in one `fit` per block and learning rate, each
     member on its own order of the examples: member `k` ends with the
     weights that the network `build_network(..., seed=seeds[k])` gets from
     `pretrain_stack(..., seed=seeds[k], shuffle_seed=s)`, with `s` member

@@ -826,31 +826,22 @@ def train_configuration(
         label = (f"{name}, {'pre-trained' if pretraining else 'no pre-training'}, seed {seed}"
                  if members is None else f"{members} networks ({name})")
     keras.utils.set_random_seed(seeds[0])
-
-    def network(per_member_inputs=False):
-        return layers.build_network(
-            dataset.input_shape, dataset.num_classes, hidden_units=tuple(hidden_units),
-            activation=activation, activation_l1=block_coefficients, sign_trick=sign_trick,
-            seed=network_seed, members=members, per_member_inputs=per_member_inputs,
-        )
-
-    # Members are fine-tuned on per-member inputs, each on its own seed's mini-batches.
-    model = network(per_member_inputs=members is not None)
+    # Members take one example each, so that each trains on its own seed's mini-batches.
+    model = layers.build_network(
+        dataset.input_shape, dataset.num_classes, hidden_units=tuple(hidden_units),
+        activation=activation, activation_l1=block_coefficients, sign_trick=sign_trick,
+        seed=network_seed, members=members, per_member_inputs=members is not None,
+    )
     if members is not None:
         logger.info("%s: %d networks in one fit", label, members)
     if pretraining:
-        # Pre-training takes the examples shared; its auto-encoders give each member its own rows.
-        shared = network() if members is not None else model
         stack = pretrain(
-            shared, dataset, reconstruction=reconstruction, noise=noise,
+            model, dataset, reconstruction=reconstruction, noise=noise,
             epochs=pretraining_epochs, learning_rate=pretraining_learning_rate,
             batch_size=batch_size, seed=network_seed,
             steps_per_execution=steps_per_execution, selection_epochs=selection_epochs,
             activation_l1=pretraining_activation_l1, label=label, checkpoint=checkpoint,
         )
-        if shared is not model:
-            model.set_weights(shared.get_weights())
-        del shared  # one copy of the weights while fine-tuning
     tuned = fine_tune(
         model, dataset, learning_rates=learning_rates, epochs=epochs, patience=patience,
         min_epochs=min_epochs, selection_epochs=selection_epochs, batch_size=batch_size,

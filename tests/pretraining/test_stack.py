@@ -82,6 +82,22 @@ def test_member_k_is_the_network_pretrained_alone_with_seed_k(
         assert sorted(stack[0]["learning_rate"]) == [0.7, 1.0]
 
 
+def test_members_with_per_member_inputs_pretrain_as_with_shared_inputs(rng):
+    x = rng.uniform(0, 1, size=(30, 12)).astype("float32")
+    options = dict(epochs=2, batch_size=10, learning_rate=(0.5, 0.1), selection_epochs=1,
+                   seed=SEEDS)
+    network = dict(hidden_units=(6, 5), members=2, seed=SEEDS, sign_trick=True)
+    shared = layers.build_network((12,), 3, **network)
+    per_member = layers.build_network((12,), 3, per_member_inputs=True, **network)
+    expected = pretraining.pretrain_stack(shared, x, **options)
+    stack = pretraining.pretrain_stack(per_member, x, **options)
+    for trained, reference in zip(_kernels(per_member), _kernels(shared)):
+        np.testing.assert_allclose(trained, reference, rtol=1e-5, atol=1e-6)
+    for entry, reference in zip(stack, expected):
+        assert entry["learning_rate"] == reference["learning_rate"]
+        assert entry["dead_units"] == reference["dead_units"]
+
+
 def test_member_noise_draws_each_members_single_mask(rng):
     x = rng.uniform(1, 2, size=(20, 8)).astype("float32")
     members = pretraining.MaskingNoise(0.3, seed=[5, 9])
