@@ -371,12 +371,13 @@ def pretrain_stack(
     it, tied weights let the activations grow without bound).
 
     Blocks of members (`build_network(..., members=E, seed=seeds)`, with
-    shared or per-member inputs) are pre-trained together, in one `fit` per block and learning rate, each
-    member on its own order of the examples: member `k` ends with the
-    weights that the network `build_network(..., seed=seeds[k])` gets from
-    `pretrain_stack(..., seed=seeds[k], shuffle_seed=s)`, with `s` member
-    `k`'s shuffle seed (`seeds[k]` by default), its own learning rate among
-    the candidates, scale and dead units included.
+    shared or per-member inputs) are pre-trained together, in one `fit` per
+    block and learning rate, each member on its own order of the examples:
+    member `k` ends with the weights that the network `build_network(...,
+    seed=seeds[k])` gets from `pretrain_stack(..., seed=seeds[k],
+    shuffle_seed=s)`, with `s` member `k`'s shuffle seed (`seeds[k]` by
+    default), its own learning rate among the candidates, scale and dead
+    units included.
 
     Returns:
         A list with, for each block, a dict `{"layer", "reconstruction",
