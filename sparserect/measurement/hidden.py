@@ -89,20 +89,22 @@ def resolve_layers(model, layers):
                 f"Model {model.name!r} has no hidden activation layer to measure; "
                 "name them with `layers=`. Received: layers=None"
             )
-    _reject_member_layers(resolved)
+    layer_members(resolved)
     return resolved
 
 
-def _reject_member_layers(layers):
-    """Raises for layers of a model of members, whose outputs hold many networks."""
-    stacked = [layer.name for layer in layers if getattr(layer, "members", None) is not None]
-    if stacked:
+def layer_members(layers):
+    """Returns how many networks `layers` hold side by side: 1, or E for layers with `members`.
+
+    Layers of one network and layers of members cannot be measured together.
+    """
+    counts = {layer.name: getattr(layer, "members", None) or 1 for layer in layers}
+    if len(set(counts.values())) > 1:
         raise ValueError(
-            "These layers hold the networks of an ensemble side by side; measure "
-            "each network with `sparserect.measurement.member_report(model, x, y)`, "
-            "or take one out with `extract_member(model, k)`. "
-            f"Received: layers={stacked}"
+            "The layers to measure must all belong to one network or all hold the same "
+            f"number of members (members per layer below). Received: layers={counts}"
         )
+    return next(iter(counts.values()), 1)
 
 
 def layer_outputs(model, layers):
@@ -127,5 +129,13 @@ def activation_extractor(model, layers=None):
             `hidden_layers(model)`.
     """
     layers = resolve_layers(model, layers)
+    if any(getattr(layer, "members", None) is not None for layer in layers):
+        raise ValueError(
+            "These layers hold the networks of a model of members side by side, "
+            "`(batch, E, units)`; the extractor returns one network's activations. "
+            "Take one out with `extract_member(model, k)`, or measure them all with "
+            "`sparsity_report` (pooled) or `member_report` (per member). "
+            f"Received: layers={[layer.name for layer in layers]}"
+        )
     outputs = layer_outputs(model, layers)
     return keras.Model(model.inputs, outputs, name=f"{model.name}_activations"), layers

@@ -195,16 +195,17 @@ class Measurer:
     def of(cls, model, layers=None, *, members=None, labels=False):
         """Returns the measurer of `model`'s `layers`, built once per model and reused.
 
-        `members=None` measures one network (`layers` defaults to
-        `hidden_layers(model)`); an int measures a model of members.
+        `members=None` resolves `layers` (by default `hidden_layers(model)`)
+        and measures as many members as they hold (1 for one network); an
+        int measures a model of members on the `layers` given.
         """
         key = (None if layers is None else tuple(id(layer) for layer in layers), members, labels)
         measurers = _MEASURERS.setdefault(model, {})
         if key not in measurers:
-            resolved = hidden.resolve_layers(model, layers) if members is None else layers
-            measurers[key] = cls(
-                model, resolved, members=1 if members is None else members, labels=labels
-            )
+            if members is None:
+                layers = hidden.resolve_layers(model, layers)
+                members = hidden.layer_members(layers)
+            measurers[key] = cls(model, layers, members=members, labels=labels)
         return measurers[key]
 
     def measure(self, data, labels=None, *, batch_size=1024, max_examples=None):

@@ -23,6 +23,11 @@ REPORT_COLUMNS = (
 def sparsity_report(model, data, layers=None, batch_size=1024, max_examples=None):
     """Measures the hidden layers of `model` on `data`, one row per layer.
 
+    A model of members (`build_network(..., members=E)`) is measured as one
+    model: each layer's row pools its E members (`units` and `dead_units`
+    are the sums of the members' own reports, the fractions their means);
+    `member_report` gives one row per member.
+
     Example:
 
     ``` python
@@ -42,7 +47,8 @@ def sparsity_report(model, data, layers=None, batch_size=1024, max_examples=None
         max_examples: Measure on at most this many examples (the first ones).
 
     Returns:
-        A `pandas.DataFrame` with the columns `layer`, `units`, `sparsity`
+        A `pandas.DataFrame` with the columns `layer`, `units` (the units
+        measured), `sparsity`
         (fraction of activations exactly 0.0), `dead_units` and
         `dead_fraction` (units that are 0 for every example),
         `rarely_active_fraction` (units non-zero for fewer than 0.1% of the

@@ -38,7 +38,9 @@ class SparsityCallback(keras.callbacks.Callback):
     It measures functional and Sequential models (a Sequential model without
     `keras.Input` from its first epoch on, once `fit` has built it). A
     subclassed model has no layer outputs to measure: `fit` then stops at
-    once with a `ValueError` that says how to build a measurable one.
+    once with a `ValueError` that says how to build a measurable one. A model
+    of members (`build_network(..., members=E)`) is measured with its members
+    pooled, as `sparsity_report` does; `MemberMetrics` logs each member.
 
     Example:
 

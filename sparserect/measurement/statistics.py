@@ -144,7 +144,7 @@ class ActivationStatistics:
         dead = inactive_units(zeros, self.values_per_unit)
         positions = self.values_per_unit // max(self.examples, 1)
         summary = {
-            "units": self.units,
+            "units": zeros.size,  # every member's units when members are pooled
             "sparsity": float(zeros.sum() / values) if values else np.nan,
             "dead_units": int(dead.sum()),
             "dead_fraction": float(dead.mean()),

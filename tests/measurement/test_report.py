@@ -1,9 +1,13 @@
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 
+from sparserect.ensembles import extract_member
 from sparserect.layers import HiddenBlock, build_network
-from sparserect.measurement import hidden_layers, sparsity_report
+from sparserect.measurement import activation_extractor, hidden_layers, sparsity_report
+
+from _members import members_network
 
 pytestmark = pytest.mark.backend
 
@@ -149,12 +153,56 @@ def test_a_convolution_counts_each_activation_once(rng):
     )
 
 
-def test_an_ensemble_is_measured_per_member_not_pooled():
-    from sparserect import ensembles
+def test_a_model_of_members_is_measured_with_its_members_pooled(data):
+    x, _ = data
+    model = members_network(3, sign_trick=True, seed=[4, 5, 6])
+    report = sparsity_report(model, x, batch_size=16).set_index("layer")
+    members = [sparsity_report(extract_member(model, k), x).set_index("layer") for k in range(3)]
+    assert list(report.index) == ["hidden_1", "hidden_2"]
+    assert report.attrs["examples"] == 40
+    # Every member has as many units: the pooled fractions are the members' means.
+    for column, pool in (("units", np.sum), ("dead_units", np.sum), ("max_activation", np.max)):
+        np.testing.assert_array_equal(
+            report[column], pool([m[column] for m in members], axis=0), err_msg=column
+        )
+    for column in ("sparsity", "dead_fraction", "rarely_active_fraction",
+                   "always_active_fraction", "mean_activation", "batch_union_8",
+                   "batch_union_32", "batch_union_256"):
+        np.testing.assert_allclose(
+            report[column], np.mean([m[column] for m in members], axis=0), rtol=1e-6,
+            err_msg=column,
+        )
+    assert len({m.loc["hidden_1", "sparsity"] for m in members}) == 3  # the members differ
+    for key in ("average_sparsity", "dead_fraction"):
+        np.testing.assert_allclose(
+            report.attrs[key], np.mean([m.attrs[key] for m in members]), rtol=1e-6
+        )
+    np.testing.assert_allclose(
+        report.attrs["batch_union"][8], np.mean([m.attrs["batch_union"][8] for m in members])
+    )
+    # Per-member inputs: every member is measured on the same examples.
+    per_member = members_network(3, sign_trick=True, seed=[4, 5, 6], per_member_inputs=True)
+    per_member.set_weights(model.get_weights())
+    pd.testing.assert_frame_equal(
+        sparsity_report(per_member, x, batch_size=16).set_index("layer"), report
+    )
 
-    model = ensembles.build_ensemble((4,), 3, hidden_units=(5,), ensemble_size=2, seeds=[0, 1])
-    with pytest.raises(ValueError, match=r"member_report.*Received: layers=\['hidden_1'\]"):
+
+def test_layers_of_members_and_of_one_network_are_not_measured_together():
+    inputs = keras.Input((4,))
+    stacked = HiddenBlock(5, members=2, seed=[0, 1], name="stacked")(inputs)
+    plain = HiddenBlock(3, seed=0, name="plain")(stacked)
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(plain))
+    with pytest.raises(ValueError, match=r"same number of members.*Received: layers=\{'stacked': 2, 'plain': 1\}"):
         sparsity_report(model, np.zeros((2, 4), "float32"))
+
+
+def test_the_activation_extractor_refuses_a_model_of_members():
+    model = members_network(2, seed=[0, 1])
+    with pytest.raises(
+        ValueError, match=r"extract_member\(model, k\).*Received: layers=\['hidden_1', 'hidden_2'\]"
+    ):
+        activation_extractor(model)
 
 
 def test_report_errors_are_clear(rng):

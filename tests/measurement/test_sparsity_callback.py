@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 
+from sparserect.ensembles import compile_ensemble
 from sparserect.layers import build_network
 from sparserect.measurement import SparsityCallback, sparsity_report
 
@@ -82,6 +83,24 @@ def test_a_generator_is_read_once_and_measured_every_epoch(problem):
     assert len(history.history["val_sparsity"]) == 2
     report = sparsity_report(model, x_val[:20])
     np.testing.assert_allclose(history.history["val_sparsity"][-1], report.attrs["average_sparsity"])
+
+
+def test_a_model_of_members_logs_its_members_pooled(problem):
+    x, y, x_val, y_val = problem
+    model = build_network((6,), 2, hidden_units=(24, 12), members=3, seed=[0, 1, 2])
+    compile_ensemble(model, keras.optimizers.SGD(0.05))
+    callback = SparsityCallback((x, y), validation_data=(x_val, y_val), max_examples=50)
+    history = model.fit(x, y, batch_size=10, epochs=2, verbose=0, callbacks=[callback]).history
+    assert len(history["val_batch_union_8"]) == 2
+    for prefix, data in (("", callback.data), ("val_", x_val)):
+        report = sparsity_report(model, data)
+        assert report.loc[0, "units"] == 3 * 24
+        np.testing.assert_allclose(history[f"{prefix}sparsity"][-1], report.attrs["average_sparsity"])
+        np.testing.assert_allclose(history[f"{prefix}dead_fraction"][-1], report.attrs["dead_fraction"])
+        np.testing.assert_allclose(history[f"{prefix}sparsity_hidden_2"][-1], report.loc[1, "sparsity"])
+        np.testing.assert_allclose(
+            history[f"{prefix}batch_union_8"][-1], report.attrs["batch_union"][8]
+        )
 
 
 def test_keras_tuner_objective_sees_val_sparsity(problem, tmp_path):
