@@ -22,7 +22,14 @@ import typing
 from sparserect import config as config_lib
 
 DATASETS = ("digits", "mnist", "cifar10", "norb", "nistp", "mnist-p")
-EXPERIMENTS = ("table1", "sparsity", "softplus-sharpness", "sentiment", "sparsity-target")
+# Each experiment (a sub-command) with the line that `--help` gives it.
+EXPERIMENTS = {
+    "table1": "Table 1: rectifier, tanh and softplus networks, without and with pre-training",
+    "sparsity": "Figure 3: test error against exact sparsity, over a range of activation L1",
+    "softplus-sharpness": "rescaled softplus networks, from smooth to the rectifier",
+    "sentiment": "bag-of-words reviews: rating RMSE, Amazon and rt-polarity accuracy",
+    "sparsity-target": "MNIST networks trained to a sparsity, against calibrated thresholds",
+}
 
 # The configuration fields each experiment reads (by `config_lib.flat_names()`);
 # every one becomes an option.
@@ -293,10 +300,11 @@ def register(subparsers):
     experiments = parser.add_subparsers(
         dest="experiment", metavar="EXPERIMENT", parser_class=argparse.ArgumentParser
     )
-    for experiment in EXPERIMENTS:
+    for experiment, summary in EXPERIMENTS.items():
         sub = experiments.add_parser(
-            experiment, help=f"the {experiment} experiment",
-            description=f"sparserect reproduce {experiment}: options change the configuration's fields",
+            experiment, help=summary,
+            description=f"sparserect reproduce {experiment}: {summary}. Options change "
+            "the configuration's fields.",
         )
         if experiment == "sparsity-target":
             sub.description = "sparserect reproduce sparsity-target: " + _run_sparsity_target.__doc__
