@@ -8,7 +8,10 @@ the time of a step. `compiled_fit` runs the same steps, Keras's own
 compiled loop per epoch (or per chunk of steps): a `jax.lax.scan` on JAX, a
 `tf.while_loop` in a `tf.function` on TensorFlow. The model's variables are
 assigned their new values at the end of each chunk. Callbacks are called
-once per epoch only.
+once per epoch only. Each chunk's batches are gathered from `x` on the
+device: a call moves `x` there once, then only the indices of the batches,
+so that members with per-member inputs take E rows of each example without
+E copies of the data on the host.
 """
 
 import math
@@ -97,7 +100,8 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
             member `k` takes the examples `order[:, k]`, so each member can
             follow its own permutation.
         steps_per_chunk: Int > 0 or `None` (the whole epoch), the steps of
-            one compiled call; fewer bound the memory of one call's batches.
+            one compiled call; fewer bound the device memory of one call's
+            batches.
         jit_compile: `"auto"` (the model's `jit_compile`) or a bool: whether
             TensorFlow compiles the loop with XLA. JAX always compiles it.
 
@@ -145,6 +149,8 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
     rows = np.zeros((1, columns), int) if shared_examples else slice(batch_size)
     model._symbolic_build(data_batch=(x[rows], y[rows]))
     run = _compiled_steps(model, jit_compile)
+    # Converted once: every chunk of every epoch gathers its batches from these.
+    x_tensor, y_tensor = keras.ops.convert_to_tensor(x), keras.ops.convert_to_tensor(y)
     model.stop_training = False
     hooks.on_train_begin()
     logs = {}
@@ -152,8 +158,8 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
         model.reset_metrics()
         hooks.on_epoch_begin(epoch)
         indices = check_order(order(epoch), len(x), columns) if callable(order) else order
-        for batches_x, batches_y in _chunks(x, y, indices, batch_size, steps_per_chunk):
-            run(batches_x, batches_y)
+        for rows in _chunks(indices, len(x), batch_size, steps_per_chunk):
+            run(x_tensor, y_tensor, rows)
         logs = _floats(model.get_metrics_result())
         if validation_data is not None:
             measured = model.evaluate(
@@ -208,19 +214,18 @@ def _arrays(x, y):
     )
 
 
-def _chunks(x, y, indices, batch_size, steps_per_chunk):
-    """Yields `(x, y)` of `(steps, batch_size, ...)`: the full batches in chunks, then the rest."""
-    if indices is None:
-        indices = np.arange(len(x))
+def _chunks(indices, count, batch_size, steps_per_chunk):
+    """Yields example indices `(steps, batch_size[, E])`: the full batches in chunks, then the rest."""
+    indices = np.arange(count) if indices is None else indices
+    indices = indices.astype(np.int32)
     full = len(indices) // batch_size
     chunk = steps_per_chunk or max(full, 1)
     for start in range(0, full, chunk):
         taken = indices[start * batch_size:min(start + chunk, full) * batch_size]
-        batches = (x[taken], y[taken])
-        yield tuple(batch.reshape(-1, batch_size, *batch.shape[1:]) for batch in batches)
+        yield taken.reshape(-1, batch_size, *taken.shape[1:])
     rest = indices[full * batch_size:]
     if len(rest):
-        yield x[rest][None], y[rest][None]
+        yield rest[None]
 
 
 def _floats(logs):
@@ -229,7 +234,7 @@ def _floats(logs):
 
 
 def _compiled_steps(model, jit_compile):
-    """Returns `run(x, y)`, which trains on the batches `x[i], y[i]` in one compiled call.
+    """Returns `run(x, y, rows)`, which trains on `x[rows[i]], y[rows[i]]` for each `i`, in one call.
 
     Cached on the model until it is compiled again (a new optimizer or metrics).
     """
@@ -251,24 +256,24 @@ def _compiled_steps(model, jit_compile):
 
 
 def _jax_steps(model):
-    """`run(x, y)` on JAX: `jax.lax.scan` of `model.train_step`, with the state donated."""
+    """`run(x, y, rows)` on JAX: `jax.lax.scan` of `model.train_step`, with the state donated."""
     import jax
 
-    def steps(state, x, y):
+    def steps(state, x, y, rows):
         def step(state, batch):
             _, state = model.train_step(state, batch)
             return state, None
 
-        state, _ = jax.lax.scan(step, state, (x, y))
+        state, _ = jax.lax.scan(step, state, (x[rows], y[rows]))
         return state
 
     compiled = jax.jit(steps, donate_argnums=0)
 
-    def run(x, y):
+    def run(x, y, rows):
         groups = (model.trainable_variables, model.non_trainable_variables,
                   model.optimizer.variables, model.metrics_variables)
         state = tuple([variable.value for variable in group] for group in groups)
-        state = compiled(state, x, y)
+        state = compiled(state, x, y, rows)
         for group, values in zip(groups, state):
             for variable, value in zip(group, values):
                 variable.assign(value)
@@ -277,18 +282,20 @@ def _jax_steps(model):
 
 
 def _tensorflow_steps(model, jit_compile):
-    """`run(x, y)` on TensorFlow: a `tf.while_loop` of `model.train_step` in a `tf.function`."""
+    """`run(x, y, rows)` on TensorFlow: a `tf.while_loop` of `model.train_step` in a `tf.function`."""
     import tensorflow as tf
 
     @tf.function(jit_compile=jit_compile, autograph=False, reduce_retracing=True)
-    def steps(x, y):
+    def steps(x, y, rows):
+        batches_x, batches_y = tf.gather(x, rows), tf.gather(y, rows)
+
         def body(i):
-            model.train_step((x[i], y[i]))
+            model.train_step((batches_x[i], batches_y[i]))
             return (i + 1,)
 
-        tf.while_loop(lambda i: i < tf.shape(x)[0], body, (tf.constant(0),))
+        tf.while_loop(lambda i: i < tf.shape(rows)[0], body, (tf.constant(0),))
 
-    def run(x, y):
-        steps(tf.convert_to_tensor(x), tf.convert_to_tensor(y))
+    def run(x, y, rows):
+        steps(x, y, tf.convert_to_tensor(rows))
 
     return run
