@@ -8,10 +8,9 @@ the time of a step. `compiled_fit` runs the same steps, Keras's own
 compiled loop per epoch (or per chunk of steps): a `jax.lax.scan` on JAX, a
 `tf.while_loop` in a `tf.function` on TensorFlow. The model's variables are
 assigned their new values at the end of each chunk. Callbacks are called
-once per epoch only. Each chunk's batches are gathered from `x` on the
-device: a call moves `x` there once, then only the indices of the batches,
-so that members with per-member inputs take E rows of each example without
-E copies of the data on the host.
+once per epoch only. Members with per-member orders take every example once
+per member: their batches are gathered on the device from one copy of `x`,
+not as E copies of it on the host.
 """
 
 import math
@@ -100,8 +99,8 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
             member `k` takes the examples `order[:, k]`, so each member can
             follow its own permutation.
         steps_per_chunk: Int > 0 or `None` (the whole epoch), the steps of
-            one compiled call; fewer bound the device memory of one call's
-            batches.
+            one compiled call; fewer bound the memory of one call's batches
+            (on the host, and on the device).
         jit_compile: `"auto"` (the model's `jit_compile`) or a bool: whether
             TensorFlow compiles the loop with XLA. JAX always compiles it.
 
@@ -149,17 +148,20 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
     rows = np.zeros((1, columns), int) if shared_examples else slice(batch_size)
     model._symbolic_build(data_batch=(x[rows], y[rows]))
     run = _compiled_steps(model, jit_compile)
-    # Converted once: every chunk of every epoch gathers its batches from these.
-    x_tensor, y_tensor = keras.ops.convert_to_tensor(x), keras.ops.convert_to_tensor(y)
     model.stop_training = False
     hooks.on_train_begin()
     logs = {}
+    on_device = None  # `x` and `y` as backend tensors, once a per-member order needs them
     for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
         hooks.on_epoch_begin(epoch)
         indices = check_order(order(epoch), len(x), columns) if callable(order) else order
-        for rows in _chunks(indices, len(x), batch_size, steps_per_chunk):
-            run(x_tensor, y_tensor, rows)
+        source = (x, y)
+        if indices is not None and indices.ndim == 2:
+            on_device = on_device or tuple(map(keras.ops.convert_to_tensor, (x, y)))
+            source = on_device
+        for batches_x, batches_y in _chunks(*source, indices, batch_size, steps_per_chunk):
+            run(batches_x, batches_y)
         logs = _floats(model.get_metrics_result())
         if validation_data is not None:
             measured = model.evaluate(
@@ -214,18 +216,28 @@ def _arrays(x, y):
     )
 
 
-def _chunks(indices, count, batch_size, steps_per_chunk):
-    """Yields example indices `(steps, batch_size[, E])`: the full batches in chunks, then the rest."""
-    indices = np.arange(count) if indices is None else indices
-    indices = indices.astype(np.int32)
+def _chunks(x, y, indices, batch_size, steps_per_chunk):
+    """Yields `(x, y)` of `(steps, batch_size, ...)`: the full batches in chunks, then the rest.
+
+    NumPy `x` and `y` are gathered on the host, backend tensors on the device.
+    """
+    if indices is None:
+        indices = np.arange(len(x))
     full = len(indices) // batch_size
     chunk = steps_per_chunk or max(full, 1)
-    for start in range(0, full, chunk):
-        taken = indices[start * batch_size:min(start + chunk, full) * batch_size]
-        yield taken.reshape(-1, batch_size, *taken.shape[1:])
-    rest = indices[full * batch_size:]
-    if len(rest):
-        yield rest[None]
+    rows = [
+        indices[start * batch_size:min(start + chunk, full) * batch_size].reshape(
+            -1, batch_size, *indices.shape[1:]
+        )
+        for start in range(0, full, chunk)
+    ]
+    if len(indices) > full * batch_size:
+        rows.append(indices[full * batch_size:][None])
+    for taken in rows:
+        yield tuple(
+            array[taken] if isinstance(array, np.ndarray) else keras.ops.take(array, taken, axis=0)
+            for array in (x, y)
+        )
 
 
 def _floats(logs):
@@ -234,7 +246,7 @@ def _floats(logs):
 
 
 def _compiled_steps(model, jit_compile):
-    """Returns `run(x, y, rows)`, which trains on `x[rows[i]], y[rows[i]]` for each `i`, in one call.
+    """Returns `run(x, y)`, which trains on the batches `x[i], y[i]` in one compiled call.
 
     Cached on the model until it is compiled again (a new optimizer or metrics).
     """
@@ -256,24 +268,24 @@ def _compiled_steps(model, jit_compile):
 
 
 def _jax_steps(model):
-    """`run(x, y, rows)` on JAX: `jax.lax.scan` of `model.train_step`, with the state donated."""
+    """`run(x, y)` on JAX: `jax.lax.scan` of `model.train_step`, with the state donated."""
     import jax
 
-    def steps(state, x, y, rows):
+    def steps(state, x, y):
         def step(state, batch):
             _, state = model.train_step(state, batch)
             return state, None
 
-        state, _ = jax.lax.scan(step, state, (x[rows], y[rows]))
+        state, _ = jax.lax.scan(step, state, (x, y))
         return state
 
     compiled = jax.jit(steps, donate_argnums=0)
 
-    def run(x, y, rows):
+    def run(x, y):
         groups = (model.trainable_variables, model.non_trainable_variables,
                   model.optimizer.variables, model.metrics_variables)
         state = tuple([variable.value for variable in group] for group in groups)
-        state = compiled(state, x, y, rows)
+        state = compiled(state, x, y)
         for group, values in zip(groups, state):
             for variable, value in zip(group, values):
                 variable.assign(value)
@@ -282,20 +294,18 @@ def _jax_steps(model):
 
 
 def _tensorflow_steps(model, jit_compile):
-    """`run(x, y, rows)` on TensorFlow: a `tf.while_loop` of `model.train_step` in a `tf.function`."""
+    """`run(x, y)` on TensorFlow: a `tf.while_loop` of `model.train_step` in a `tf.function`."""
     import tensorflow as tf
 
     @tf.function(jit_compile=jit_compile, autograph=False, reduce_retracing=True)
-    def steps(x, y, rows):
-        batches_x, batches_y = tf.gather(x, rows), tf.gather(y, rows)
-
+    def steps(x, y):
         def body(i):
-            model.train_step((batches_x[i], batches_y[i]))
+            model.train_step((x[i], y[i]))
             return (i + 1,)
 
-        tf.while_loop(lambda i: i < tf.shape(rows)[0], body, (tf.constant(0),))
+        tf.while_loop(lambda i: i < tf.shape(x)[0], body, (tf.constant(0),))
 
-    def run(x, y, rows):
-        steps(x, y, tf.convert_to_tensor(rows))
+    def run(x, y):
+        steps(tf.convert_to_tensor(x), tf.convert_to_tensor(y))
 
     return run

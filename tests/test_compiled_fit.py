@@ -83,22 +83,26 @@ def test_order_and_chunks_give_the_batches_of_fit_on_the_reordered_examples(data
                                rtol=1e-5)
 
 
-def test_a_per_member_order_trains_each_member_as_its_network_on_its_own_order(data, rng):
+# Batches of 15 leave a smaller last batch: gathered on the device on its own.
+@pytest.mark.parametrize("batch_size", [10, 15])
+def test_a_per_member_order_trains_each_member_as_its_network_on_its_own_order(
+    data, rng, batch_size
+):
     x, y = data
     seeds = [1, 2, 3]
     orders = [np.stack([rng.permutation(len(x)) for _ in seeds], axis=1) for _ in range(2)]
     model = build_network((8,), 3, HIDDEN, activation_l1=0.001, sign_trick=True, members=3,
                           seed=seeds, per_member_inputs=True)
     compile_ensemble(model, keras.optimizers.SGD(0.1))
-    compiled_fit(model, x, y, batch_size=10, epochs=2, order=orders.__getitem__,
+    compiled_fit(model, x, y, batch_size=batch_size, epochs=2, order=orders.__getitem__,
                  steps_per_chunk=2)
     for k, seed in enumerate(seeds):
         alone = build_network((8,), 3, HIDDEN, activation_l1=0.001, sign_trick=True, seed=seed)
         alone.compile(keras.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
         for epoch, order in enumerate(orders):
             rows = order[:, k]
-            alone.fit(x[rows], y[rows], batch_size=10, epochs=epoch + 1, initial_epoch=epoch,
-                      shuffle=False, verbose=0)
+            alone.fit(x[rows], y[rows], batch_size=batch_size, epochs=epoch + 1,
+                      initial_epoch=epoch, shuffle=False, verbose=0)
         for expected, weight in zip(alone.get_weights(), extract_member(model, k).get_weights()):
             np.testing.assert_allclose(weight, expected, rtol=1e-5, atol=1e-6)
 

@@ -70,7 +70,7 @@ def sparsity_report(model, data, layers=None, batch_size=1024, max_examples=None
 
 
 def measurement_report(measurement):
-    """Returns the `sparsity_report` DataFrame of a `Measurement` of one network."""
+    """Returns the `sparsity_report` DataFrame of a `Measurement` (members pooled per layer)."""
     rows = [
         {"layer": layer.name, **stats.summary()}
         for layer, stats in zip(measurement.layers, measurement.statistics)

@@ -303,8 +303,7 @@ def register(subparsers):
     for experiment, summary in EXPERIMENTS.items():
         sub = experiments.add_parser(
             experiment, help=summary,
-            description=f"sparserect reproduce {experiment}: {summary}. Options change "
-            "the configuration's fields.",
+            description=f"{summary}. Options change the configuration's fields.",
         )
         if experiment == "sparsity-target":
             sub.description = "sparserect reproduce sparsity-target: " + _run_sparsity_target.__doc__
