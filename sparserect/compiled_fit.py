@@ -9,8 +9,8 @@ compiled loop per epoch (or per chunk of steps): a `jax.lax.scan` on JAX, a
 `tf.while_loop` in a `tf.function` on TensorFlow. The model's variables are
 assigned their new values at the end of each chunk. Callbacks are called
 once per epoch only. Members with per-member orders take every example once
-per member: their batches are gathered on the device from one copy of `x`,
-not as E copies of it on the host.
+per member: for them, each call holds one copy of `x` on the device and
+gathers each chunk's batches there, instead of on the host.
 """
 
 import math
@@ -99,8 +99,9 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
             member `k` takes the examples `order[:, k]`, so each member can
             follow its own permutation.
         steps_per_chunk: Int > 0 or `None` (the whole epoch), the steps of
-            one compiled call; fewer bound the memory of one call's batches
-            (on the host, and on the device).
+            one compiled call; fewer bound the memory of one call's batches.
+            With a per-member order, `x` itself also stays on the device
+            for the call.
         jit_compile: `"auto"` (the model's `jit_compile`) or a bool: whether
             TensorFlow compiles the loop with XLA. JAX always compiles it.
 
@@ -151,14 +152,15 @@ def compiled_fit(model, x, y, *, batch_size, epochs=1, initial_epoch=0, validati
     model.stop_training = False
     hooks.on_train_begin()
     logs = {}
-    on_device = None  # `x` and `y` as backend tensors, once a per-member order needs them
+    on_device = None  # `x` and `y` as backend tensors, made when a per-member order needs them
     for epoch in range(initial_epoch, epochs):
         model.reset_metrics()
         hooks.on_epoch_begin(epoch)
         indices = check_order(order(epoch), len(x), columns) if callable(order) else order
         source = (x, y)
         if indices is not None and indices.ndim == 2:
-            on_device = on_device or tuple(map(keras.ops.convert_to_tensor, (x, y)))
+            if on_device is None:
+                on_device = tuple(map(keras.ops.convert_to_tensor, (x, y)))
             source = on_device
         for batches_x, batches_y in _chunks(*source, indices, batch_size, steps_per_chunk):
             run(batches_x, batches_y)
@@ -217,7 +219,7 @@ def _arrays(x, y):
 
 
 def _chunks(x, y, indices, batch_size, steps_per_chunk):
-    """Yields `(x, y)` of `(steps, batch_size, ...)`: the full batches in chunks, then the rest.
+    """Yields `(x, y)` of `(steps, batch_size[, E], ...)`: full batches in chunks, then the rest.
 
     NumPy `x` and `y` are gathered on the host, backend tensors on the device.
     """

@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 
+from sparserect.compiled_fit import _chunks
 from sparserect.compiled_fit import compiled_fit
 from sparserect.compiled_fit import needs_batch_hooks
 from sparserect.ensembles import compile_ensemble
@@ -83,7 +84,7 @@ def test_order_and_chunks_give_the_batches_of_fit_on_the_reordered_examples(data
                                rtol=1e-5)
 
 
-# Batches of 15 leave a smaller last batch: gathered on the device on its own.
+# With batches of 15, the full steps fill one chunk of 2 exactly.
 @pytest.mark.parametrize("batch_size", [10, 15])
 def test_a_per_member_order_trains_each_member_as_its_network_on_its_own_order(
     data, rng, batch_size
@@ -105,6 +106,18 @@ def test_a_per_member_order_trains_each_member_as_its_network_on_its_own_order(
                       initial_epoch=epoch, shuffle=False, verbose=0)
         for expected, weight in zip(alone.get_weights(), extract_member(model, k).get_weights()):
             np.testing.assert_allclose(weight, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_batches_gathered_on_the_device_equal_those_gathered_on_the_host(data, rng):
+    x, y = data
+    order = np.stack([rng.permutation(len(x)) for _ in range(3)], axis=1)
+    host = list(_chunks(x, y, order, 10, 2))
+    device = list(_chunks(*map(keras.ops.convert_to_tensor, (x, y)), order, 10, 2))
+    assert [batches.shape for batches, _ in host] == [(2, 10, 3, 8), (1, 10, 3, 8), (1, 7, 3, 8)]
+    for (host_x, host_y), (device_x, device_y) in zip(host, device, strict=True):
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(device_x), host_x)
+        np.testing.assert_array_equal(keras.ops.convert_to_numpy(device_y), host_y)
+    np.testing.assert_array_equal(host[2][0][0], x[order[30:]])
 
 
 @pytest.mark.parametrize("members", [None, 3])
