@@ -48,12 +48,11 @@ def sparsity_report(model, data, layers=None, batch_size=1024, max_examples=None
 
     Returns:
         A `pandas.DataFrame` with the columns `layer`, `units` (the units
-        measured), `sparsity`
-        (fraction of activations exactly 0.0), `dead_units` and
-        `dead_fraction` (units that are 0 for every example),
-        `rarely_active_fraction` (units non-zero for fewer than 0.1% of the
-        examples), `always_active_fraction` (units that are non-zero for
-        every example), `mean_activation`, `max_activation` and
+        measured), `sparsity` (fraction of activations exactly 0.0),
+        `dead_units` and `dead_fraction` (units that are 0 for every
+        example), `rarely_active_fraction` (units non-zero for fewer than
+        0.1% of the examples), `always_active_fraction` (units that are
+        non-zero for every example), `mean_activation`, `max_activation` and
         `batch_union_<b>` for b in 1, 8, 32, 256 (the fraction of
         activations non-zero for at least one example of `b` consecutive
         examples, over the complete groups of `b`; NaN with fewer than `b`
