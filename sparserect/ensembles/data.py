@@ -69,9 +69,9 @@ class OrderedBatches(keras.utils.PyDataset):
         self.y = np.asarray(y)
         self.batch_size = batch_size
         self.order_of_epoch = order if callable(order) else None
-        self.epoch = initial_epoch
+        self.order = None if callable(order) else self._checked(order)
         self._served = set()
-        self.order = self._checked(order(initial_epoch) if callable(order) else order)
+        self.set_epoch(initial_epoch)
 
     def set_epoch(self, epoch):
         """Serves the order of `epoch` from now on."""
